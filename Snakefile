@@ -1,0 +1,22 @@
+# audio-umaps: UMAP views of machine-sound anomaly-detection data.
+# `snakemake` runs everything for config/config.yaml; `snakemake -n` shows what would run.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/features.smk"
+include: "workflow/rules/embedding.smk"
+include: "workflow/rules/plots.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

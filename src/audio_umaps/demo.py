@@ -1,0 +1,138 @@
+"""A small synthetic dataset in the DCASE 2021 layout, plus an external ``folder`` dataset.
+
+Every device has its own sound character; its sections differ in pitch and timbre; the
+target domain differs from the source domain in speed and background noise; anomalies add
+clicks, amplitude modulation or shifted harmonics. Everything is drawn from one seed.
+
+Sound characters (``sound`` of a demo device):
+
+``fan``
+    airflow (low-passed noise) with a blade-pass tone and its harmonics;
+``motor``
+    a bright harmonic whine with gear modulation (a toy car's motor);
+``valve``
+    periodic open/close impacts ringing at a resonance over a faint hiss.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import lfilter
+
+SOUNDS = ("fan", "motor", "valve")
+ANOMALIES = ("clicks", "modulation", "harmonics")
+
+
+def _noise(rng, n, smooth):
+    """White noise through a one-pole low-pass (``smooth`` in [0, 1))."""
+    return lfilter([1 - smooth], [1, -smooth], rng.standard_normal(n))
+
+
+def _harmonics(t, f0, n, decay, detune=1.0, rng=None):
+    phase = rng.uniform(0, 2 * np.pi, n) if rng is not None else np.zeros(n)
+    return sum(np.sin(2 * np.pi * f0 * (k + 1) * detune * t + phase[k]) / (k + 1) ** decay for k in range(n))
+
+
+def machine_sound(sound, section, domain, seconds, sr, rng, anomaly=None):
+    """One clip of a machine. ``section`` is an int, ``domain`` 'source' or 'target'."""
+    n = int(seconds * sr)
+    t = np.arange(n) / sr
+    speed = 1.0 if domain == "source" else 1.3
+    background = 0.02 if domain == "source" else 0.12
+    jitter = 1 + 0.002 * rng.standard_normal()
+    detune = 1.07 if anomaly == "harmonics" else 1.0
+    if sound == "fan":
+        f0 = (60 + 25 * section) * speed * jitter
+        y = 0.6 * _noise(rng, n, 0.97) * 8 + 0.5 * _harmonics(t, f0, 6, 1.2, detune, rng)
+    elif sound == "motor":
+        f0 = (260 + 90 * section) * speed * jitter
+        gear = 1 + 0.35 * np.sin(2 * np.pi * (9 + 3 * section) * speed * t)
+        y = gear * _harmonics(t, f0, 14, 0.6, detune, rng) + 0.1 * _noise(rng, n, 0.5)
+    elif sound == "valve":
+        period = int(sr * (0.5 - 0.08 * section) / speed)
+        y = 0.05 * _noise(rng, n, 0.3)
+        ring = np.exp(-np.arange(int(0.08 * sr)) / (0.012 * sr)) * np.sin(
+            2 * np.pi * (1800 + 500 * section) * detune * np.arange(int(0.08 * sr)) / sr)
+        for start in range(int(rng.integers(0, period)), n - len(ring), period):
+            y[start:start + len(ring)] += ring
+    else:
+        raise ValueError(f"demo sound must be one of {SOUNDS}, got {sound!r}")
+    if anomaly == "clicks":
+        for start in rng.integers(0, n - 200, size=int(6 * seconds)):
+            y[start:start + 200] += 3 * np.abs(y).max() * np.exp(-np.arange(200) / 20) * rng.choice([-1, 1])
+    elif anomaly == "modulation":
+        y = y * (1 + 0.9 * np.sin(2 * np.pi * 4.0 * t))
+    elif anomaly == "harmonics":
+        y = y + 0.4 * np.abs(y).max() * np.sin(2 * np.pi * 3100 * t)
+    y = y / np.abs(y).max() + background * _noise(rng, n, 0.9) * 4
+    return (0.5 * y / np.abs(y).max()).astype(np.float32)
+
+
+def external_sound(kind, seconds, sr, rng):
+    """General sounds for the external demo dataset."""
+    n = int(seconds * sr)
+    t = np.arange(n) / sr
+    if kind == "chirps":
+        f = 300 * 2 ** (3 * (t % 1.25) / 1.25)
+        y = np.sin(2 * np.pi * np.cumsum(f) / sr)
+    elif kind == "rain":
+        y = _noise(rng, n, 0.2) * (1 + 0.5 * _noise(rng, n, 0.999) * 20)
+    elif kind == "voices":
+        f0 = 140 + 40 * np.sin(2 * np.pi * 0.7 * t)
+        y = np.sin(2 * np.pi * np.cumsum(f0) / sr) * (np.sin(2 * np.pi * 3 * t) > 0)
+        y = lfilter([1], [1, -0.9], y)
+    else:
+        raise ValueError(kind)
+    return (0.5 * y / np.abs(y).max()).astype(np.float32)
+
+
+def synthesize(dcase_root, external_root, devices: dict[str, str], sections: int = 3,
+               seconds: float = 5.0, train_clips: dict | None = None, test_clips: int = 3,
+               external_clips: int = 4, seed: int = 0, sample_rate: int = 16000) -> int:
+    """Write the demo dataset; returns the number of files written.
+
+    ``devices`` maps device names to sound characters (:data:`SOUNDS`). ``train_clips`` gives
+    training clips per section and domain; ``test_clips`` normal and as many anomalous clips
+    per section and domain. The external dataset holds ``external_clips`` clips of each of three
+    kinds at 22.05 kHz stereo (so the workflow's resampling and downmix are exercised) and one
+    silent clip, which the workflow reports and leaves out.
+    """
+    train_clips = train_clips or {"source": 5, "target": 2}
+    dcase_root, external_root = Path(dcase_root), Path(external_root)
+    written = 0
+    for d, (device, sound) in enumerate(sorted(devices.items())):
+        rng = np.random.default_rng([seed, d])
+        counter = 0
+        for section in range(sections):
+            for domain in ("source", "target"):
+                for i in range(train_clips[domain]):
+                    speed = "1.0" if domain == "source" else "1.3"
+                    name = f"section_{section:02d}_{domain}_train_normal_{counter:04d}_speed_{speed}.wav"
+                    counter += 1
+                    y = machine_sound(sound, section, domain, seconds, sample_rate, rng)
+                    written += _write(dcase_root / device / "train" / name, y, sample_rate)
+                for label in ("normal", "anomaly"):
+                    for i in range(test_clips):
+                        anomaly = ANOMALIES[(i + section) % len(ANOMALIES)] if label == "anomaly" else None
+                        attr = f"_{anomaly}" if anomaly else ""
+                        name = f"section_{section:02d}_{domain}_test_{label}_{i:04d}{attr}.wav"
+                        y = machine_sound(sound, section, domain, seconds, sample_rate, rng, anomaly)
+                        written += _write(dcase_root / device / f"{domain}_test" / name, y, sample_rate)
+    rng = np.random.default_rng([seed, 1000])
+    ext_sr = 22050
+    for kind in ("chirps", "rain", "voices"):
+        for i in range(external_clips):
+            y = external_sound(kind, seconds, ext_sr, rng)
+            stereo = np.stack([y, 0.8 * y], axis=1)
+            written += _write(external_root / kind / f"{kind}_{i:02d}.wav", stereo, ext_sr)
+    written += _write(external_root / "silence" / "silent_00.wav", np.zeros(int(seconds * ext_sr), np.float32), ext_sr)
+    return written
+
+
+def _write(path: Path, y, sr) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), y, sr, subtype="PCM_16")
+    return 1

@@ -1,0 +1,39 @@
+"""Representations: each module turns a normalised signal into frames x features.
+
+A representation module defines
+
+``DEFAULTS``
+    its parameters (the config's ``representation_params.<name>`` overrides them);
+``compute(y, sample_rate, params) -> (features, energy)``
+    ``features`` float32 (frames x dims), ``energy`` float32 (frames,) or ``None`` when the
+    representation has no spectral energy;
+``frame_times(n_frames, sample_rate, params)``
+    start time in seconds of each frame in the original file.
+
+Adding a representation is one more module registered in :data:`REGISTRY` and one more
+entry in the config's ``representations`` list.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import mel, stft
+
+REGISTRY: dict[str, ModuleType] = {"stft": stft, "mel": mel}
+
+
+def get(name: str) -> ModuleType:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown representation {name!r}; known: {', '.join(sorted(REGISTRY))}"
+        ) from None
+
+
+def params(name: str, overrides: dict | None = None) -> dict:
+    """The representation's defaults updated by the config's overrides."""
+    merged = dict(get(name).DEFAULTS)
+    merged.update(overrides or {})
+    return merged

@@ -1,0 +1,190 @@
+import math
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from audio_umaps import manifest as _manifest  # noqa: E402
+from audio_umaps import representations as _representations  # noqa: E402
+
+
+# ---- configuration -------------------------------------------------------------------------
+# Parent objects are created first so that the schema fills in their nested defaults.
+for _key in ("audio", "representation_params", "umap", "plots"):
+    config.setdefault(_key, {})
+config["plots"].setdefault("origin", {})
+validate(config, "../schemas/config.schema.yaml")
+
+DATASETS = config["datasets"]
+REPRESENTATIONS = config["representations"]
+STACKS = config["stacks"]
+GLOBAL = "global"
+DEMO_ROOT = "results/demo"
+
+
+def representation_params(representation):
+    return _representations.params(
+        representation, config["representation_params"].get(representation)
+    )
+
+
+def dataset_layout(dataset):
+    """{device: [sections]} of a dcase2021 dataset, read from its folder names (or, for the
+    demo, from the demo settings, since its files do not exist before the demo rule runs)."""
+    entry = DATASETS[dataset]
+    if entry.get("source") == "demo":
+        if not entry["root"].startswith(DEMO_ROOT + "/"):
+            raise WorkflowError(
+                f"datasets.{dataset}.root: a dataset with 'source: demo' must lie under {DEMO_ROOT}/"
+            )
+        demo = config.get("demo", {})
+        sections = [f"{s:02d}" for s in range(demo.get("sections", 3))]
+        return {device: sections for device in sorted(demo.get("devices", {}))}
+    root = Path(entry["root"])
+    if not root.is_dir():
+        raise WorkflowError(
+            f"datasets.{dataset}.root: folder '{root}' does not exist. Point it at the dataset "
+            f"in config/config.yaml (or your --configfile), or remove the '{dataset}' entry."
+        )
+    layout = _manifest.scan_dcase2021(root)
+    if not layout:
+        raise WorkflowError(
+            f"datasets.{dataset}: no file under '{root}' follows the DCASE 2021 layout "
+            "<device>/<train|source_test|target_test|test>/section_<SS>_..._<NNNN>.wav; "
+            "use 'kind: folder' for other audio"
+        )
+    return layout
+
+
+def dataset_parts(dataset):
+    """The feature jobs of a dataset: one per device (dcase2021) or its configured slices."""
+    entry = DATASETS[dataset]
+    if entry["kind"] == "dcase2021":
+        return list(LAYOUTS[dataset])
+    if entry.get("source") != "demo" and not Path(entry["root"]).is_dir():
+        raise WorkflowError(
+            f"datasets.{dataset}.root: folder '{entry['root']}' does not exist. Point it at the "
+            f"audio in config/config.yaml (or your --configfile), or remove the '{dataset}' entry."
+        )
+    return _manifest.folder_parts(entry.get("jobs", 1))
+
+
+LAYOUTS = {d: dataset_layout(d) for d, e in DATASETS.items() if e["kind"] == "dcase2021"}
+EXTERNAL = [d for d, e in DATASETS.items() if e["kind"] == "folder"]
+DEVICE_SECTIONS = {}
+for _layout in LAYOUTS.values():
+    for _device, _sections in _layout.items():
+        DEVICE_SECTIONS.setdefault(_device, set()).update(_sections)
+DEVICE_SECTIONS = {d: sorted(s) for d, s in sorted(DEVICE_SECTIONS.items())}
+DEVICES = list(DEVICE_SECTIONS)
+if GLOBAL in DEVICES:
+    raise WorkflowError(f"a device may not be called '{GLOBAL}': rename its folder")
+if not DEVICES:
+    raise WorkflowError("no dcase2021 dataset in config 'datasets': there is no device to plot")
+SCOPES = DEVICES + [GLOBAL]
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    representation="|".join(REPRESENTATIONS),
+    stack=r"\d+",
+    scope="|".join(SCOPES),
+    device="|".join(DEVICES),
+    section=r"\d+",
+    part=r"[A-Za-z0-9_.-]+",
+
+
+# ---- inputs of rules -----------------------------------------------------------------------
+def demo_input(wildcards):
+    return [DEMO_ROOT] if DATASETS[wildcards.dataset].get("source") == "demo" else []
+
+
+def feature_store(dataset, representation, part):
+    return f"results/features/{dataset}/{representation}/{part}.zarr"
+
+
+def include_external(scope, stack):
+    return not (
+        scope == GLOBAL
+        and int(stack) in config["sampling"].get("global_without_external_at_stacks", [])
+    )
+
+
+def scope_stores(wildcards):
+    """Feature stores a scope samples from: its device's (or every device's) parts, plus the
+    external datasets unless this global stack is configured without them."""
+    stores = {}
+    for dataset, layout in LAYOUTS.items():
+        for part in layout:
+            if wildcards.scope in (GLOBAL, part):
+                stores[f"{dataset}/{part}"] = feature_store(dataset, wildcards.representation, part)
+    if include_external(wildcards.scope, wildcards.stack):
+        for dataset in EXTERNAL:
+            for part in dataset_parts(dataset):
+                stores[f"{dataset}/{part}"] = feature_store(dataset, wildcards.representation, part)
+    return stores
+
+
+def scope_manifests(wildcards):
+    datasets = {key.split("/")[0] for key in scope_stores(wildcards)}
+    return [f"results/manifest/{d}.tsv" for d in sorted(datasets)]
+
+
+def feature_exclusions(wildcards):
+    return [
+        f"results/features/{wildcards.dataset}/{r}/{p}.excluded.tsv"
+        for r in REPRESENTATIONS
+        for p in dataset_parts(wildcards.dataset)
+    ]
+
+
+# ---- resources, from the inputs --------------------------------------------------------------
+def tsv_rows(path):
+    with open(path) as handle:
+        return max(sum(1 for _ in handle) - 1, 0)
+
+
+def part_files(wildcards, input):
+    """Files of one feature job, counted in its dataset's manifest."""
+    with open(input.manifest) as handle:
+        header = handle.readline().rstrip("\n").split("\t")
+        column = header.index("part")
+        return sum(1 for line in handle if line.split("\t")[column] == wildcards.part)
+
+
+def feature_dims(representation):
+    params = representation_params(representation)
+    return params["n_mels"] if "n_mels" in params else params["n_fft"] // 2 + 1
+
+
+def umap_mem_mb(wildcards, input):
+    """Gathered windows (float32) plus UMAP's graph and working copies, with headroom."""
+    points = tsv_rows(input.sample)
+    data_mb = points * int(wildcards.stack) * feature_dims(wildcards.representation) * 4 / 1e6
+    return int(1500 + 3 * data_mb + points * 0.02)
+
+
+def umap_runtime(wildcards, input):
+    points = tsv_rows(input.sample)
+    return int(10 + points * int(wildcards.stack) / 2000)
+
+
+# ---- targets -------------------------------------------------------------------------------
+def plot_targets(representation, stack):
+    base = f"results/plots/{representation}/stack{stack}"
+    targets = [f"{base}/global.png"]
+    for device, sections in DEVICE_SECTIONS.items():
+        targets.append(f"{base}/{device}.png")
+        targets += [f"{base}/{device}_section_{s}.png" for s in sections]
+    return targets
+
+
+def all_targets():
+    targets = [f"results/reports/{d}.excluded.tsv" for d in DATASETS]
+    for representation in REPRESENTATIONS:
+        for stack in STACKS:
+            targets += plot_targets(representation, stack)
+    return targets
