@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .features import Store
+from .store import Store
 from .stacking import stack_windows
 
 log = logging.getLogger(__name__)

@@ -21,15 +21,11 @@ import pandas as pd
 import soundfile as sf
 
 from .naming import FileNameError, parse_dcase2021, read_ground_truth
+from .tables import COLUMNS, EXCLUDED_COLUMNS
 
 AUDIO_EXTENSIONS = {".wav", ".flac", ".ogg", ".aif", ".aiff", ".mp3"}
 KINDS = ("dcase2021", "folder")
 
-COLUMNS = [
-    "dataset", "kind", "part", "path", "relpath", "device", "section", "domain", "split",
-    "label", "file_id", "attributes", "subfolder", "duration", "samplerate", "channels",
-]
-EXCLUDED_COLUMNS = ["dataset", "path", "stage", "reason"]
 
 
 def list_audio(root: str | Path) -> list[str]:
@@ -141,12 +137,3 @@ def build_manifest(
         rows.append(meta)
     manifest = pd.DataFrame(rows, columns=COLUMNS)
     return manifest, pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)
-
-
-TEXT_COLUMNS = [c for c in COLUMNS if c not in ("duration", "samplerate", "channels")] + ["store"]
-
-
-def read_tsv(path: str | Path) -> pd.DataFrame:
-    """Read a manifest, sample or embedding TSV with every metadata column as text
-    (sections keep their leading zero, empty fields stay empty strings)."""
-    return pd.read_csv(path, sep="\t", dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False)

@@ -69,7 +69,8 @@ def _handle(colour, label, alpha=1.0, size=7, marker="o"):
 
 
 def _figure(ncols: int, style: dict):
-    fig, axes = plt.subplots(1, ncols, figsize=(style["width"], style["height"]), sharex=True,
+    """``style['width']`` is the width of two panels; a figure has 1 to 3."""
+    fig, axes = plt.subplots(1, ncols, figsize=(style["width"] / 2 * ncols, style["height"]), sharex=True,
                              sharey=True, squeeze=False)
     return fig, list(axes[0])
 
@@ -86,7 +87,7 @@ def _save(fig, out, handles, style, title):
 
 def plot_global(emb: pd.DataFrame, out, style: dict, colours: dict[str, str], title: str):
     """Every device in its own colour family, a shade per section; external data as shadows."""
-    fig, (ax,) = _figure(1, {**style, "width": style["height"] * 1.1})
+    fig, (ax,) = _figure(1, style)
     internal = emb[emb["kind"] != "folder"]
     handles = _shadows(ax, emb[emb["kind"] == "folder"], colours)
     for d, (device, rows) in enumerate(internal.groupby("device", sort=True)):

@@ -17,7 +17,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from .features import Store
+from .store import Store
 from .stacking import window_energy, windows_per_file
 
 GLOBAL = "global"

@@ -7,6 +7,7 @@ from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+from audio_umaps import config as _config  # noqa: E402
 from audio_umaps import manifest as _manifest  # noqa: E402
 from audio_umaps import representations as _representations  # noqa: E402
 
@@ -16,7 +17,15 @@ from audio_umaps import representations as _representations  # noqa: E402
 for _key in ("audio", "representation_params", "umap", "plots"):
     config.setdefault(_key, {})
 config["plots"].setdefault("origin", {})
-validate(config, "../schemas/config.schema.yaml")
+_problems = _config.problems(
+    config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+)
+if _problems:
+    raise WorkflowError(
+        "the configuration (config/config.yaml or your --configfile) is not valid:\n  "
+        + "\n  ".join(_problems)
+    )
+validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
 
 DATASETS = config["datasets"]
 REPRESENTATIONS = config["representations"]
@@ -36,7 +45,7 @@ def dataset_layout(dataset):
     demo, from the demo settings, since its files do not exist before the demo rule runs)."""
     entry = DATASETS[dataset]
     if entry.get("source") == "demo":
-        if not entry["root"].startswith(DEMO_ROOT + "/"):
+        if not entry["root"].startswith(f"{DEMO_ROOT}/"):
             raise WorkflowError(
                 f"datasets.{dataset}.root: a dataset with 'source: demo' must lie under {DEMO_ROOT}/"
             )
@@ -167,9 +176,18 @@ def umap_mem_mb(wildcards, input):
     return int(1500 + 3 * data_mb + points * 0.02)
 
 
+def plot_mem_mb(wildcards, input):
+    return int(800 + 0.005 * tsv_rows(input[0]))
+
+
 def umap_runtime(wildcards, input):
     points = tsv_rows(input.sample)
     return int(10 + points * int(wildcards.stack) / 2000)
+
+
+def external_colours():
+    """Plot colour of each external dataset that sets one."""
+    return {d: DATASETS[d]["colour"] for d in EXTERNAL if "colour" in DATASETS[d]}
 
 
 # ---- targets -------------------------------------------------------------------------------

@@ -1,10 +1,3 @@
-PLOT_RESOURCES = {"mem_mb": 1000, "runtime": 5}
-
-
-def external_colours():
-    return {d: DATASETS[d]["colour"] for d in EXTERNAL if "colour" in DATASETS[d]}
-
-
 rule plot_global:
     """Every device in a colour family, a shade per section; external data as shadows."""
     input:
@@ -22,7 +15,8 @@ rule plot_global:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        **PLOT_RESOURCES,
+        mem_mb=plot_mem_mb,
+        runtime=5,
     script:
         "../scripts/plot.py"
 
@@ -44,7 +38,8 @@ rule plot_device:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        **PLOT_RESOURCES,
+        mem_mb=plot_mem_mb,
+        runtime=5,
     script:
         "../scripts/plot.py"
 
@@ -65,6 +60,7 @@ rule plot_section:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        **PLOT_RESOURCES,
+        mem_mb=plot_mem_mb,
+        runtime=5,
     script:
         "../scripts/plot.py"

@@ -5,10 +5,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
 import pandas as pd  # noqa: E402
 
-from audio_umaps import manifest, runlog  # noqa: E402
+from audio_umaps import runlog, tables  # noqa: E402
 
 log = runlog.start(snakemake.log[0])
-tables = [manifest.read_tsv(path) for path in [snakemake.input.manifest, *snakemake.input.features]]
+tables = [tables.read_tsv(path) for path in [snakemake.input.manifest, *snakemake.input.features]]
 report = pd.concat(tables, ignore_index=True).drop_duplicates(["path", "stage"])
 report.to_csv(snakemake.output[0], sep="\t", index=False)
 log.info("%d files left out of %s", len(report), snakemake.wildcards.dataset)

@@ -5,11 +5,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
 import pandas as pd  # noqa: E402
 
-from audio_umaps import features, manifest, runlog  # noqa: E402
+from audio_umaps import features, runlog, tables  # noqa: E402
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
-table = manifest.read_tsv(snakemake.input.manifest)
+table = tables.read_tsv(snakemake.input.manifest)
 paths = table.loc[table["part"] == w.part, "path"].tolist()
 log.info("%s: %s of part %s, %d files", w.dataset, w.representation, w.part, len(paths))
 result = features.extract(
@@ -23,6 +23,6 @@ result = features.extract(
 )
 pd.DataFrame(
     [(w.dataset, path, "features", reason) for path, reason in result.excluded],
-    columns=manifest.EXCLUDED_COLUMNS,
+    columns=tables.EXCLUDED_COLUMNS,
 ).to_csv(snakemake.output.excluded, sep="\t", index=False)
 log.info("%d files, %d frames, %d left out", len(result.files), result.frames, len(result.excluded))

@@ -4,11 +4,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-from audio_umaps import manifest, plots, runlog  # noqa: E402
+from audio_umaps import plots, runlog, tables  # noqa: E402
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
-emb = manifest.read_tsv(snakemake.input[0])
+emb = tables.read_tsv(snakemake.input[0])
 style = snakemake.params.style
 where = f"{w.representation}, stack {w.stack}"
 if snakemake.rule == "plot_global":

@@ -5,15 +5,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
 import pandas as pd  # noqa: E402
 
-from audio_umaps import features, manifest, runlog, sampling  # noqa: E402
+from audio_umaps import runlog, sampling, store, tables  # noqa: E402
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
 stores = {}
 for path in snakemake.input.stores:
-    attrs = features.Store(path).attrs
+    attrs = store.Store(path).attrs
     stores[(attrs["dataset"], attrs["part"])] = path
-table = pd.concat([manifest.read_tsv(p) for p in snakemake.input.manifests], ignore_index=True)
+table = pd.concat([tables.read_tsv(p) for p in snakemake.input.manifests], ignore_index=True)
 table = table[[key in stores for key in zip(table["dataset"], table["part"])]]
 sample = sampling.sample_scope(
     table, stores, w.scope, int(w.stack), snakemake.params.caps, snakemake.params.seed,

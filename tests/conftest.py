@@ -1,0 +1,54 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+SHARED = ROOT.parent / "shared" / "real-audio"
+
+
+def write_wav(path, y, sr=16000):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), np.asarray(y, dtype=np.float32), sr, subtype="FLOAT")
+    return path
+
+
+def tone(seconds, freq=440.0, sr=16000, amp=0.5):
+    t = np.arange(int(seconds * sr)) / sr
+    return amp * np.sin(2 * np.pi * freq * t)
+
+
+def snakemake(*args, cwd=ROOT, check=True, timeout=900):
+    """Run snakemake from this interpreter's environment; returns the CompletedProcess."""
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), *args]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture
+def dcase_root(tmp_path):
+    """A tiny DCASE 2021 tree: one device, sections 00 and 01, train and test files."""
+    root = tmp_path / "dcase"
+    rng = np.random.default_rng(0)
+    names = [
+        "pump/train/section_00_source_train_normal_0000_a_1.wav",
+        "pump/train/section_00_target_train_normal_0001_a_2.wav",
+        "pump/train/section_01_source_train_normal_0002.wav",
+        "pump/source_test/section_00_source_test_normal_0000.wav",
+        "pump/source_test/section_00_source_test_anomaly_0001.wav",
+        "pump/target_test/section_01_target_test_anomaly_0000.wav",
+        "pump/test/section_03_0000.wav",
+        "pump/test/section_03_0001.wav",
+    ]
+    for i, name in enumerate(names):
+        write_wav(root / name, 0.3 * rng.standard_normal(8000 + 1000 * i))
+    return root

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from audio_umaps import manifest, tables
+from conftest import write_wav
+
+
+def test_dcase_manifest_rows_and_ground_truth_join(dcase_root, tmp_path):
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    (truth / "ground_truth_pump_section_03_test.csv").write_text(
+        "section_03_0000.wav,1\nsection_03_0001.wav,0\n")
+    table, excluded = manifest.build_manifest(
+        "dev", {"kind": "dcase2021", "root": str(dcase_root), "ground_truth": str(truth)}, 0.1)
+    assert excluded.empty
+    assert len(table) == 8
+    assert set(table["part"]) == {"pump"} and set(table["section"]) == {"00", "01", "03"}
+    row = table[table["relpath"] == "pump/test/section_03_0000.wav"].iloc[0]
+    assert (row["split"], row["domain"], row["label"]) == ("test", "unknown", "anomaly")
+    row = table[table["relpath"] == "pump/test/section_03_0001.wav"].iloc[0]
+    assert row["label"] == "normal"
+    row = table[table["file_id"] == "0000"].sort_values("relpath").iloc[0]
+    assert row["samplerate"] == 16000 and row["channels"] == 1
+    assert table.loc[table["relpath"].str.contains("_a_1"), "attributes"].item() == "a_1"
+
+
+def test_bad_files_are_reported_not_raised(dcase_root):
+    (dcase_root / "pump/train/section_00_source_train_normal_0009.wav").write_bytes(b"RIFF....garbage")
+    write_wav(dcase_root / "pump/train/section_00_source_train_normal_0010.wav", np.zeros(100))
+    write_wav(dcase_root / "pump/train/normal_id_00_00000001.wav", np.ones(16000))
+    table, excluded = manifest.build_manifest("dev", {"kind": "dcase2021", "root": str(dcase_root)}, 0.1)
+    assert len(table) == 8
+    reasons = dict(zip(excluded["path"].str.rsplit("/", n=1).str[-1], excluded["reason"]))
+    assert reasons["section_00_source_train_normal_0009.wav"].startswith("unreadable")
+    assert reasons["section_00_source_train_normal_0010.wav"].startswith("too short")
+    assert reasons["normal_id_00_00000001.wav"].startswith("odd file name")
+
+
+def test_folder_dataset_subfolders_and_parts(tmp_path):
+    root = tmp_path / "idmt"
+    for sub in ("train_cut/engine1_good", "train_cut/engine2_broken", "test_cut/engine1_good"):
+        for i in range(3):
+            write_wav(root / sub / f"clip_{i}.wav", np.random.default_rng(i).standard_normal(8000))
+    write_wav(root / "top.wav", np.ones(8000))
+    (root / "readme.txt").write_text("not audio")
+    table, excluded = manifest.build_manifest("idmt", {"kind": "folder", "root": str(root), "jobs": 3}, 0.1)
+    assert len(table) == 10 and excluded.empty
+    assert set(table["subfolder"]) == {"train_cut/engine1_good", "train_cut/engine2_broken",
+                                       "test_cut/engine1_good", ""}
+    assert set(table["split"]) == {"external"} and set(table["label"]) == {"unknown"}
+    assert set(table["part"]) <= set(manifest.folder_parts(3))
+    again, _ = manifest.build_manifest("idmt", {"kind": "folder", "root": str(root), "jobs": 3}, 0.1)
+    assert table["part"].tolist() == again["part"].tolist()
+
+
+def test_missing_root_names_the_key(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"datasets\.ext\.root"):
+        manifest.build_manifest("ext", {"kind": "folder", "root": str(tmp_path / "nope")}, 0.1)
+
+
+def test_scan_layout_from_names(dcase_root):
+    assert manifest.scan_dcase2021(dcase_root) == {"pump": ["00", "01", "03"]}
+
+
+def test_tsv_round_trip_keeps_text(dcase_root, tmp_path):
+    table, _ = manifest.build_manifest("dev", {"kind": "dcase2021", "root": str(dcase_root)}, 0.1)
+    table.to_csv(tmp_path / "m.tsv", sep="\t", index=False)
+    back = tables.read_tsv(tmp_path / "m.tsv")
+    assert back["section"].tolist() == table["section"].tolist()
+    assert back["attributes"].tolist() == table["attributes"].tolist()

@@ -1,0 +1,96 @@
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audio_umaps import embedding, features, manifest, representations, sampling, stacking
+from audio_umaps.store import Store
+from conftest import write_wav
+
+
+@pytest.fixture
+def stores(dcase_root, tmp_path):
+    ext = tmp_path / "ext"
+    for i in range(3):
+        write_wav(ext / f"x{i}.wav", np.random.default_rng(10 + i).standard_normal(16000))
+    tables = [
+        manifest.build_manifest("dev", {"kind": "dcase2021", "root": str(dcase_root)}, 0.1)[0],
+        manifest.build_manifest("ext", {"kind": "folder", "root": str(ext)}, 0.1)[0],
+    ]
+    table = pd.concat(tables, ignore_index=True)
+    paths = {}
+    for (dataset, part), rows in table.groupby(["dataset", "part"]):
+        out = tmp_path / "features" / f"{dataset}_{part}.zarr"
+        features.extract(rows["path"].tolist(), "mel", representations.params("mel"), out,
+                         attrs={"dataset": dataset, "part": part})
+        paths[(dataset, part)] = str(out)
+    return table, paths
+
+
+CAPS = {"test": 7, "train": 5, "external": 11}
+
+
+def test_caps_per_group_and_valid_windows(stores):
+    table, paths = stores
+    sample = sampling.sample_scope(table, paths, "pump", 3, CAPS, seed=1)
+    counts = sample.groupby(["dataset", "device", "section", "domain", "split"]).size()
+    assert counts[("ext", "", "", "", "external")] == 11
+    for key, n in counts.items():
+        assert n <= CAPS[key[-1]]
+    # a group smaller than its cap gives every window it has
+    test_03 = table[(table["section"] == "03")]
+    frames = {p: n for p, n in zip(Store(paths[("dev", "pump")]).files,
+                                   Store(paths[("dev", "pump")]).n_frames)}
+    available = sum(frames[p] - 2 for p in test_03["path"])
+    assert counts[("dev", "pump", "03", "unknown", "test")] == min(7, available)
+    assert not sample.duplicated(["path", "first_frame"]).any()
+    for store_path, rows in sample.groupby("store"):
+        store = Store(store_path)
+        assert (store.n_frames[rows["file_index"]] >= rows["first_frame"] + 3).all()
+        assert [store.files[i] for i in rows["file_index"]] == rows["path"].tolist()
+    np.testing.assert_allclose(sample["start_time"], sample["first_frame"] * 0.032)
+    assert sample["point"].tolist() == list(range(len(sample)))
+
+
+def test_reproducible_and_seeded(stores):
+    table, paths = stores
+    a = sampling.sample_scope(table, paths, "global", 2, CAPS, seed=5)
+    b = sampling.sample_scope(table, paths, "global", 2, CAPS, seed=5)
+    c = sampling.sample_scope(table, paths, "global", 2, CAPS, seed=6)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a[["path", "first_frame"]].equals(c[["path", "first_frame"]])
+
+
+def test_without_external(stores):
+    table, paths = stores
+    sample = sampling.sample_scope(table, paths, "global", 1, CAPS, seed=0, include_external=False)
+    assert set(sample["kind"]) == {"dcase2021"}
+
+
+def test_sampling_reads_no_features(stores):
+    """Sampling needs offsets and energy only: it still works with the feature chunks gone."""
+    table, paths = stores
+    before = sampling.sample_scope(table, paths, "pump", 2, CAPS, seed=3)
+    gathered = embedding.gather(before)
+    for path in paths.values():
+        shutil.rmtree(f"{path}/features/c", ignore_errors=True)
+    after = sampling.sample_scope(table, paths, "pump", 2, CAPS, seed=3)
+    pd.testing.assert_frame_equal(before, after)
+    assert gathered.shape == (len(before), 2 * 128)
+
+
+def test_gather_matches_stacking_per_store(stores):
+    table, paths = stores
+    sample = sampling.sample_scope(table, paths, "pump", 4, CAPS, seed=2)
+    gathered = embedding.gather(sample)
+    row = sample.iloc[-1]
+    store = Store(row["store"])
+    direct = stacking.stack_windows(store, np.array([row["file_index"]]), np.array([row["first_frame"]]), 4)
+    np.testing.assert_array_equal(gathered[-1], direct[0])
+
+
+def test_empty_scope_says_why(stores):
+    table, paths = stores
+    with pytest.raises(ValueError, match="no windows"):
+        sampling.sample_scope(table, paths, "pump", 10_000, CAPS, seed=0)
