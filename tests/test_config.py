@@ -22,7 +22,7 @@ def test_problems_name_the_key():
     bad["umap"]["n_neighbors"] = "fifteen"
     bad["datasets"]["demo"]["kind"] = "dcase2020"
     bad["sampling"]["device"].pop("external")
-    bad["plots"]["dpi"] = 1.5
+    bad["plots"]["dpi"] = 50.5
     found = config.problems(bad, SCHEMA)
     assert "config key 'umap.n_neighbors': 'fifteen' is not of type 'integer'" in found
     assert any(line.startswith("config key 'datasets.demo.kind': 'dcase2020' is not one of") for line in found)
