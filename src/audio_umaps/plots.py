@@ -21,18 +21,23 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-DEVICE_FAMILIES = ["Blues", "Oranges", "Greens", "Reds", "RdPu", "YlOrBr", "BuGn", "PuBu", "Greys"]
-DOMAIN_FAMILIES = {"source": "Blues", "target": "Oranges", "unknown": "Greens"}
+# Base colours of the device families (tab10 without its grey and purple: grey and violet are
+# kept for external data).
+DEVICE_FAMILIES = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:brown", "tab:pink",
+                   "tab:olive", "tab:cyan"]
+DOMAIN_FAMILIES = {"source": "tab:blue", "target": "tab:orange", "unknown": "tab:green"}
 DEFAULT_EXTERNAL_COLOUR = "#8c8c8c"
 SHADOW = dict(s=70, alpha=0.10, linewidths=0)
 PANEL_LABELS = {"normal": "normal test windows", "anomaly": "anomalous test windows",
                 "unknown": "unlabelled test windows"}
 
 
-def shade(family: str, i: int, n: int) -> tuple:
-    """The i-th of n shades of a matplotlib colour map, from mid to dark."""
-    cmap = plt.get_cmap(family)
-    return cmap(0.45 + 0.5 * (i / (n - 1) if n > 1 else 0.5))
+def shade(base: str, i: int, n: int) -> tuple:
+    """The i-th of n shades of a base colour, from lighter (i = 0) to darker (i = n - 1)."""
+    rgb = np.array(matplotlib.colors.to_rgb(base))
+    t = 0.45 - 0.9 * (i / (n - 1)) if n > 1 else 0.0
+    rgb = rgb + (1 - rgb) * t if t > 0 else rgb * (1 + t)
+    return tuple(rgb.clip(0, 1))
 
 
 def origin_cross(points: pd.DataFrame, skip: int = 500, take: int = 100):
@@ -48,10 +53,15 @@ def origin_cross(points: pd.DataFrame, skip: int = 500, take: int = 100):
     return float(points["x"].to_numpy()[order].mean()), float(points["y"].to_numpy()[order].mean())
 
 
-def _finish_axes(ax):
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xticks([])
-    ax.set_yticks([])
+def _finish_axes(axes, points: pd.DataFrame):
+    """Same limits on every panel (all of ``points`` in view), equal aspect, no ticks."""
+    x, y = points["x"].to_numpy(dtype=float), points["y"].to_numpy(dtype=float)
+    corners = ([x.min(), x.max()], [y.min(), y.max()])
+    for ax in axes:
+        ax.scatter(*corners, alpha=0)  # invisible: every panel autoscales to all points
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_xticks([])
+        ax.set_yticks([])
 
 
 def _shadows(ax, external: pd.DataFrame, colours: dict[str, str]):
@@ -70,8 +80,8 @@ def _handle(colour, label, alpha=1.0, size=7, marker="o"):
 
 def _figure(ncols: int, style: dict):
     """``style['width']`` is the width of two panels; a figure has 1 to 3."""
-    fig, axes = plt.subplots(1, ncols, figsize=(style["width"] / 2 * ncols, style["height"]), sharex=True,
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, ncols, figsize=(style["width"] / 2 * ncols, style["height"]),
+                             squeeze=False)
     return fig, list(axes[0])
 
 
@@ -98,7 +108,7 @@ def plot_global(emb: pd.DataFrame, out, style: dict, colours: dict[str, str], ti
             colour = shade(family, i, len(sections))
             ax.scatter(pts["x"], pts["y"], s=3, color=colour, alpha=0.7, linewidths=0)
             handles.append(_handle(colour, f"{device} section {section}"))
-    _finish_axes(ax)
+    _finish_axes([ax], emb)
     _save(fig, out, handles, style, title)
 
 
@@ -106,7 +116,7 @@ def _domain_colours(rows: pd.DataFrame) -> dict[tuple[str, str], tuple]:
     colours = {}
     sections = sorted(rows["section"].unique())
     for domain in sorted(rows["domain"].unique()):
-        family = DOMAIN_FAMILIES.get(domain, "Greens")
+        family = DOMAIN_FAMILIES.get(domain, "tab:green")
         for i, section in enumerate(sections):
             colours[(section, domain)] = shade(family, i, len(sections))
     return colours
@@ -128,26 +138,21 @@ def plot_device(emb: pd.DataFrame, device: str, out, style: dict, colours: dict[
     palette = _domain_colours(rows)
     panels = _panels(test)
     fig, axes = _figure(len(panels), style)
-    handles = []
-    for p, (label, ax) in enumerate(zip(panels, axes)):
-        shadow_handles = _shadows(ax, emb[emb["kind"] == "folder"], colours)
+    external = emb[emb["kind"] == "folder"]
+    for label, ax in zip(panels, axes):
+        handles = _shadows(ax, external, colours)
         for (section, domain), pts in train.groupby(["section", "domain"], sort=True):
-            colour = palette[(section, domain)]
-            ax.scatter(pts["x"], pts["y"], color=colour, **SHADOW)
-            if p == 0:
-                handles.append(_handle(colour, f"train {section} {domain}", alpha=0.4, size=11))
+            ax.scatter(pts["x"], pts["y"], color=palette[(section, domain)], **SHADOW)
         points = test[test["label"] == label]
         for (section, domain), pts in points.groupby(["section", "domain"], sort=True):
-            colour = palette[(section, domain)]
-            ax.scatter(pts["x"], pts["y"], s=6 if label == "normal" else 3, color=colour,
-                       alpha=0.9, linewidths=0)
-            handle_label = f"test {section} {domain}"
-            if handle_label not in {h.get_label() for h in handles}:
-                handles.append(_handle(colour, handle_label))
-        if p == 0:
-            handles = shadow_handles + handles
+            ax.scatter(pts["x"], pts["y"], s=6 if label == "normal" else 3,
+                       color=palette[(section, domain)], alpha=0.9, linewidths=0)
         ax.set_title(f"{PANEL_LABELS[label]} ({len(points)})", fontsize=11)
-        _finish_axes(ax)
+    for (section, domain), _ in train.groupby(["section", "domain"], sort=True):
+        handles.append(_handle(palette[(section, domain)], f"train {section} {domain}", alpha=0.4, size=11))
+    for (section, domain), _ in test.groupby(["section", "domain"], sort=True):
+        handles.append(_handle(palette[(section, domain)], f"test {section} {domain}"))
+    _finish_axes(axes, emb)
     _save(fig, out, handles, style, title)
 
 
@@ -172,9 +177,10 @@ def plot_section(emb: pd.DataFrame, device: str, section: str, out, style: dict,
         if cross is not None:
             ax.scatter([cross[0]], [cross[1]], marker="X", s=260, color="black",
                        edgecolors="white", linewidths=1.5, zorder=5)
-        ax.set_title(f"{PANEL_LABELS[label]}: {points['path'].nunique()} files, {len(points)} windows",
-                     fontsize=11)
-        _finish_axes(ax)
+        n_files = points["path"].nunique()
+        ax.set_title(f"{PANEL_LABELS[label]}: {n_files} file{'' if n_files == 1 else 's'}, "
+                     f"{len(points)} windows", fontsize=11)
+    _finish_axes(axes, rows)
     handles = [_handle("#9e9e9e", f"train section {section}", alpha=0.4, size=11),
                _handle(cmap(0), "test windows, a colour per file")]
     if cross is not None:

@@ -157,11 +157,27 @@ def tsv_rows(path):
 
 
 def part_files(wildcards, input):
-    """Files of one feature job, counted in its dataset's manifest."""
+    """(number of files, longest duration in s) of one feature job, from its manifest."""
     with open(input.manifest) as handle:
         header = handle.readline().rstrip("\n").split("\t")
-        column = header.index("part")
-        return sum(1 for line in handle if line.split("\t")[column] == wildcards.part)
+        part, duration = header.index("part"), header.index("duration")
+        durations = [
+            float(fields[duration])
+            for fields in (line.rstrip("\n").split("\t") for line in handle)
+            if fields[part] == wildcards.part
+        ]
+    return len(durations), max(durations, default=0.0)
+
+
+def features_mem_mb(wildcards, input):
+    """Streaming: one file's audio and spectrogram (~40 MB per minute) and a frame buffer."""
+    return int(800 + 40 * part_files(wildcards, input)[1] / 60)
+
+
+def features_runtime(wildcards, input):
+    """Minutes: about 0.05 s of work per second of audio, with a wide margin."""
+    files, longest = part_files(wildcards, input)
+    return int(5 + files * max(longest, 1.0) * 0.05 / 60 * 4)
 
 
 def feature_dims(representation):

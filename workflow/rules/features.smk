@@ -17,8 +17,7 @@ rule features:
         "../../envs/features.yaml"
     threads: 1
     resources:
-        # streaming: a few files and a buffer of 4096 frames are in memory at a time
-        mem_mb=2000,
-        runtime=lambda wildcards, input: int(10 + part_files(wildcards, input) * 0.02),
+        mem_mb=features_mem_mb,
+        runtime=features_runtime,
     script:
         "../scripts/features.py"
