@@ -68,3 +68,20 @@ def test_tsv_round_trip_keeps_text(dcase_root, tmp_path):
     back = tables.read_tsv(tmp_path / "m.tsv")
     assert back["section"].tolist() == table["section"].tolist()
     assert back["attributes"].tolist() == table["attributes"].tolist()
+
+
+def test_odd_file_names_survive_the_tables(tmp_path):
+    from audio_umaps import features, representations
+    from audio_umaps.store import Store
+
+    root = tmp_path / "odd folder #1"
+    names = ["tab\there.wav", "ünïcode päth.wav", "new\nline.wav", "comma,and \"quotes\".wav"]
+    for i, name in enumerate(names):
+        write_wav(root / "sub dir" / name, np.random.default_rng(i).standard_normal(4000))
+    table, excluded = manifest.build_manifest("odd", {"kind": "folder", "root": str(root)}, 0.1)
+    assert excluded.empty and len(table) == 4
+    table.to_csv(tmp_path / "m.tsv", sep="\t", index=False)
+    back = tables.read_tsv(tmp_path / "m.tsv")
+    assert back["path"].tolist() == table["path"].tolist()
+    result = features.extract(back["path"].tolist(), "mel", representations.params("mel"), tmp_path / "o.zarr")
+    assert Store(tmp_path / "o.zarr").files == back["path"].tolist() and not result.excluded

@@ -1,4 +1,4 @@
-import math
+import csv
 import sys
 from pathlib import Path
 
@@ -57,6 +57,12 @@ def dataset_layout(dataset):
         raise WorkflowError(
             f"datasets.{dataset}.root: folder '{root}' does not exist. Point it at the dataset "
             f"in config/config.yaml (or your --configfile), or remove the '{dataset}' entry."
+        )
+    truth = entry.get("ground_truth")
+    if truth and not Path(truth).is_dir():
+        raise WorkflowError(
+            f"datasets.{dataset}.ground_truth: folder '{truth}' does not exist. Point it at the "
+            "folder holding ground_truth_<device>_section_<SS>_test.csv, or remove the key."
         )
     layout = _manifest.scan_dcase2021(root)
     if not layout:
@@ -158,13 +164,11 @@ def tsv_rows(path):
 
 def part_files(wildcards, input):
     """(number of files, longest duration in s) of one feature job, from its manifest."""
-    with open(input.manifest) as handle:
-        header = handle.readline().rstrip("\n").split("\t")
-        part, duration = header.index("part"), header.index("duration")
+    with open(input.manifest, newline="") as handle:
         durations = [
-            float(fields[duration])
-            for fields in (line.rstrip("\n").split("\t") for line in handle)
-            if fields[part] == wildcards.part
+            float(row["duration"])
+            for row in csv.DictReader(handle, delimiter="\t")
+            if row["part"] == wildcards.part
         ]
     return len(durations), max(durations, default=0.0)
 
