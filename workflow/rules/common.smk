@@ -29,6 +29,12 @@ validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defau
 
 DATASETS = config["datasets"]
 REPRESENTATIONS = config["representations"]
+for _representation in REPRESENTATIONS:
+    if _representation not in _representations.REGISTRY:
+        raise WorkflowError(
+            f"config key 'representations': unknown representation '{_representation}'; "
+            f"known: {', '.join(sorted(_representations.REGISTRY))}"
+        )
 STACKS = config["stacks"]
 GLOBAL = "global"
 DEMO_ROOT = "results/demo"
@@ -185,8 +191,7 @@ def features_runtime(wildcards, input):
 
 
 def feature_dims(representation):
-    params = representation_params(representation)
-    return params["n_mels"] if "n_mels" in params else params["n_fft"] // 2 + 1
+    return _representations.get(representation).dims(representation_params(representation))
 
 
 def umap_mem_mb(wildcards, input):

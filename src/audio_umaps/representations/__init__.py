@@ -7,11 +7,14 @@ A representation module defines
 ``compute(y, sample_rate, params) -> (features, energy)``
     ``features`` float32 (frames x dims), ``energy`` float32 (frames,) or ``None`` when the
     representation has no spectral energy;
+``dims(params)``
+    features per frame (used to size jobs before any feature exists);
 ``frame_times(n_frames, sample_rate, params)``
     start time in seconds of each frame in the original file.
 
 Adding a representation is one more module registered in :data:`REGISTRY` and one more
-entry in the config's ``representations`` list.
+entry in the config's ``representations`` list (its parameters go under
+``representation_params.<name>``).
 """
 
 from __future__ import annotations

@@ -21,4 +21,9 @@ def compute(y: np.ndarray, sample_rate: int, params: dict):
     return stft.to_db(mel, params).T.astype(np.float32), energy.astype(np.float32)
 
 
+def dims(params: dict) -> int:
+    """Features per frame: the number of mel bands."""
+    return params["n_mels"]
+
+
 frame_times = stft.frame_times

@@ -41,6 +41,11 @@ def compute(y: np.ndarray, sample_rate: int, params: dict):
     return to_db(power, params).T.astype(np.float32), energy.astype(np.float32)
 
 
+def dims(params: dict) -> int:
+    """Features per frame: n_fft / 2 + 1 frequency bins."""
+    return params["n_fft"] // 2 + 1
+
+
 def frame_times(n_frames: int, sample_rate: int, params: dict) -> np.ndarray:
     """Centre time (s) of each frame: frame t is centred on sample t * hop."""
     return np.arange(n_frames) * params["hop_length"] / sample_rate
