@@ -5,12 +5,13 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from PIL import Image
 
-from conftest import ROOT, snakemake
+from conftest import ROOT, snakemake, tone, write_wav
 
 
 def job_counts(output: str) -> dict[str, int]:
@@ -67,8 +68,16 @@ def write_config(folder: Path, config: dict) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
+    """The tiny demo plus an external folder with bad files in it."""
     work = tmp_path_factory.mktemp("tiny")
-    config = write_config(work, TINY)
+    broken = work / "broken"
+    write_wav(broken / "good.wav", tone(2.0, 500))
+    write_wav(broken / "odd name #1 ü.wav", tone(2.0, 700))
+    write_wav(broken / "short.wav", tone(0.1, 500))
+    write_wav(broken / "silent.wav", np.zeros(16000))
+    (broken / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    datasets = {**TINY["datasets"], "broken": {"kind": "folder", "root": str(broken)}}
+    config = write_config(work, {**TINY, "datasets": datasets})
     proc = snakemake("--directory", str(work), "--configfile", str(config), "--cores", "2")
     return work, config, proc
 
@@ -76,7 +85,7 @@ def tiny_run(tmp_path_factory):
 def test_end_to_end(tiny_run):
     work, _, proc = tiny_run
     counts = job_counts(proc.stdout + proc.stderr)
-    assert counts["umap"] == 6 and counts["plot_section"] == 8 and counts["total"] == 35
+    assert counts["umap"] == 6 and counts["plot_section"] == 8 and counts["total"] == 38
     plots = sorted(p.relative_to(work / "results/plots").as_posix() for p in (work / "results/plots").rglob("*.png"))
     assert len(plots) == 14 and "mel/stack4/valve_section_01.png" in plots
     for png in (work / "results/plots").rglob("*.png"):
@@ -85,9 +94,19 @@ def test_end_to_end(tiny_run):
     # the demo's silent external clip is reported, not fatal
     report = pd.read_csv(work / "results/reports/demo_external.excluded.tsv", sep="\t")
     assert report["path"].str.endswith("silent_00.wav").tolist() == [True]
+    # bad files are listed with the reason, the good ones (odd names too) are used
+    report = pd.read_csv(work / "results/reports/broken.excluded.tsv", sep="\t")
+    reasons = {Path(p).name: (stage, reason.split(":")[0]) for p, stage, reason in
+               zip(report["path"], report["stage"], report["reason"])}
+    assert reasons == {"corrupt.wav": ("manifest", "unreadable"), "short.wav": ("manifest", "too short"),
+                       "silent.wav": ("features", "silent")}
+    from audio_umaps.tables import read_tsv
+
+    used = set(read_tsv(work / "results/samples/mel/stack1/fan.tsv")["path"])
+    assert {str(work / "broken/good.wav"), str(work / "broken/odd name #1 ü.wav")} <= used
     # every rule wrote its log and benchmark
-    assert len(list((work / "results/benchmarks").rglob("*.tsv"))) == 34
-    assert len(list((work / "results/logs").rglob("*.log"))) == 34
+    assert len(list((work / "results/benchmarks").rglob("*.tsv"))) == 37
+    assert len(list((work / "results/logs").rglob("*.log"))) == 37
 
 
 def test_embedding_traces_back_to_files_and_times(tiny_run):
@@ -100,10 +119,12 @@ def test_embedding_traces_back_to_files_and_times(tiny_run):
     assert emb[["x", "y"]].notna().all().all()
     assert set(emb["split"]) == {"train", "test", "external"}
     assert all((work / p).is_file() for p in emb["path"].unique())
+    # a window's start time is its first frame's time: hop 512 at 16 kHz
+    assert np.allclose(emb["start_time"], emb["first_frame"] * 512 / 16000)
     glob4 = read_tsv(work / "results/samples/mel/stack4/global.tsv")
     assert "folder" not in set(glob4["kind"])  # global_without_external_at_stacks: [4]
     glob1 = read_tsv(work / "results/samples/mel/stack1/global.tsv")
-    assert (glob1["kind"] == "folder").sum() == 40
+    assert (glob1["dataset"] == "demo_external").sum() == 40
 
 
 def test_rebuild_one_target(tiny_run):
