@@ -45,4 +45,4 @@ rule umap:
         mem_mb=umap_mem_mb,
         runtime=umap_runtime,
     script:
-        "../scripts/umap.py"
+        "../scripts/embed.py"

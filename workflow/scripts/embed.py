@@ -1,4 +1,4 @@
-"""Fit a 2-D UMAP to one sample (rule umap)."""
+"""Fit a 2-D UMAP to one sample (rule umap). Not named umap.py, which would shadow umap-learn."""
 import sys
 from pathlib import Path
 
