@@ -108,7 +108,7 @@ def synthesize(dcase_root, external_root, devices: dict[str, str], sections: int
         counter = 0
         for section in range(sections):
             for domain in ("source", "target"):
-                for i in range(train_clips[domain]):
+                for _ in range(train_clips[domain]):
                     speed = "1.0" if domain == "source" else "1.3"
                     name = f"section_{section:02d}_{domain}_train_normal_{counter:04d}_speed_{speed}.wav"
                     counter += 1
