@@ -140,7 +140,7 @@ def plot_device(emb: pd.DataFrame, device: str, out, style: dict, colours: dict[
     fig, axes = _figure(len(panels), style)
     external = emb[emb["kind"] == "folder"]
     for label, ax in zip(panels, axes):
-        handles = _shadows(ax, external, colours)
+        handles = _shadows(ax, external, colours)  # the same on every panel; kept once
         for (section, domain), pts in train.groupby(["section", "domain"], sort=True):
             ax.scatter(pts["x"], pts["y"], color=palette[(section, domain)], **SHADOW)
         points = test[test["label"] == label]
