@@ -46,24 +46,38 @@ def representation_params(representation):
     )
 
 
+def check_root(dataset):
+    """Stop before anything runs when a dataset's folder is missing, naming the key."""
+    root = DATASETS[dataset]["root"]
+    if DATASETS[dataset].get("source") == "demo":
+        if not root.startswith(f"{DEMO_ROOT}/"):
+            raise WorkflowError(
+                f"datasets.{dataset}.root: a dataset with 'source: demo' must lie under {DEMO_ROOT}/"
+            )
+    elif not Path(root).is_dir():
+        raise WorkflowError(
+            f"datasets.{dataset}.root: folder '{root}' does not exist. Point it at the dataset "
+            f"in config/config.yaml (or your --configfile), or remove the '{dataset}' entry."
+        )
+
+
+def demo_root(kind):
+    """Where the demo rule writes the demo dataset of a kind (dcase2021 or folder)."""
+    for entry in DATASETS.values():
+        if entry.get("source") == "demo" and entry["kind"] == kind:
+            return entry["root"]
+    return f"{DEMO_ROOT}/{'dcase2021' if kind == 'dcase2021' else 'external'}"
+
+
 def dataset_layout(dataset):
     """{device: [sections]} of a dcase2021 dataset, read from its folder names (or, for the
     demo, from the demo settings, since its files do not exist before the demo rule runs)."""
     entry = DATASETS[dataset]
     if entry.get("source") == "demo":
-        if not entry["root"].startswith(f"{DEMO_ROOT}/"):
-            raise WorkflowError(
-                f"datasets.{dataset}.root: a dataset with 'source: demo' must lie under {DEMO_ROOT}/"
-            )
         demo = config.get("demo", {})
         sections = [f"{s:02d}" for s in range(demo.get("sections", 3))]
         return {device: sections for device in sorted(demo.get("devices", {}))}
     root = Path(entry["root"])
-    if not root.is_dir():
-        raise WorkflowError(
-            f"datasets.{dataset}.root: folder '{root}' does not exist. Point it at the dataset "
-            f"in config/config.yaml (or your --configfile), or remove the '{dataset}' entry."
-        )
     truth = entry.get("ground_truth")
     if truth and not Path(truth).is_dir():
         raise WorkflowError(
@@ -85,14 +99,11 @@ def dataset_parts(dataset):
     entry = DATASETS[dataset]
     if entry["kind"] == "dcase2021":
         return list(LAYOUTS[dataset])
-    if entry.get("source") != "demo" and not Path(entry["root"]).is_dir():
-        raise WorkflowError(
-            f"datasets.{dataset}.root: folder '{entry['root']}' does not exist. Point it at the "
-            f"audio in config/config.yaml (or your --configfile), or remove the '{dataset}' entry."
-        )
     return _manifest.folder_parts(entry.get("jobs", 1))
 
 
+for _dataset in DATASETS:
+    check_root(_dataset)
 LAYOUTS = {d: dataset_layout(d) for d, e in DATASETS.items() if e["kind"] == "dcase2021"}
 EXTERNAL = [d for d, e in DATASETS.items() if e["kind"] == "folder"]
 DEVICE_SECTIONS = {}
