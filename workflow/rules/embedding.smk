@@ -10,6 +10,7 @@ rule sample:
             "global" if wildcards.scope == GLOBAL else "device"
         ],
         seed=config["sampling"]["seed"],
+        stores=scope_stores,
         include_external=lambda wildcards: include_external(wildcards.scope, wildcards.stack),
     log:
         "results/logs/sample/{representation}/stack{stack}/{scope}.log",

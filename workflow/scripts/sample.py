@@ -5,16 +5,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
 import pandas as pd  # noqa: E402
 
-from audio_umaps import runlog, sampling, store, tables  # noqa: E402
+from audio_umaps import runlog, sampling, tables  # noqa: E402
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
-stores = {}
-for path in snakemake.input.stores:
-    attrs = store.Store(path).attrs
-    stores[(attrs["dataset"], attrs["part"])] = path
+stores = {tuple(key.split("/")): path for key, path in snakemake.params.stores.items()}
 table = pd.concat([tables.read_tsv(p) for p in snakemake.input.manifests], ignore_index=True)
-table = table[[key in stores for key in zip(table["dataset"], table["part"])]]
 sample = sampling.sample_scope(
     table, stores, w.scope, int(w.stack), snakemake.params.caps, snakemake.params.seed,
     include_external=snakemake.params.include_external,
