@@ -4,8 +4,8 @@ rule demo_data:
         directory(DEMO_ROOT),
     params:
         demo=config.get("demo", {}),
-        dcase_root=[e["root"] for e in DATASETS.values() if e.get("source") == "demo" and e["kind"] == "dcase2021"],
-        external_root=[e["root"] for e in DATASETS.values() if e.get("source") == "demo" and e["kind"] == "folder"],
+        dcase_root=demo_root("dcase2021"),
+        external_root=demo_root("folder"),
     log:
         "results/logs/demo_data.log",
     benchmark:

@@ -9,8 +9,8 @@ log = runlog.start(snakemake.log[0])
 p = snakemake.params
 settings = dict(p.demo)
 n = demo.synthesize(
-    p.dcase_root[0] if p.dcase_root else Path(snakemake.output[0]) / "dcase2021",
-    p.external_root[0] if p.external_root else Path(snakemake.output[0]) / "external",
+    p.dcase_root,
+    p.external_root,
     devices=settings.pop("devices", {"fan": "fan", "ToyCar": "motor"}),
     sample_rate=snakemake.config["audio"]["sample_rate"],
     **settings,
