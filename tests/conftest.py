@@ -24,10 +24,11 @@ def tone(seconds, freq=440.0, sr=16000, amp=0.5):
     return amp * np.sin(2 * np.pi * freq * t)
 
 
-def snakemake(*args, cwd=ROOT, check=True, timeout=900):
-    """Run snakemake from this interpreter's environment; returns the CompletedProcess."""
+def snakemake(*args, cwd=ROOT, check=True, timeout=900, env=None):
+    """Run snakemake from this interpreter's environment (plus ``env``); returns the
+    CompletedProcess."""
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), *args]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")

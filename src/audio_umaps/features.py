@@ -7,8 +7,10 @@ Layout of a store::
     energy     float32 (frames,)  sum of spectral power per frame (absent without energy)
     offsets    int64   (files + 1,) rows of file i are offsets[i]:offsets[i+1]
     attrs      representation, params, sample_rate, frame_hop_seconds, files (manifest paths), ...
+               and, for a representation with pretrained weights, which weights made it
+               (weights, weights_sha256, random_weights)
 
-Frame ``j`` of a file starts (is centred) at ``j * frame_hop_seconds + frame_offset_seconds``.
+Frame ``j`` of a file is centred at ``j * frame_hop_seconds + frame_offset_seconds``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def extract(
     sample_rate: int = 16000,
     normalisation: str = "absmax",
     attrs: dict | None = None,
+    threads: int = 1,
 ) -> ExtractResult:
     """Compute ``representation`` for every file in ``paths`` into the zarr store ``out``.
 
@@ -52,6 +55,8 @@ def extract(
     are logged, left out and returned in ``excluded``; the others keep their order.
     """
     module = representations.get(representation)
+    if hasattr(module, "set_threads"):
+        module.set_threads(threads)
     out = Path(out)
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -111,6 +116,7 @@ def extract(
             "frame_offset_seconds": float(frame_times[0]),
             "has_energy": energy_arr is not None,
             "files": result.files,
+            **(module.provenance(params) if hasattr(module, "provenance") else {}),
             **(attrs or {}),
         }
     )

@@ -43,3 +43,20 @@ class Store:
             return np.empty(shape, dtype=np.float32)
         unique, inverse = np.unique(rows, return_inverse=True)
         return self.group[name].oindex[unique][inverse]
+
+
+RANDOM_WEIGHTS_NOTE = "RANDOM WEIGHTS: made with a randomly initialised test model, not pretrained embeddings"
+
+
+def random_weight_stores(paths) -> list[str]:
+    """The stores among ``paths`` whose features were made with random (test) weights."""
+    return [str(p) for p in dict.fromkeys(map(str, paths))
+            if zarr.open_group(str(p), mode="r").attrs.get("random_weights", False)]
+
+
+def flag_random_weights(log, paths) -> bool:
+    """Log a warning naming the stores made with random weights; True when there are any."""
+    flagged = random_weight_stores(paths)
+    if flagged:
+        log.warning("%s (%s)", RANDOM_WEIGHTS_NOTE, ", ".join(flagged))
+    return bool(flagged)

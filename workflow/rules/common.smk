@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
@@ -10,11 +11,12 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from audio_umaps import config as _config  # noqa: E402
 from audio_umaps import manifest as _manifest  # noqa: E402
 from audio_umaps import representations as _representations  # noqa: E402
+from audio_umaps import weights as _weights  # noqa: E402
 
 
 # ---- configuration -------------------------------------------------------------------------
 # Parent objects are created first so that the schema fills in their nested defaults.
-for _key in ("audio", "representation_params", "umap", "plots"):
+for _key in ("audio", "representation_params", "umap", "plots", "l3"):
     config.setdefault(_key, {})
 config["plots"].setdefault("origin", {})
 _problems = _config.problems(
@@ -41,9 +43,48 @@ DEMO_ROOT = "results/demo"
 
 
 def representation_params(representation):
-    return _representations.params(
+    params = _representations.params(
         representation, config["representation_params"].get(representation)
     )
+    if representation == L3:
+        params["weights"] = str(L3_WEIGHTS.path)
+    return params
+
+
+# ---- L3 weights: checked now, fetched (when allowed) before the first job runs ---------------
+L3 = "l3"
+L3_WEIGHTS = None
+if L3 in REPRESENTATIONS:
+    L3_WEIGHTS = _weights.locate(
+        config["l3"], _representations.params(L3, config["representation_params"].get(L3))
+    )
+    try:
+        _weights.check(L3_WEIGHTS)
+    except _weights.WeightsError as _exc:
+        raise WorkflowError(str(_exc)) from None
+    if not L3_WEIGHTS.present:
+        logger.warning(
+            f"L3 weights {L3_WEIGHTS.path.name} are not at {L3_WEIGHTS.path} yet: they will be "
+            "downloaded before the first job runs (set config key 'l3.download: false' to forbid)."
+        )
+    _needs_torch = workflow.deployment_settings is None or not any(
+        "CONDA" in str(m) for m in workflow.deployment_settings.deployment_method
+    )
+    if _needs_torch and __import__("importlib.util").util.find_spec("torchopenl3") is None:
+        raise WorkflowError(
+            "representation 'l3' needs torch and torchopenl3, which this Python lacks: run "
+            "bin/setup-venv --l3 (or pip install -r requirements-l3.txt), run with --sdm conda, "
+            "or remove 'l3' from the config key 'representations'."
+        )
+
+
+onstart:
+    if L3_WEIGHTS is not None and not L3_WEIGHTS.present:
+        logger.info(f"downloading L3 weights to {L3_WEIGHTS.path}")
+        try:
+            _weights.fetch(L3_WEIGHTS, representation_params(L3))
+        except _weights.WeightsError as _exc:
+            raise WorkflowError(str(_exc)) from None
 
 
 def check_root(dataset):
@@ -193,6 +234,20 @@ def part_files(wildcards, input):
 def features_mem_mb(wildcards, input):
     """Streaming: one file's audio and spectrogram (~40 MB per minute) and a frame buffer."""
     return int(800 + 40 * part_files(wildcards, input)[1] / 60)
+
+
+def l3_mem_mb(wildcards, input):
+    """torch and the model (~1 GB), one piece of chunk_frames 1 s windows at 48 kHz (float64 and
+    float32 copies) and the longest file at 48 kHz."""
+    chunk = representation_params(L3)["chunk_frames"]
+    return int(1200 + chunk * 48000 * 12 / 1e6 + part_files(wildcards, input)[1] * 48000 * 8 / 1e6)
+
+
+def l3_runtime(wildcards, input):
+    """Minutes on the CPU: about 0.9 s of work per second of audio on 2 cores (measured), with
+    a margin of 3; a GPU job takes a small part of it."""
+    files, longest = part_files(wildcards, input)
+    return int(5 + files * max(longest, 1.0) * 0.9 / 60 * 3)
 
 
 def features_runtime(wildcards, input):

@@ -9,17 +9,19 @@ from audio_umaps import features, runlog, tables  # noqa: E402
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
+representation = snakemake.params.representation
 table = tables.read_tsv(snakemake.input.manifest)
 paths = table.loc[table["part"] == w.part, "path"].tolist()
-log.info("%s: %s of part %s, %d files", w.dataset, w.representation, w.part, len(paths))
+log.info("%s: %s of part %s, %d files", w.dataset, representation, w.part, len(paths))
 result = features.extract(
     paths,
-    w.representation,
+    representation,
     snakemake.params.params,
     snakemake.output.store,
     sample_rate=snakemake.params.audio["sample_rate"],
     normalisation=snakemake.params.audio["normalisation"],
     attrs={"dataset": w.dataset, "part": w.part},
+    threads=snakemake.threads,
 )
 pd.DataFrame(
     [(w.dataset, path, "features", reason) for path, reason in result.excluded],

@@ -4,13 +4,15 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-from audio_umaps import plots, runlog, tables  # noqa: E402
+from audio_umaps import plots, runlog, store, tables  # noqa: E402
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
 emb = tables.read_tsv(snakemake.input[0])
 style = snakemake.params.style
 where = f"{w.representation}, stack {w.stack}"
+if store.flag_random_weights(log, emb["store"].unique()):
+    where += " (RANDOM TEST WEIGHTS, not OpenL3)"
 if snakemake.rule == "plot_global":
     plots.plot_global(emb, snakemake.output[0], style, snakemake.params.colours, f"All devices: {where}")
 elif snakemake.rule == "plot_device":

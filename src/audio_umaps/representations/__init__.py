@@ -10,7 +10,10 @@ A representation module defines
 ``dims(params)``
     features per frame (used to size jobs before any feature exists);
 ``frame_times(n_frames, sample_rate, params)``
-    start time in seconds of each frame in the original file.
+    time in seconds of each frame's centre in the original file.
+
+Optionally, ``set_threads(n)`` (threads a job may use) and ``provenance(params)`` (store
+attributes saying what made the features, e.g. which pretrained weights).
 
 Adding a representation is one more module registered in :data:`REGISTRY` and one more
 entry in the config's ``representations`` list (its parameters go under
@@ -21,9 +24,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import mel, stft
+from . import l3, mel, stft
 
-REGISTRY: dict[str, ModuleType] = {"stft": stft, "mel": mel}
+REGISTRY: dict[str, ModuleType] = {"stft": stft, "mel": mel, "l3": l3}
 
 
 def get(name: str) -> ModuleType:

@@ -1,0 +1,99 @@
+"""The workflow with the l3 representation: random test weights in a temporary TORCH_HOME,
+every download attempt refused (proxies point at a closed local port)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import snakemake
+from audio_umaps import representations, weights
+from audio_umaps.tables import read_tsv
+
+pytest.importorskip("torchopenl3", reason="bin/test installs torchopenl3 (requirements-l3.txt)")
+from audio_umaps.representations import l3  # noqa: E402
+
+PARAMS = representations.params("l3")
+OFFLINE = {key: "http://127.0.0.1:9" for key in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+                                                  "http_proxy", "https_proxy", "all_proxy")}
+OFFLINE.update(NO_PROXY="", no_proxy="")
+CONFIG = {
+    "representations": ["l3"],
+    "stacks": [5],
+    "datasets": {
+        "demo": {"kind": "dcase2021", "root": "results/demo/dcase2021", "source": "demo"},
+        "demo_external": {"kind": "folder", "root": "results/demo/external", "source": "demo"},
+    },
+    "sampling": {"seed": 0, "device": {"test": 30, "train": 30, "external": 20},
+                 "global": {"test": 30, "train": 30, "external": 20}},
+    "umap": {"n_neighbors": 8, "seed": 1},
+    "plots": {"width": 8, "height": 4, "dpi": 60, "origin": {"skip": 5, "take": 5}},
+    "demo": {"seed": 3, "devices": {"fan": "fan"}, "sections": 1, "seconds": 2.0,
+             "train_clips": {"source": 3, "target": 1}, "test_clips": 1, "external_clips": 1},
+}
+
+
+def setup(work, torch_home, **l3_config):
+    config = work / "config.yaml"
+    config.write_text(yaml.safe_dump({**CONFIG, "l3": l3_config}))
+    env = {**OFFLINE, "TORCH_HOME": str(torch_home)}
+    return config, env
+
+
+@pytest.fixture(scope="module")
+def l3_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("l3run")
+    home = tmp_path_factory.mktemp("torch_home")
+    path = weights.cache_path(PARAMS, {"TORCH_HOME": str(home)})
+    path.parent.mkdir(parents=True)
+    l3.write_random_weights(path, PARAMS, seed=0)
+    config, env = setup(work, home, sha256=weights.sha256(path))
+    proc = snakemake("--directory", str(work), "--configfile", str(config), "--cores", "2", env=env)
+    return work, proc
+
+
+def test_l3_features_samples_umaps_and_plots(l3_run):
+    work, proc = l3_run
+    res = work / "results"
+    plots = sorted(p.relative_to(res / "plots").as_posix() for p in (res / "plots").rglob("*.png"))
+    assert plots == ["l3/stack5/fan.png", "l3/stack5/fan_section_00.png", "l3/stack5/global.png"]
+    sample = read_tsv(res / "samples/l3/stack5/fan.tsv")
+    emb = read_tsv(res / "umap/l3/stack5/fan.tsv")
+    pd.testing.assert_frame_equal(emb[sample.columns], sample)
+    assert emb[["x", "y"]].notna().all().all() and sample["energy"].isna().all()  # no energy: no origin cross
+    # 2 s clips: 11 frames, so 7 windows of 5 frames each; times are window centres
+    assert sample["first_frame"].between(0, 6).all()
+    assert np.allclose(sample["start_time"], 0.5 + 0.1 * sample["first_frame"])
+    assert set(sample["split"]) == {"train", "test", "external"}
+    from audio_umaps.store import Store
+
+    store = Store(res / "features/demo/l3/fan.zarr")
+    assert store.dims == 512 and set(store.n_frames) == {11} and store.attrs["random_weights"]
+
+
+def test_outputs_made_with_random_weights_say_so(l3_run):
+    work, _ = l3_run
+    logs = work / "results/logs"
+    for log in ["features/demo/l3/fan.log", "sample/l3/stack5/fan.log", "umap/l3/stack5/global.log",
+                "plot_device/l3/stack5/fan.log", "plot_section/l3/stack5/fan_00.log"]:
+        assert "RANDOM WEIGHTS" in (logs / log).read_text(), log
+
+
+def test_missing_weights_stop_before_anything_runs(tmp_path):
+    config, env = setup(tmp_path, tmp_path / "empty_home")
+    expected = weights.cache_path(PARAMS, {"TORCH_HOME": str(tmp_path / "empty_home")})
+    dry = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(config), env=env)
+    assert "will be downloaded before the first job" in dry.stderr + dry.stdout
+    proc = snakemake("--directory", str(tmp_path), "--configfile", str(config), "--cores", "1",
+                     env=env, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"are not at {expected}" in out and "could not be downloaded" in out and "remove 'l3'" in out
+    assert not (tmp_path / "results/demo").exists() and not (tmp_path / "results/features").exists()
+    assert not expected.exists()
+
+
+def test_download_forbidden_fails_at_parse_time(tmp_path):
+    config, env = setup(tmp_path, tmp_path / "empty_home", download=False)
+    proc = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(config), env=env, check=False)
+    assert proc.returncode != 0 and "'l3.download' is false" in proc.stdout + proc.stderr
