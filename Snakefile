@@ -20,6 +20,10 @@ include: "workflow/rules/embedding.smk"
 include: "workflow/rules/plots.smk"
 
 
+localrules:
+    all,
+
+
 rule all:
     input:
         all_targets(),

@@ -221,59 +221,88 @@ def tsv_rows(path):
 
 
 def part_files(wildcards, input):
-    """(number of files, longest duration in s) of one feature job, from its manifest."""
+    """(number of files, longest and total duration in s) of one feature job, from its
+    manifest."""
     with open(input.manifest, newline="") as handle:
         durations = [
             float(row["duration"])
             for row in csv.DictReader(handle, delimiter="\t")
             if row["part"] == wildcards.part
         ]
-    return len(durations), max(durations, default=0.0)
+    return len(durations), max(durations, default=0.0), sum(durations)
+
+
+# Jobs that exceed their memory or time are killed by the cluster and retried with more of
+# both: the estimates below grow with the attempt (x1, x2, x3) in rules with `retries: RETRIES`.
+RETRIES = 2
+
+
+def grows(estimate):
+    """The resource function ``estimate`` scaled by the job's attempt."""
+
+    def resource(wildcards, input, attempt):
+        return int(estimate(wildcards, input) * attempt)
+
+    resource.__name__ = estimate.__name__
+    resource.__doc__ = estimate.__doc__
+    return resource
 
 
 def features_mem_mb(wildcards, input):
     """Streaming: one file's audio and spectrogram (~40 MB per minute) and a frame buffer."""
-    return int(800 + 40 * part_files(wildcards, input)[1] / 60)
+    return 800 + 40 * part_files(wildcards, input)[1] / 60
+
+
+def features_runtime(wildcards, input):
+    """Minutes: about 0.01 s of work per second of audio (measured), with a margin of 20."""
+    return 5 + part_files(wildcards, input)[2] * 0.01 / 60 * 20
 
 
 def l3_mem_mb(wildcards, input):
-    """torch and the model (~1 GB), one piece of chunk_frames 1 s windows at 48 kHz (float64 and
-    float32 copies) and the longest file at 48 kHz."""
+    """torch and the model (~0.9 GB measured), one piece of chunk_frames 1 s windows at 48 kHz
+    (float64 and float32 copies) and the longest file at 48 kHz."""
     chunk = representation_params(L3)["chunk_frames"]
-    return int(1200 + chunk * 48000 * 12 / 1e6 + part_files(wildcards, input)[1] * 48000 * 8 / 1e6)
+    return 1200 + chunk * 48000 * 12 / 1e6 + part_files(wildcards, input)[1] * 48000 * 8 / 1e6
 
 
 def l3_runtime(wildcards, input):
     """Minutes on the CPU: about 0.9 s of work per second of audio on 2 cores (measured), with
     a margin of 3; a GPU job takes a small part of it."""
-    files, longest = part_files(wildcards, input)
-    return int(5 + files * max(longest, 1.0) * 0.9 / 60 * 3)
-
-
-def features_runtime(wildcards, input):
-    """Minutes: about 0.05 s of work per second of audio, with a wide margin."""
-    files, longest = part_files(wildcards, input)
-    return int(5 + files * max(longest, 1.0) * 0.05 / 60 * 4)
+    return 5 + part_files(wildcards, input)[2] * 0.9 / 60 * 3
 
 
 def feature_dims(representation):
     return _representations.get(representation).dims(representation_params(representation))
 
 
+def sample_mem_mb(wildcards, input):
+    """Manifests and file offsets in memory; features are never read here."""
+    return 800 + 0.01 * sum(map(tsv_rows, input.manifests))
+
+
+def sample_runtime(wildcards, input):
+    """Minutes: reading manifests, offsets and the chosen windows' energy."""
+    return 5 + sum(map(tsv_rows, input.manifests)) / 10000
+
+
 def umap_mem_mb(wildcards, input):
     """Gathered windows (float32) plus UMAP's graph and working copies, with headroom."""
     points = tsv_rows(input.sample)
     data_mb = points * int(wildcards.stack) * feature_dims(wildcards.representation) * 4 / 1e6
-    return int(1500 + 3 * data_mb + points * 0.02)
-
-
-def plot_mem_mb(wildcards, input):
-    return int(800 + 0.005 * tsv_rows(input[0]))
+    return 1500 + 3 * data_mb + points * 0.02
 
 
 def umap_runtime(wildcards, input):
-    points = tsv_rows(input.sample)
-    return int(10 + points * int(wildcards.stack) / 2000)
+    """Minutes, growing with windows x stack (26,000 windows of stack 10 took 44 s here)."""
+    return 10 + tsv_rows(input.sample) * int(wildcards.stack) / 2000
+
+
+def plot_mem_mb(wildcards, input):
+    return 800 + 0.005 * tsv_rows(input[0])
+
+
+def plot_runtime(wildcards, input):
+    return 5 + tsv_rows(input[0]) / 20000
 
 
 def external_colours():

@@ -1,3 +1,10 @@
+# Bookkeeping: light, run where snakemake runs, never submitted to a cluster.
+localrules:
+    demo_data,
+    manifest,
+    excluded_report,
+
+
 rule demo_data:
     """Synthesize the built-in demo dataset (DCASE 2021 layout plus an external folder)."""
     output:

@@ -19,10 +19,10 @@ rule sample:
     conda:
         "../../envs/umap.yaml"
     threads: 1
+    retries: RETRIES
     resources:
-        # manifests and file offsets in memory; features are never read here
-        mem_mb=lambda wildcards, input: int(800 + 0.01 * sum(map(tsv_rows, input.manifests))),
-        runtime=15,
+        mem_mb=grows(sample_mem_mb),
+        runtime=grows(sample_runtime),
     script:
         "../scripts/sample.py"
 
@@ -42,8 +42,9 @@ rule umap:
     conda:
         "../../envs/umap.yaml"
     threads: 1 if config["umap"].get("seed") is not None else 4
+    retries: RETRIES
     resources:
-        mem_mb=umap_mem_mb,
-        runtime=umap_runtime,
+        mem_mb=grows(umap_mem_mb),
+        runtime=grows(umap_runtime),
     script:
         "../scripts/embed.py"

@@ -19,9 +19,10 @@ rule features:
     conda:
         "../../envs/features.yaml"
     threads: 1
+    retries: RETRIES
     resources:
-        mem_mb=features_mem_mb,
-        runtime=features_runtime,
+        mem_mb=grows(features_mem_mb),
+        runtime=grows(features_runtime),
     script:
         "../scripts/features.py"
 
@@ -46,8 +47,9 @@ rule features_l3:
     conda:
         "../../envs/l3.yaml"
     threads: 2
+    retries: RETRIES
     resources:
-        mem_mb=l3_mem_mb,
-        runtime=l3_runtime,
+        mem_mb=grows(l3_mem_mb),
+        runtime=grows(l3_runtime),
     script:
         "../scripts/features.py"

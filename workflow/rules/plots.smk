@@ -14,9 +14,10 @@ rule plot_global:
     conda:
         "../../envs/plots.yaml"
     threads: 1
+    retries: RETRIES
     resources:
-        mem_mb=plot_mem_mb,
-        runtime=5,
+        mem_mb=grows(plot_mem_mb),
+        runtime=grows(plot_runtime),
     script:
         "../scripts/plot.py"
 
@@ -37,9 +38,10 @@ rule plot_device:
     conda:
         "../../envs/plots.yaml"
     threads: 1
+    retries: RETRIES
     resources:
-        mem_mb=plot_mem_mb,
-        runtime=5,
+        mem_mb=grows(plot_mem_mb),
+        runtime=grows(plot_runtime),
     script:
         "../scripts/plot.py"
 
@@ -59,8 +61,9 @@ rule plot_section:
     conda:
         "../../envs/plots.yaml"
     threads: 1
+    retries: RETRIES
     resources:
-        mem_mb=plot_mem_mb,
-        runtime=5,
+        mem_mb=grows(plot_mem_mb),
+        runtime=grows(plot_runtime),
     script:
         "../scripts/plot.py"

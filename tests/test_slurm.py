@@ -1,0 +1,165 @@
+"""The demo through a real SLURM cluster with profiles/slurm, compared with a local run.
+
+Needs a running cluster with accounting (sacct): `.ci/run` starts a single-node one on localhost
+with ../shared/slurm/start-local-slurm.sh and sets AUDIO_UMAPS_SLURM=1, which turns a missing
+cluster into a failure instead of a skip. The profile is used as a user would use it: copied,
+with only its FILL IN places edited (account, partition) plus a short first status check.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+import zarr
+from PIL import Image
+
+from conftest import ROOT
+
+REQUIRED = os.environ.get("AUDIO_UMAPS_SLURM") == "1"
+ACCOUNT = os.environ.get("AUDIO_UMAPS_SLURM_ACCOUNT", "ci")
+PARTITION = os.environ.get("AUDIO_UMAPS_SLURM_PARTITION", "debug")
+TIMEOUT_S = 900
+
+CONFIG = {
+    "representations": ["mel"],
+    "stacks": [5],
+    "datasets": {
+        "demo": {"kind": "dcase2021", "root": "results/demo/dcase2021", "source": "demo"},
+        "demo_external": {"kind": "folder", "root": "results/demo/external", "source": "demo",
+                          "colour": "#8c8c8c"},
+    },
+    "sampling": {"seed": 0, "device": {"test": 40, "train": 40, "external": 40},
+                 "global": {"test": 20, "train": 20, "external": 40}},
+    "umap": {"n_neighbors": 10, "seed": 1},
+    "plots": {"width": 8, "height": 4, "dpi": 50, "origin": {"skip": 5, "take": 5}},
+    "demo": {"seed": 3, "devices": {"fan": "fan"}, "sections": 2, "seconds": 2.0,
+             "train_clips": {"source": 3, "target": 1}, "test_clips": 1, "external_clips": 1},
+}
+# jobs the cluster runs: 2 feature stores, 2 samples, 2 UMAPs (fan, global), 4 plots
+SLURM_RULES = {"features": 2, "sample": 2, "umap": 2, "plot_global": 1, "plot_device": 1, "plot_section": 2}
+
+
+def cluster_state() -> str | None:
+    """None when a SLURM cluster with accounting answers, else why not."""
+    if not shutil.which("sbatch") or not shutil.which("sacct"):
+        return "sbatch/sacct not found"
+    for cmd in (["scontrol", "ping"], ["sacct", "-n", "-X", "--starttime", "now-1minutes"]):
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+        except subprocess.TimeoutExpired:
+            return f"{' '.join(cmd)} timed out"
+        if proc.returncode != 0:
+            return f"{' '.join(cmd)}: {proc.stderr.strip() or proc.stdout.strip()}"
+    return None
+
+
+_why = cluster_state()
+if _why and REQUIRED:
+    raise RuntimeError(f"AUDIO_UMAPS_SLURM=1 but no usable SLURM cluster: {_why}")
+pytestmark = pytest.mark.skipif(
+    _why is not None,
+    reason=f"no SLURM cluster ({_why}); .ci/run starts one, see README 'Running on SLURM'",
+)
+
+
+def user_profile(folder: Path) -> Path:
+    """profiles/slurm as a user fills it in: account and partition set, nothing else changed
+    but a short wait before the first status check (the default 40 s is for busy clusters)."""
+    profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
+    profile["default-resources"].update(slurm_account=ACCOUNT, slurm_partition=PARTITION)
+    profile["set-resources"].pop("features_l3")  # no GPU partition here, and no l3 in this run
+    profile["slurm-init-seconds-before-status-checks"] = 2
+    folder.mkdir(parents=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump(profile))
+    return folder
+
+
+def run_snakemake(work: Path, *args: str) -> subprocess.CompletedProcess:
+    config = work / "config.yaml"
+    config.write_text(yaml.safe_dump(CONFIG))
+    # snakemake ignores SIGTERM while it waits on SLURM: always under timeout -k
+    cmd = ["timeout", "-k", "10", str(TIMEOUT_S), sys.executable, "-m", "snakemake",
+           "--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--configfile", str(config), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("slurm")
+    local = base / "local"
+    cluster = base / "cluster"
+    local.mkdir()
+    cluster.mkdir()
+    run_snakemake(local, "--cores", "2")
+    proc = run_snakemake(cluster, "--profile", str(user_profile(base / "profile")))
+    return local, cluster, proc.stdout + proc.stderr
+
+
+def sacct(run_id: str) -> pd.DataFrame:
+    out = subprocess.run(
+        ["sacct", "-n", "-P", "-X", "--name", run_id, "--starttime", "now-2hours",
+         "--format=JobID,JobName,State,ExitCode,AllocCPUS,ReqMem,Partition,Account"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rows = [line.split("|") for line in out.strip().splitlines()]
+    return pd.DataFrame(rows, columns=["job", "name", "state", "exit", "cpus", "mem", "partition", "account"])
+
+
+def test_jobs_ran_as_slurm_jobs(runs):
+    _, cluster, log = runs
+    run_id = re.search(r"SLURM run ID: (\S+)", log).group(1)
+    submitted = dict(re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", log))
+    jobs = sacct(run_id)
+    print(jobs.to_string())  # shown with -rA / on failure: the cluster's own record
+    assert sorted(jobs["job"]) == sorted(submitted.values())
+    assert len(jobs) == sum(SLURM_RULES.values())
+    assert (jobs["state"] == "COMPLETED").all() and (jobs["exit"] == "0:0").all()
+    assert set(jobs["partition"]) == {PARTITION} and set(jobs["account"]) == {ACCOUNT}
+    # which rules went to the cluster, from snakemake's job blocks ("rule x:" / "localrule x:")
+    jobs_of = {}
+    for kind, rule, body in re.findall(r"^(localrule|rule) (\w+):\n((?:    .*\n)+)", log, flags=re.M):
+        jobid = re.search(r"jobid: (\d+)", body)
+        if jobid:
+            jobs_of[jobid.group(1)] = (rule, kind == "localrule")
+    ran = {}
+    for jobid in submitted:
+        ran[jobs_of[jobid][0]] = ran.get(jobs_of[jobid][0], 0) + 1
+    assert ran == SLURM_RULES
+    # bookkeeping rules stayed on this node and were never submitted
+    local = {rule for rule, is_local in jobs_of.values() if is_local}
+    assert local == {"demo_data", "manifest", "excluded_report", "all"}
+
+
+def test_outputs_match_a_local_run(runs):
+    local, cluster, _ = runs
+    res_l, res_c = local / "results", cluster / "results"
+    for kind in ("manifest", "samples", "umap", "reports"):
+        files = sorted(p.relative_to(res_l) for p in (res_l / kind).rglob("*.tsv"))
+        assert files and files == sorted(p.relative_to(res_c) for p in (res_c / kind).rglob("*.tsv"))
+        for rel in files:
+            a = pd.read_csv(res_l / rel, sep="\t", keep_default_na=False)
+            b = pd.read_csv(res_c / rel, sep="\t", keep_default_na=False)
+            pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-5, atol=1e-4, obj=str(rel))
+    for store in (res_l / "features").rglob("*.zarr"):
+        a = zarr.open_group(str(store), mode="r")
+        b = zarr.open_group(str(res_c / store.relative_to(res_l)), mode="r")
+        for name in ("features", "energy", "offsets"):
+            assert np.array_equal(a[name][:], b[name][:]), f"{store} {name}"
+    pngs = sorted(p.relative_to(res_l) for p in (res_l / "plots").rglob("*.png"))
+    assert len(pngs) == 4 and pngs == sorted(p.relative_to(res_c) for p in (res_c / "plots").rglob("*.png"))
+    for rel in pngs:
+        with Image.open(res_l / rel) as a, Image.open(res_c / rel) as b:
+            assert np.array_equal(np.asarray(a), np.asarray(b)), rel
+    # every cluster job wrote its benchmark, as locally
+    assert sorted(p.relative_to(res_l) for p in (res_l / "benchmarks").rglob("*.tsv")) == \
+        sorted(p.relative_to(res_c) for p in (res_c / "benchmarks").rglob("*.tsv"))
