@@ -74,7 +74,7 @@ def user_profile(folder: Path) -> Path:
     but a short wait before the first status check (the default 40 s is for busy clusters)."""
     profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
     profile["default-resources"].update(slurm_account=ACCOUNT, slurm_partition=PARTITION)
-    profile["set-resources"].pop("features_l3")  # no GPU partition here, and no l3 in this run
+    # set-resources (the GPU partition for features_l3) stays: this run has no l3 jobs
     profile["slurm-init-seconds-before-status-checks"] = 2
     folder.mkdir(parents=True)
     (folder / "config.yaml").write_text(yaml.safe_dump(profile))
@@ -163,3 +163,35 @@ def test_outputs_match_a_local_run(runs):
     # every cluster job wrote its benchmark, as locally
     assert sorted(p.relative_to(res_l) for p in (res_l / "benchmarks").rglob("*.tsv")) == \
         sorted(p.relative_to(res_c) for p in (res_c / "benchmarks").rglob("*.tsv"))
+
+
+def memory_enforced() -> bool:
+    config = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True).stdout
+    return bool(re.search(r"^TaskPlugin\s*=.*task/cgroup", config, flags=re.M))
+
+
+def test_a_job_over_its_memory_is_killed_and_retried_with_more(runs, tmp_path):
+    """With memory enforced (cgroups), a UMAP job given too little memory is killed by SLURM
+    (OUT_OF_MEMORY), and the rule's retries run it again with more until it fits."""
+    if not memory_enforced():
+        if REQUIRED:
+            raise AssertionError("AUDIO_UMAPS_SLURM=1 but the cluster does not enforce memory (cgroups)")
+        pytest.skip("the cluster does not enforce memory limits (start it with SLURM_CGROUPS=1)")
+    local, cluster, _ = runs
+    target = "results/umap/mel/stack5/fan.tsv"
+    (cluster / target).unlink()
+    profile = user_profile(tmp_path / "profile")
+    settings = yaml.safe_load((profile / "config.yaml").read_text())
+    settings["set-resources"]["umap"] = {"mem_mb": "300 * 3 ** (attempt - 1)"}  # 300, 900, 2700 MB
+    (profile / "config.yaml").write_text(yaml.safe_dump(settings))
+    proc = run_snakemake(cluster, "--profile", str(profile), target)
+    log = proc.stdout + proc.stderr
+    jobs = sacct(re.search(r"SLURM run ID: (\S+)", log).group(1))
+    print(jobs.to_string())
+    assert jobs["mem"].tolist() == ["300M", "900M"] and jobs["state"].tolist() == ["FAILED", "COMPLETED"]
+    steps = subprocess.run(["sacct", "-n", "-P", "-j", jobs["job"].iloc[0], "--format=JobID,State"],
+                           capture_output=True, text=True, check=True).stdout
+    print(steps)
+    assert "OUT_OF_MEMORY" in steps  # the cgroup killed the step that ran over 300 MB
+    pd.testing.assert_frame_equal(pd.read_csv(cluster / target, sep="\t"), pd.read_csv(local / target, sep="\t"),
+                                  check_exact=False, rtol=1e-5, atol=1e-4)
