@@ -97,3 +97,27 @@ def test_download_forbidden_fails_at_parse_time(tmp_path):
     config, env = setup(tmp_path, tmp_path / "empty_home", download=False)
     proc = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(config), env=env, check=False)
     assert proc.returncode != 0 and "'l3.download' is false" in proc.stdout + proc.stderr
+
+
+HIDE_TORCHOPENL3 = '''import sys
+
+
+class _Hide:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torchopenl3":
+            raise ModuleNotFoundError(f"No module named {name!r}")
+
+
+sys.meta_path.insert(0, _Hide())
+'''
+
+
+def test_without_torchopenl3_the_message_says_how_to_install(tmp_path):
+    """A Python without torchopenl3 (hidden by a sitecustomize) is told what to install."""
+    (tmp_path / "hide").mkdir()
+    (tmp_path / "hide/sitecustomize.py").write_text(HIDE_TORCHOPENL3)
+    config, env = setup(tmp_path, tmp_path / "empty_home")
+    proc = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(config), check=False,
+                     env={**env, "PYTHONPATH": str(tmp_path / "hide")})
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "needs torch and torchopenl3" in out and "bin/setup-venv --l3" in out

@@ -1,4 +1,5 @@
 import csv
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -51,6 +52,19 @@ def representation_params(representation):
     return params
 
 
+def uses_conda():
+    """Whether jobs run in their own conda environments (--sdm conda)."""
+    settings = workflow.deployment_settings
+    return settings is not None and any(m.name == "CONDA" for m in settings.deployment_method)
+
+
+def importable(module):
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:
+        return False
+
+
 # ---- L3 weights: checked now, fetched (when allowed) before the first job runs ---------------
 L3 = "l3"
 L3_WEIGHTS = None
@@ -67,10 +81,7 @@ if L3 in REPRESENTATIONS:
             f"L3 weights {L3_WEIGHTS.path.name} are not at {L3_WEIGHTS.path} yet: they will be "
             "downloaded before the first job runs (set config key 'l3.download: false' to forbid)."
         )
-    _needs_torch = workflow.deployment_settings is None or not any(
-        "CONDA" in str(m) for m in workflow.deployment_settings.deployment_method
-    )
-    if _needs_torch and __import__("importlib.util").util.find_spec("torchopenl3") is None:
+    if not uses_conda() and not importable("torchopenl3"):
         raise WorkflowError(
             "representation 'l3' needs torch and torchopenl3, which this Python lacks: run "
             "bin/setup-venv --l3 (or pip install -r requirements-l3.txt), run with --sdm conda, "
