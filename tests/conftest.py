@@ -24,6 +24,27 @@ def tone(seconds, freq=440.0, sr=16000, amp=0.5):
     return amp * np.sin(2 * np.pi * freq * t)
 
 
+def tiny_demo(representations=("mel",), stacks=(5,), devices=None, sections=2, test_clips=1,
+              external_clips=1, colour="#8c8c8c", **sampling):
+    """A small configuration of the built-in demo (2 s clips) for workflow tests."""
+    return {
+        "representations": list(representations),
+        "stacks": list(stacks),
+        "datasets": {
+            "demo": {"kind": "dcase2021", "root": "results/demo/dcase2021", "source": "demo"},
+            "demo_external": {"kind": "folder", "root": "results/demo/external", "source": "demo",
+                              "colour": colour},
+        },
+        "sampling": {"seed": 0, "device": {"test": 40, "train": 40, "external": 40},
+                     "global": {"test": 20, "train": 20, "external": 40}, **sampling},
+        "umap": {"n_neighbors": 10, "seed": 1},
+        "plots": {"width": 8, "height": 4, "dpi": 50, "origin": {"skip": 5, "take": 5}},
+        "demo": {"seed": 3, "devices": devices or {"fan": "fan"}, "sections": sections, "seconds": 2.0,
+                 "train_clips": {"source": 3, "target": 1}, "test_clips": test_clips,
+                 "external_clips": external_clips},
+    }
+
+
 def snakemake(*args, cwd=ROOT, check=True, timeout=900, env=None):
     """Run snakemake from this interpreter's environment (plus ``env``); returns the
     CompletedProcess."""

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import snakemake
+from conftest import snakemake, tiny_demo
 from audio_umaps import representations, weights
 from audio_umaps.tables import read_tsv
 
@@ -17,20 +17,10 @@ PARAMS = representations.params("l3")
 OFFLINE = {key: "http://127.0.0.1:9" for key in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
                                                   "http_proxy", "https_proxy", "all_proxy")}
 OFFLINE.update(NO_PROXY="", no_proxy="")
-CONFIG = {
-    "representations": ["l3"],
-    "stacks": [5],
-    "datasets": {
-        "demo": {"kind": "dcase2021", "root": "results/demo/dcase2021", "source": "demo"},
-        "demo_external": {"kind": "folder", "root": "results/demo/external", "source": "demo"},
-    },
-    "sampling": {"seed": 0, "device": {"test": 30, "train": 30, "external": 20},
-                 "global": {"test": 30, "train": 30, "external": 20}},
-    "umap": {"n_neighbors": 8, "seed": 1},
-    "plots": {"width": 8, "height": 4, "dpi": 60, "origin": {"skip": 5, "take": 5}},
-    "demo": {"seed": 3, "devices": {"fan": "fan"}, "sections": 1, "seconds": 2.0,
-             "train_clips": {"source": 3, "target": 1}, "test_clips": 1, "external_clips": 1},
-}
+CONFIG = {**tiny_demo(representations=["l3"], sections=1),
+          "sampling": {"seed": 0, "device": {"test": 30, "train": 30, "external": 20},
+                       "global": {"test": 30, "train": 30, "external": 20}},
+          "umap": {"n_neighbors": 8, "seed": 1}}
 
 
 def setup(work, torch_home, **l3_config):

@@ -20,28 +20,14 @@ import yaml
 import zarr
 from PIL import Image
 
-from conftest import ROOT
+from conftest import ROOT, tiny_demo
 
 REQUIRED = os.environ.get("AUDIO_UMAPS_SLURM") == "1"
 ACCOUNT = os.environ.get("AUDIO_UMAPS_SLURM_ACCOUNT", "ci")
 PARTITION = os.environ.get("AUDIO_UMAPS_SLURM_PARTITION", "debug")
 TIMEOUT_S = 900
 
-CONFIG = {
-    "representations": ["mel"],
-    "stacks": [5],
-    "datasets": {
-        "demo": {"kind": "dcase2021", "root": "results/demo/dcase2021", "source": "demo"},
-        "demo_external": {"kind": "folder", "root": "results/demo/external", "source": "demo",
-                          "colour": "#8c8c8c"},
-    },
-    "sampling": {"seed": 0, "device": {"test": 40, "train": 40, "external": 40},
-                 "global": {"test": 20, "train": 20, "external": 40}},
-    "umap": {"n_neighbors": 10, "seed": 1},
-    "plots": {"width": 8, "height": 4, "dpi": 50, "origin": {"skip": 5, "take": 5}},
-    "demo": {"seed": 3, "devices": {"fan": "fan"}, "sections": 2, "seconds": 2.0,
-             "train_clips": {"source": 3, "target": 1}, "test_clips": 1, "external_clips": 1},
-}
+CONFIG = tiny_demo()  # fan, sections 00 and 01, log-mel, stack 5
 # jobs the cluster runs: 2 feature stores, 2 samples, 2 UMAPs (fan, global), 4 plots
 SLURM_RULES = {"features": 2, "sample": 2, "umap": 2, "plot_global": 1, "plot_device": 1, "plot_section": 2}
 

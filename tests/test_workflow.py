@@ -10,7 +10,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import ROOT, snakemake, tone, write_wav
+from conftest import ROOT, snakemake, tiny_demo, tone, write_wav
 
 
 def job_counts(output: str) -> dict[str, int]:
@@ -41,22 +41,8 @@ def test_single_target_dag_only_needs_its_inputs(tmp_path):
     }
 
 
-TINY = {
-    "representations": ["mel"],
-    "stacks": [1, 4],
-    "datasets": {
-        "demo": {"kind": "dcase2021", "root": "results/demo/dcase2021", "source": "demo"},
-        "demo_external": {"kind": "folder", "root": "results/demo/external", "source": "demo",
-                          "colour": "violet"},
-    },
-    "sampling": {"seed": 0, "device": {"test": 40, "train": 40, "external": 40},
-                 "global": {"test": 20, "train": 20, "external": 40},
-                 "global_without_external_at_stacks": [4]},
-    "umap": {"n_neighbors": 10, "seed": 1},
-    "plots": {"width": 8, "height": 4, "dpi": 50, "origin": {"skip": 5, "take": 5}},
-    "demo": {"seed": 3, "devices": {"fan": "fan", "valve": "valve"}, "sections": 2, "seconds": 2.0,
-             "train_clips": {"source": 3, "target": 1}, "test_clips": 2, "external_clips": 2},
-}
+TINY = tiny_demo(stacks=(1, 4), devices={"fan": "fan", "valve": "valve"}, test_clips=2, external_clips=2,
+                 colour="violet", global_without_external_at_stacks=[4])
 
 
 def write_config(folder: Path, config: dict) -> Path:
