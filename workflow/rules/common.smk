@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from audio_umaps import config as _config  # noqa: E402
 from audio_umaps import manifest as _manifest  # noqa: E402
 from audio_umaps import representations as _representations  # noqa: E402
+from audio_umaps import resources as _resources  # noqa: E402
 from audio_umaps import weights as _weights  # noqa: E402
 
 
@@ -243,77 +244,33 @@ def part_files(wildcards, input):
     return len(durations), max(durations, default=0.0), sum(durations)
 
 
-# Jobs that exceed their memory or time are killed by the cluster and retried with more of
-# both: the estimates below grow with the attempt (x1, x2, x3) in rules with `retries: RETRIES`.
-RETRIES = 2
-
-
-def grows(estimate):
-    """The resource function ``estimate`` scaled by the job's attempt."""
-
-    def resource(wildcards, input, attempt):
-        return int(estimate(wildcards, input) * attempt)
-
-    resource.__name__ = estimate.__name__
-    resource.__doc__ = estimate.__doc__
-    return resource
-
-
-def features_mem_mb(wildcards, input):
-    """Streaming: one file's audio and spectrogram (~40 MB per minute) and a frame buffer."""
-    return 800 + 40 * part_files(wildcards, input)[1] / 60
-
-
-def features_runtime(wildcards, input):
-    """Minutes: about 0.01 s of work per second of audio (measured), with a margin of 20."""
-    return 5 + part_files(wildcards, input)[2] * 0.01 / 60 * 20
-
-
-def l3_mem_mb(wildcards, input):
-    """torch and the model (~0.9 GB measured), one piece of chunk_frames 1 s windows at 48 kHz
-    (float64 and float32 copies) and the longest file at 48 kHz."""
-    chunk = representation_params(L3)["chunk_frames"]
-    return 1200 + chunk * 48000 * 12 / 1e6 + part_files(wildcards, input)[1] * 48000 * 8 / 1e6
-
-
-def l3_runtime(wildcards, input):
-    """Minutes on the CPU: about 0.9 s of work per second of audio on 2 cores (measured), with
-    a margin of 3; a GPU job takes a small part of it."""
-    return 5 + part_files(wildcards, input)[2] * 0.9 / 60 * 3
-
-
 def feature_dims(representation):
     return _representations.get(representation).dims(representation_params(representation))
 
 
-def sample_mem_mb(wildcards, input):
-    """Manifests and file offsets in memory; features are never read here."""
-    return 800 + 0.01 * sum(map(tsv_rows, input.manifests))
+# What each kind of job reads, turned into an Estimate(mem_mb, runtime) by audio_umaps.resources.
+ESTIMATES = {
+    "features": lambda wildcards, input: _resources.features(*part_files(wildcards, input)[1:]),
+    "l3": lambda wildcards, input: _resources.l3(
+        *part_files(wildcards, input)[1:], representation_params(L3)["chunk_frames"]
+    ),
+    "sample": lambda wildcards, input: _resources.sample(sum(map(tsv_rows, input.manifests))),
+    "umap": lambda wildcards, input: _resources.umap(
+        tsv_rows(input.sample), int(wildcards.stack), feature_dims(wildcards.representation)
+    ),
+    "plot": lambda wildcards, input: _resources.plot(tsv_rows(input[0])),
+}
+RETRIES = _resources.RETRIES
 
 
-def sample_runtime(wildcards, input):
-    """Minutes: reading manifests, offsets and the chosen windows' energy."""
-    return 5 + sum(map(tsv_rows, input.manifests)) / 10000
+def resource(job, name):
+    """A rule's ``name`` resource (mem_mb or runtime) for a ``job`` kind of ESTIMATES, times the
+    attempt: a job the cluster killed for memory or time is resubmitted with more."""
 
+    def request(wildcards, input, attempt):
+        return _resources.on_attempt(getattr(ESTIMATES[job](wildcards, input), name), attempt)
 
-def umap_mem_mb(wildcards, input):
-    """Gathered windows (float32) plus UMAP's graph and working copies, with headroom."""
-    points = tsv_rows(input.sample)
-    data_mb = points * int(wildcards.stack) * feature_dims(wildcards.representation) * 4 / 1e6
-    return 1500 + 3 * data_mb + points * 0.02
-
-
-def umap_runtime(wildcards, input):
-    """Minutes, growing with windows x stack (26,000 windows of stack 10 took 44 s here)."""
-    return 10 + tsv_rows(input.sample) * int(wildcards.stack) / 2000
-
-
-def plot_mem_mb(wildcards, input):
-    return 800 + 0.005 * tsv_rows(input[0])
-
-
-def plot_runtime(wildcards, input):
-    return 5 + tsv_rows(input[0]) / 20000
+    return request
 
 
 def external_colours():

@@ -21,8 +21,8 @@ rule sample:
     threads: 1
     retries: RETRIES
     resources:
-        mem_mb=grows(sample_mem_mb),
-        runtime=grows(sample_runtime),
+        mem_mb=resource("sample", "mem_mb"),
+        runtime=resource("sample", "runtime"),
     script:
         "../scripts/sample.py"
 
@@ -44,7 +44,7 @@ rule umap:
     threads: 1 if config["umap"].get("seed") is not None else 4
     retries: RETRIES
     resources:
-        mem_mb=grows(umap_mem_mb),
-        runtime=grows(umap_runtime),
+        mem_mb=resource("umap", "mem_mb"),
+        runtime=resource("umap", "runtime"),
     script:
         "../scripts/embed.py"

@@ -21,8 +21,8 @@ rule features:
     threads: 1
     retries: RETRIES
     resources:
-        mem_mb=grows(features_mem_mb),
-        runtime=grows(features_runtime),
+        mem_mb=resource("features", "mem_mb"),
+        runtime=resource("features", "runtime"),
     script:
         "../scripts/features.py"
 
@@ -49,7 +49,7 @@ rule features_l3:
     threads: 2
     retries: RETRIES
     resources:
-        mem_mb=grows(l3_mem_mb),
-        runtime=grows(l3_runtime),
+        mem_mb=resource("l3", "mem_mb"),
+        runtime=resource("l3", "runtime"),
     script:
         "../scripts/features.py"

@@ -16,8 +16,8 @@ rule plot_global:
     threads: 1
     retries: RETRIES
     resources:
-        mem_mb=grows(plot_mem_mb),
-        runtime=grows(plot_runtime),
+        mem_mb=resource("plot", "mem_mb"),
+        runtime=resource("plot", "runtime"),
     script:
         "../scripts/plot.py"
 
@@ -40,8 +40,8 @@ rule plot_device:
     threads: 1
     retries: RETRIES
     resources:
-        mem_mb=grows(plot_mem_mb),
-        runtime=grows(plot_runtime),
+        mem_mb=resource("plot", "mem_mb"),
+        runtime=resource("plot", "runtime"),
     script:
         "../scripts/plot.py"
 
@@ -63,7 +63,7 @@ rule plot_section:
     threads: 1
     retries: RETRIES
     resources:
-        mem_mb=grows(plot_mem_mb),
-        runtime=grows(plot_runtime),
+        mem_mb=resource("plot", "mem_mb"),
+        runtime=resource("plot", "runtime"),
     script:
         "../scripts/plot.py"
