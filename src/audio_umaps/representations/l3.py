@@ -46,12 +46,19 @@ def dims(params: dict) -> int:
     return int(params["embedding_size"])
 
 
+def _hop_samples(params: dict) -> int:
+    return int(round(params["hop_seconds"] * TARGET_SR))
+
+
+def _window_count(n_samples: int, params: dict) -> int:
+    """Windows torchopenl3 frames from ``n_samples`` at 48 kHz (the last one zero-padded)."""
+    window = int(WINDOW_SECONDS * TARGET_SR)
+    return 1 if n_samples <= window else 1 + math.ceil((n_samples - window) / _hop_samples(params))
+
+
 def n_frames(duration_seconds: float, params: dict) -> int:
-    """Frames of a clip of ``duration_seconds`` (before resampling rounding)."""
-    hop = params["hop_seconds"]
-    if duration_seconds <= WINDOW_SECONDS:
-        return 1
-    return 1 + math.ceil(round((duration_seconds - WINDOW_SECONDS) / hop, 9))
+    """Frames of a clip of ``duration_seconds``."""
+    return _window_count(round(duration_seconds * TARGET_SR), params)
 
 
 def frame_times(n_frames: int, sample_rate: int, params: dict) -> np.ndarray:
@@ -154,9 +161,9 @@ def compute(y: np.ndarray, sample_rate: int, params: dict):
     torchopenl3 = _libraries()[0]
     model, _ = _model(params)
     y48 = resample(y, sample_rate)
-    hop = int(round(params["hop_seconds"] * TARGET_SR))
+    hop = _hop_samples(params)
     window = int(WINDOW_SECONDS * TARGET_SR)
-    total = 1 if len(y48) <= window else 1 + math.ceil((len(y48) - window) / hop)
+    total = _window_count(len(y48), params)
     step = int(params["chunk_frames"])
     pieces = []
     for first in range(0, total, step):
