@@ -83,6 +83,13 @@ def test_random_weights_load_through_torchopenl3_and_are_flagged(l3_params, tmp_
         assert torch.equal(a, b), name
 
 
+def test_a_damaged_weights_file_is_named(tmp_path):
+    damaged = tmp_path / weights.file_name(PARAMS)
+    damaged.write_bytes(b"not a state dict")
+    with pytest.raises(ValueError, match=f"{damaged} is not a usable torchopenl3 linear/env/512 weights file"):
+        l3.load_model(str(damaged), "env", "linear", 512)
+
+
 @pytest.mark.parametrize("seconds, frames", [(0.5, 1), (10.0, 91), (10.05, 92)])
 def test_frame_counts_times_and_dims(l3_params, seconds, frames):
     y = np.random.default_rng(1).standard_normal(int(round(seconds * 16000))).astype(np.float32) * 0.1

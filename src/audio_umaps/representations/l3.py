@@ -117,10 +117,19 @@ def load_model(weights: str, content_type: str, input_repr: str, embedding_size:
     import torch
 
     params = {"content_type": content_type, "input_repr": input_repr, "embedding_size": embedding_size}
-    state = torch.load(weights, map_location="cpu", weights_only=True)
-    random = state.pop(RANDOM_MARKER, None) is not None
     model = build_model(params)
-    model.load_state_dict(state)
+    try:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        random = state.pop(RANDOM_MARKER, None) is not None
+        model.load_state_dict(state)
+    except Exception as exc:  # truncated file, another model's weights, not a state dict
+        raise ValueError(
+            f"{weights} is not a usable torchopenl3 {input_repr}/{content_type}/{embedding_size} "
+            f"weights file ({type(exc).__name__}: {str(exc)[:300]}). Replace it with "
+            f"torchopenl3_{input_repr}_{content_type}_{embedding_size}.pth.tar (delete it from "
+            "torch.hub's cache to have it downloaded again), or set config key 'l3.sha256' to "
+            "have every run check the file."
+        ) from exc
     model = model.eval()
     if torch.cuda.is_available():
         model = model.cuda()
