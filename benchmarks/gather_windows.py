@@ -11,7 +11,6 @@ memory (tracemalloc) of both ways, and their ratios.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -20,10 +19,9 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from audio_umaps import stacking  # noqa: E402
-from audio_umaps.features import CHUNK_FRAMES  # noqa: E402
-from audio_umaps.store import Store  # noqa: E402
+from audio_umaps import stacking
+from audio_umaps.features import CHUNK_FRAMES
+from audio_umaps.store import Store
 
 
 def build_store(path: Path, files: int, frames: int, dims: int) -> None:

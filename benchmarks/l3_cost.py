@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,11 +21,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-from audio_umaps import features, representations, weights  # noqa: E402
-from audio_umaps.representations import l3  # noqa: E402
+from audio_umaps import features, representations, weights
+from audio_umaps.representations import l3
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FOLDER = ROOT.parent / "shared" / "real-audio" / "dcase2020-dev-lite"
 
 

@@ -5,4 +5,4 @@ audio loading, representations, zarr feature stores, frame stacking, sampling, U
 Every module can be imported and tested without Snakemake.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,21 +1,44 @@
-"""Configuration checks with messages that name the offending key."""
+"""The workflow's configuration: its schema (shipped with the package), checks with messages
+that name the offending key, and the schema's defaults filled in."""
 
 from __future__ import annotations
 
+import copy
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
 
-def problems(config: dict, schema: dict | str | Path) -> list[str]:
-    """Every way ``config`` breaks the JSON ``schema``, one line each, naming the key.
+class ConfigError(ValueError):
+    """A configuration that breaks the schema; the message lists every problem, one a line."""
+
+
+@cache
+def _schema() -> dict:
+    text = resources.files(__package__).joinpath("schemas/config.schema.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def schema() -> dict:
+    """The JSON schema of the configuration (``schemas/config.schema.yaml`` in the package;
+    ``workflow/schemas/config.schema.yaml`` links to it)."""
+    return copy.deepcopy(_schema())
+
+
+def problems(config: dict, schema: dict | str | Path | None = None) -> list[str]:
+    """Every way ``config`` breaks the JSON ``schema`` (the package's own by default), one
+    line each, naming the key.
 
     >>> problems({"stacks": [1, "ten"]}, {"properties": {"stacks": {"items": {"type": "integer"}}}})
     ["config key 'stacks.1': 'ten' is not of type 'integer'"]
     """
     from jsonschema import Draft202012Validator
 
-    if not isinstance(schema, dict):
+    if schema is None:
+        schema = _schema()
+    elif not isinstance(schema, dict):
         schema = yaml.safe_load(Path(schema).read_text())
     validator = Draft202012Validator(schema)
     lines = []
@@ -24,3 +47,45 @@ def problems(config: dict, schema: dict | str | Path) -> list[str]:
         where = f"config key '{key}'" if key else "config (top level)"
         lines.append(f"{where}: {error.message}")
     return lines
+
+
+def fill_defaults(config: dict, schema: dict | None = None, _top: bool = True) -> dict:
+    """``config`` with the schema's defaults filled in where a key is absent, in place.
+
+    An absent section (a top-level object, or a nested one with defaults, such as
+    ``plots.origin``) is created with its defaults, so that e.g. ``audio`` or ``umap`` may be left
+    out entirely; entries of maps (``datasets.<name>``) get their properties' defaults.
+    """
+    schema = _schema() if schema is None else schema
+    for key, sub in schema.get("properties", {}).items():
+        if key not in config:
+            if "default" in sub:
+                config[key] = copy.deepcopy(sub["default"])
+            elif sub.get("type") == "object" and (_top or _has_defaults(sub)):
+                config[key] = {}
+        if isinstance(config.get(key), dict):
+            fill_defaults(config[key], sub, _top=False)
+    entries = schema.get("additionalProperties")
+    if isinstance(entries, dict) and "properties" in entries:
+        for key, value in config.items():
+            if key not in schema.get("properties", {}) and isinstance(value, dict):
+                fill_defaults(value, entries, _top=False)
+    return config
+
+
+def _has_defaults(schema: dict) -> bool:
+    return any("default" in sub or _has_defaults(sub) for sub in schema.get("properties", {}).values())
+
+
+def check(config: dict) -> dict:
+    """Validate ``config`` against the package's schema and fill in its defaults.
+
+    Raises :class:`ConfigError` listing every problem (one line each, the key named).
+    """
+    found = problems(config)
+    if found:
+        raise ConfigError(
+            "the configuration (config/config.yaml or your --configfile) is not valid:\n  "
+            + "\n  ".join(found)
+        )
+    return fill_defaults(config)
