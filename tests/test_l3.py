@@ -5,6 +5,7 @@ Every model here has random weights, made by the test and saved at the exact pat
 """
 
 import io
+import logging
 import os
 import urllib.request
 
@@ -16,7 +17,8 @@ from conftest import ROOT, tone, write_wav
 from audio_umaps import features, representations, weights
 from audio_umaps.representations import l3
 from audio_umaps.stacking import stack_windows, windows_per_file
-from audio_umaps.store import RANDOM_WEIGHTS_NOTE, Store, random_weight_stores
+from audio_umaps import store as store_module
+from audio_umaps.store import Store, random_weight_stores
 
 torch = pytest.importorskip("torch", reason="bin/test installs torch (requirements-l3.txt)")
 torchopenl3 = pytest.importorskip("torchopenl3")
@@ -137,7 +139,18 @@ def test_store_stacking_and_sampling_of_l3_windows(l3_params, tmp_path):
     assert windows.shape == (2, 5 * 512)
     assert np.array_equal(windows[0], raw[7 + 6: 7 + 11].reshape(-1))
     assert np.array_equal(windows[1], raw[2:7].reshape(-1))
-    assert "RANDOM WEIGHTS" in RANDOM_WEIGHTS_NOTE
+
+
+def test_stores_made_with_random_weights_are_flagged_in_logs(tmp_path, caplog):
+    log = logging.getLogger("test_l3")
+    random, plain = str(tmp_path / "random.zarr"), str(tmp_path / "plain.zarr")
+    zarr.open_group(random, mode="w").attrs.update(random_weights=True)
+    zarr.open_group(plain, mode="w").attrs.update(random_weights=False)
+    with caplog.at_level(logging.WARNING, logger="test_l3"):
+        assert store_module.flag_random_weights(log, [random, plain, random]) is True
+        assert store_module.flag_random_weights(log, [plain]) is False
+    flagged = [r.getMessage() for r in caplog.records]
+    assert flagged == [f"{store_module.RANDOM_WEIGHTS_NOTE} ({random})"]
 
 
 # ---- weights: locate, check, fetch ---------------------------------------------------------
@@ -176,6 +189,21 @@ def test_failed_download_says_what_to_do_and_leaves_nothing(tmp_path):
     assert not list(w.path.parent.iterdir())  # no partial file left behind
 
 
+def test_fetch_opens_the_address_with_urlopen_as_patched_at_call_time(tmp_path, monkeypatch):
+    payload = b"weights from the patched urlopen"
+    opened = []
+
+    def fake_urlopen(address, timeout):
+        opened.append((address, timeout))
+        return io.BytesIO(payload)
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    w = weights.locate({}, PARAMS, {"TORCH_HOME": str(tmp_path)})
+    weights.fetch(w, PARAMS)
+    assert opened == [(weights.url(PARAMS), weights.DOWNLOAD_TIMEOUT_S)]
+    assert w.path.read_bytes() == payload
+
+
 def test_fetch_writes_atomically_and_checks_the_sum(tmp_path):
     payload = b"not really weights"
     import hashlib
@@ -192,5 +220,5 @@ def test_fetch_writes_atomically_and_checks_the_sum(tmp_path):
 
 
 def test_l3_env_file_pins_what_torchopenl3_needs():
-    text = (ROOT / "envs/l3.yaml").read_text()
+    text = (ROOT / "workflow/envs/l3.yaml").read_text()
     assert "torchopenl3==1.0.1" in text and "resampy =0.2.2" in text and "setuptools <82" in text

@@ -127,13 +127,17 @@ def check(weights: Weights) -> str | None:
     return None
 
 
-def fetch(weights: Weights, params: dict, opener=urllib.request.urlopen) -> str:
+def fetch(weights: Weights, params: dict, opener=None) -> str:
     """Download the weights into torch.hub's cache (atomically) and verify them; returns sha256.
+
+    ``opener(url, timeout)`` opens the address; by default :func:`urllib.request.urlopen`, looked
+    up when called (so that a patched ``urlopen`` is the one used).
 
     Raises :class:`WeightsError` naming the file, the address and what to do when the download
     fails, so that the workflow stops before any job runs.
     """
     source = url(params)
+    opener = urllib.request.urlopen if opener is None else opener
     weights.path.parent.mkdir(parents=True, exist_ok=True)
     partial = weights.path.with_name(weights.path.name + ".partial")
     try:
