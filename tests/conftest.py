@@ -6,9 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+import yaml
+
+from audio_umaps import demo
+from audio_umaps.config import check
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+SNAKEFILE = ROOT / "workflow" / "Snakefile"
+TEST_CONFIG = ROOT / ".test" / "config" / "config.yaml"
 SHARED = ROOT.parent / "shared" / "real-audio"
 
 
@@ -24,31 +29,39 @@ def tone(seconds, freq=440.0, sr=16000, amp=0.5):
     return amp * np.sin(2 * np.pi * freq * t)
 
 
-def tiny_demo(representations=("mel",), stacks=(5,), devices=None, sections=2, test_clips=1,
-              external_clips=1, colour="#8c8c8c", **sampling):
-    """A small configuration of the built-in demo (2 s clips) for workflow tests."""
-    return {
-        "representations": list(representations),
-        "stacks": list(stacks),
-        "datasets": {
-            "demo": {"kind": "dcase2021", "root": "results/demo/dcase2021", "source": "demo"},
-            "demo_external": {"kind": "folder", "root": "results/demo/external", "source": "demo",
-                              "colour": colour},
-        },
-        "sampling": {"seed": 0, "device": {"test": 40, "train": 40, "external": 40},
-                     "global": {"test": 20, "train": 20, "external": 40}, **sampling},
-        "umap": {"n_neighbors": 10, "seed": 1},
-        "plots": {"width": 8, "height": 4, "dpi": 50, "origin": {"skip": 5, "take": 5}},
-        "demo": {"seed": 3, "devices": devices or {"fan": "fan"}, "sections": sections, "seconds": 2.0,
-                 "train_clips": {"source": 3, "target": 1}, "test_clips": test_clips,
-                 "external_clips": external_clips},
-    }
+def tiny_demo(representations=None, stacks=None, devices=None, sections=None, test_clips=None,
+              external_clips=None, colour=None, **sampling):
+    """The tiny demo configuration of ``.test/config/config.yaml`` (one device, two sections of
+    2 s clips, log-mel, stack 5), varied per test."""
+    config = yaml.safe_load(TEST_CONFIG.read_text())
+    if representations is not None:
+        config["representations"] = list(representations)
+    if stacks is not None:
+        config["stacks"] = list(stacks)
+    if colour is not None:
+        config["datasets"]["demo_external"]["colour"] = colour
+    config["sampling"].update(sampling)
+    for key, value in dict(devices=devices, sections=sections, test_clips=test_clips,
+                           external_clips=external_clips).items():
+        if value is not None:
+            config["demo"][key] = value
+    return config
+
+
+def prepare(work, config: dict) -> Path:
+    """Write ``config`` to ``work/config.yaml`` and the demo data it describes under ``work``
+    (what bin/demo does before running the workflow); returns the config's path."""
+    work = Path(work)
+    path = work / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    demo.write_from_config(check(yaml.safe_load(path.read_text())), work)
+    return path
 
 
 def snakemake(*args, cwd=ROOT, check=True, timeout=900, env=None):
     """Run snakemake from this interpreter's environment (plus ``env``); returns the
     CompletedProcess."""
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), *args]
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), *args]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:

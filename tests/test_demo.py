@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audio_umaps import demo, manifest
+from audio_umaps import demo, manifest, plan
 
 
 def _digest(root):
@@ -26,7 +26,11 @@ def test_layout_parses_as_dcase2021(demo_tree):
     table, excluded = manifest.build_manifest("demo", {"kind": "dcase2021", "root": str(root / "dcase")}, 0.5)
     assert excluded.empty
     assert n == len(table) + 3 + 1  # three external kinds, one silent clip
-    assert manifest.scan_dcase2021(root / "dcase") == {d: ["00", "01"] for d in ("ToyCar", "fan", "valve")}
+    scanned = plan.scan_dataset("demo", {"kind": "dcase2021", "root": str(root / "dcase")})
+    assert scanned.sections == {d: ("00", "01") for d in ("ToyCar", "fan", "valve")}
+    assert set(table["part"]) == set(scanned.parts)
+    for part, files in scanned.parts.items():  # the plan's parts are the manifest's
+        assert sorted(table.loc[table["part"] == part, "relpath"]) == sorted(files)
     counts = table.groupby(["device", "split", "domain", "label"]).size()
     assert counts[("fan", "train", "source", "normal")] == 4
     assert counts[("fan", "train", "target", "normal")] == 2
@@ -56,3 +60,32 @@ def test_domains_and_anomalies_differ():
     assert np.argmax(shifted) != np.argmax(source)
     with pytest.raises(ValueError, match="demo sound"):
         demo.machine_sound("drill", 0, "source", 1.0, 16000, np.random.default_rng(0))
+
+
+def test_written_from_a_config_once(tmp_path):
+    config = {"audio": {"sample_rate": 16000},
+              "demo": {"root": "out/demo", "seed": 2, "devices": {"pump": "valve"}, "sections": 1,
+                       "seconds": 1.0, "train_clips": {"source": 1, "target": 1}, "test_clips": 1,
+                       "external_clips": 1}}
+    root, n = demo.write_from_config(config, tmp_path)
+    assert root == tmp_path / "out/demo" and n == 2 + 4 + 3 + 1
+    assert sorted(p.name for p in (root / "dcase2021/pump").iterdir()) == ["source_test", "target_test", "train"]
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*.wav")}
+    assert demo.write_from_config(config, tmp_path) == (root, 0)  # up to date: nothing rewritten
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*.wav")} == before
+    config["demo"]["devices"] = {"fan": "fan"}  # other settings: the demo is replaced
+    assert demo.write_from_config(config, tmp_path)[1] == n
+    assert [p.name for p in (root / "dcase2021").iterdir()] == ["fan"]
+
+
+def test_command_line_reads_the_config(tmp_path, capsys):
+    (tmp_path / "c.yaml").write_text(
+        "representations: [mel]\nstacks: [1]\nsampling: {seed: 0, device: {test: 1, train: 1, external: 1},"
+        " global: {test: 1, train: 1, external: 1}}\ndatasets: {d: {kind: folder, root: x}}\n"
+        "demo: {root: d, devices: {fan: fan}, sections: 1, seconds: 1.0, test_clips: 1,"
+        " train_clips: {source: 1, target: 0}, external_clips: 0}\n")
+    assert demo.main(["--configfile", str(tmp_path / "c.yaml"), "--directory", str(tmp_path)]) == 0
+    assert len(list((tmp_path / "d/dcase2021/fan").rglob("*.wav"))) == 1 + 4
+    (tmp_path / "bad.yaml").write_text("stacks: ten\n")
+    assert demo.main(["--configfile", str(tmp_path / "bad.yaml")]) == 2
+    assert "config key 'stacks'" in capsys.readouterr().err

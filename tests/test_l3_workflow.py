@@ -4,9 +4,8 @@ every download attempt refused (proxies point at a closed local port)."""
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from conftest import snakemake, tiny_demo
+from conftest import prepare, snakemake, tiny_demo
 from audio_umaps import representations, weights
 from audio_umaps.tables import read_tsv
 
@@ -24,8 +23,7 @@ CONFIG = {**tiny_demo(representations=["l3"], sections=1),
 
 
 def setup(work, torch_home, **l3_config):
-    config = work / "config.yaml"
-    config.write_text(yaml.safe_dump({**CONFIG, "l3": l3_config}))
+    config = prepare(work, {**CONFIG, "l3": l3_config})
     env = {**OFFLINE, "TORCH_HOME": str(torch_home)}
     return config, env
 

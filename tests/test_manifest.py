@@ -58,10 +58,6 @@ def test_missing_root_names_the_key(tmp_path):
         manifest.build_manifest("ext", {"kind": "folder", "root": str(tmp_path / "nope")}, 0.1)
 
 
-def test_scan_layout_from_names(dcase_root):
-    assert manifest.scan_dcase2021(dcase_root) == {"pump": ["00", "01", "03"]}
-
-
 def test_tsv_round_trip_keeps_text(dcase_root, tmp_path):
     table, _ = manifest.build_manifest("dev", {"kind": "dcase2021", "root": str(dcase_root)}, 0.1)
     table.to_csv(tmp_path / "m.tsv", sep="\t", index=False)

@@ -1,10 +1,8 @@
 """Resource estimates: growing with what a job reads, and with each retry."""
 
-import re
 
 import pytest
 
-from conftest import ROOT
 from audio_umaps import resources
 
 
@@ -32,18 +30,3 @@ def test_estimates_cover_what_was_measured():
     assert l3.mem_mb > 870 and l3.runtime * 60 > 236
     # the paper-scale run: a UMAP of ~26,000 stack-10 STFT windows peaked at 1.2 GB
     assert resources.umap(26_000, 10, 513).mem_mb > 1200
-
-
-def test_compute_rules_retry_with_growing_requests_and_bookkeeping_stays_local():
-    rules = {}
-    for smk in (ROOT / "workflow/rules").glob("*.smk"):
-        for block in re.split(r"^rule ", smk.read_text(), flags=re.M)[1:]:
-            rules[block.split(":")[0].strip()] = block
-    compute = {"features", "features_l3", "sample", "umap", "plot_global", "plot_device", "plot_section"}
-    for name in compute:
-        body = rules[name]
-        assert "retries: RETRIES" in body, name
-        assert re.search(r'mem_mb=resource\("\w+", "mem_mb"\)', body), name
-        assert re.search(r'runtime=resource\("\w+", "runtime"\)', body), name
-    local = re.search(r"^localrules:\n((?:    \w+,\n)+)", (ROOT / "workflow/rules/data.smk").read_text(), flags=re.M)
-    assert set(re.findall(r"\w+", local.group(1))) == {"demo_data", "manifest", "excluded_report"}

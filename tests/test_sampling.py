@@ -33,7 +33,7 @@ CAPS = {"test": 7, "train": 5, "external": 11}
 
 def test_caps_per_group_and_valid_windows(stores):
     table, paths = stores
-    sample = sampling.sample_scope(table, paths, "pump", 3, CAPS, seed=1)
+    sample = sampling.sample_scope(table, paths, 3, CAPS, seed=1, scope="pump")
     counts = sample.groupby(["dataset", "device", "section", "domain", "split"]).size()
     assert counts[("ext", "", "", "", "external")] == 11
     for key, n in counts.items():
@@ -55,34 +55,48 @@ def test_caps_per_group_and_valid_windows(stores):
 
 def test_reproducible_and_seeded(stores):
     table, paths = stores
-    a = sampling.sample_scope(table, paths, "global", 2, CAPS, seed=5)
-    b = sampling.sample_scope(table, paths, "global", 2, CAPS, seed=5)
-    c = sampling.sample_scope(table, paths, "global", 2, CAPS, seed=6)
+    a = sampling.sample_scope(table, paths, 2, CAPS, seed=5, scope="global")
+    b = sampling.sample_scope(table, paths, 2, CAPS, seed=5, scope="global")
+    c = sampling.sample_scope(table, paths, 2, CAPS, seed=6, scope="global")
     pd.testing.assert_frame_equal(a, b)
     assert not a[["path", "first_frame"]].equals(c[["path", "first_frame"]])
 
 
-def test_without_external(stores):
+def test_draws_only_from_the_stores_it_is_given(stores):
     table, paths = stores
-    sample = sampling.sample_scope(table, paths, "global", 1, CAPS, seed=0, include_external=False)
-    assert set(sample["kind"]) == {"dcase2021"}
+    internal = {key: path for key, path in paths.items() if key[0] != "ext"}
+    sample = sampling.sample_scope(table, internal, 1, CAPS, seed=0, scope="global")
+    assert set(sample["kind"]) == {"dcase2021"} and set(sample["store"]) == set(internal.values())
+    external = {("ext", "all"): paths[("ext", "all")]}
+    sample = sampling.sample_scope(table, external, 1, CAPS, seed=0, scope="global")
+    assert set(sample["split"]) == {"external"} and len(sample) == CAPS["external"]
+    assert not sample["random_weights"].any()  # log-mel stores are never made with test weights
+
+
+def test_gather_refuses_stores_the_job_did_not_declare(stores):
+    table, paths = stores
+    sample = sampling.sample_scope(table, paths, 2, CAPS, seed=0, scope="global")
+    declared = [p for key, p in paths.items() if key[0] != "ext"]
+    with pytest.raises(ValueError, match="not among the job's inputs: .*ext_all.zarr"):
+        embedding.gather(sample, stores=declared)
+    assert embedding.gather(sample, stores=list(paths.values())).shape == (len(sample), 2 * 128)
 
 
 def test_sampling_reads_no_features(stores):
     """Sampling needs offsets and energy only: it still works with the feature chunks gone."""
     table, paths = stores
-    before = sampling.sample_scope(table, paths, "pump", 2, CAPS, seed=3)
+    before = sampling.sample_scope(table, paths, 2, CAPS, seed=3, scope="pump")
     gathered = embedding.gather(before)
     for path in paths.values():
         shutil.rmtree(f"{path}/features/c", ignore_errors=True)
-    after = sampling.sample_scope(table, paths, "pump", 2, CAPS, seed=3)
+    after = sampling.sample_scope(table, paths, 2, CAPS, seed=3, scope="pump")
     pd.testing.assert_frame_equal(before, after)
     assert gathered.shape == (len(before), 2 * 128)
 
 
 def test_gather_matches_stacking_per_store(stores):
     table, paths = stores
-    sample = sampling.sample_scope(table, paths, "pump", 4, CAPS, seed=2)
+    sample = sampling.sample_scope(table, paths, 4, CAPS, seed=2, scope="pump")
     gathered = embedding.gather(sample)
     row = sample.iloc[-1]
     store = Store(row["store"])
@@ -93,4 +107,4 @@ def test_gather_matches_stacking_per_store(stores):
 def test_empty_scope_says_why(stores):
     table, paths = stores
     with pytest.raises(ValueError, match="no windows"):
-        sampling.sample_scope(table, paths, "pump", 10_000, CAPS, seed=0)
+        sampling.sample_scope(table, paths, 10_000, CAPS, seed=0, scope="pump")

@@ -20,7 +20,7 @@ import yaml
 import zarr
 from PIL import Image
 
-from conftest import ROOT, tiny_demo
+from conftest import ROOT, SNAKEFILE, prepare, tiny_demo
 
 REQUIRED = os.environ.get("AUDIO_UMAPS_SLURM") == "1"
 ACCOUNT = os.environ.get("AUDIO_UMAPS_SLURM_ACCOUNT", "ci")
@@ -68,11 +68,10 @@ def user_profile(folder: Path) -> Path:
 
 
 def run_snakemake(work: Path, *args: str) -> subprocess.CompletedProcess:
-    config = work / "config.yaml"
-    config.write_text(yaml.safe_dump(CONFIG))
+    config = prepare(work, CONFIG)
     # snakemake ignores SIGTERM while it waits on SLURM: always under timeout -k
     cmd = ["timeout", "-k", "10", str(TIMEOUT_S), sys.executable, "-m", "snakemake",
-           "--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--configfile", str(config), *args]
+           "--snakefile", str(SNAKEFILE), "--directory", str(work), "--configfile", str(config), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     if proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}")
@@ -123,7 +122,7 @@ def test_jobs_ran_as_slurm_jobs(runs):
     assert ran == SLURM_RULES
     # bookkeeping rules stayed on this node and were never submitted
     local = {rule for rule, is_local in jobs_of.values() if is_local}
-    assert local == {"demo_data", "manifest", "excluded_report", "all"}
+    assert local == {"manifest", "excluded_report", "benchmark_summary", "all"}
 
 
 def test_outputs_match_a_local_run(runs):

@@ -1,7 +1,13 @@
-"""The Snakemake workflow itself: DAG, an end-to-end run, single targets, config errors, rules."""
+"""The Snakemake workflow itself: DAG, an end-to-end run, single targets, the report, config
+errors, and what every rule declares."""
 
 import ast
+import json
+import os
 import re
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +16,17 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import ROOT, snakemake, tiny_demo, tone, write_wav
+from audio_umaps.resources import RETRIES
+from conftest import ROOT, SNAKEFILE, prepare, snakemake, tiny_demo, tone, write_wav
+
+
+def coloured_pixels(png: Path) -> int:
+    """Saturated (coloured, not grey, white or black) pixels in the left 40 % of a plot: its
+    first panel, left of the legend. Titles and frames are black; a blank panel has none."""
+    with Image.open(png) as im:
+        hsv = np.asarray(im.convert("RGB").convert("HSV"), dtype=float)
+    left = hsv[:, : int(hsv.shape[1] * 0.4)]
+    return int(((left[..., 1] > 80) & (left[..., 2] > 60)).sum())
 
 
 def job_counts(output: str) -> dict[str, int]:
@@ -25,20 +41,37 @@ def job_counts(output: str) -> dict[str, int]:
     return counts
 
 
-def test_default_dag(tmp_path):
-    proc = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(ROOT / "config/config.yaml"))
+@pytest.fixture(scope="module")
+def demo_work(tmp_path_factory):
+    """A working folder with the default config's demo data written in it (as bin/demo does)."""
+    work = tmp_path_factory.mktemp("demo")
+    config = prepare(work, yaml.safe_load((ROOT / "config/config.yaml").read_text()))
+    return work, config
+
+
+def test_default_dag(demo_work):
+    work, config = demo_work
+    proc = snakemake("-n", "--directory", str(work), "--configfile", str(config))
     assert job_counts(proc.stdout) == {
-        "demo_data": 1, "manifest": 2, "features": 6, "excluded_report": 2, "sample": 18,
-        "umap": 18, "plot_device": 12, "plot_global": 6, "plot_section": 36, "all": 1, "total": 102,
+        "manifest": 2, "features": 6, "excluded_report": 2, "sample": 18, "umap": 18,
+        "plot_device": 12, "plot_global": 6, "plot_section": 36, "benchmark_summary": 1, "all": 1, "total": 102,
     }
 
 
-def test_single_target_dag_only_needs_its_inputs(tmp_path):
-    proc = snakemake("results/plots/mel/stack5/fan.png", "-n", "--directory", str(tmp_path),
-                     "--configfile", str(ROOT / "config/config.yaml"))
+def test_single_target_dag_only_needs_its_inputs(demo_work):
+    work, config = demo_work
+    proc = snakemake("results/plots/mel/stack5/fan.png", "-n", "--directory", str(work), "--configfile", str(config))
     assert job_counts(proc.stdout) == {
-        "demo_data": 1, "manifest": 2, "features": 2, "sample": 1, "umap": 1, "plot_device": 1, "total": 8,
+        "manifest": 2, "features": 2, "sample": 1, "umap": 1, "plot_device": 1, "total": 7,
     }
+
+
+def test_without_demo_data_the_message_says_how_to_make_it(tmp_path):
+    config = write_config(tmp_path, yaml.safe_load((ROOT / "config/config.yaml").read_text()))
+    proc = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(config), check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "datasets.demo.root: folder 'results/demo/dcase2021' does not exist" in out and "bin/demo" in out
 
 
 TINY = tiny_demo(stacks=(1, 4), devices={"fan": "fan", "valve": "valve"}, test_clips=2, external_clips=2,
@@ -62,7 +95,7 @@ def tiny_run(tmp_path_factory):
     write_wav(broken / "silent.wav", np.zeros(16000))
     (broken / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
     datasets = {**TINY["datasets"], "broken": {"kind": "folder", "root": str(broken)}}
-    config = write_config(work, {**TINY, "datasets": datasets})
+    config = prepare(work, {**TINY, "datasets": datasets})
     proc = snakemake("--directory", str(work), "--configfile", str(config), "--cores", "2")
     return work, config, proc
 
@@ -74,8 +107,7 @@ def test_end_to_end(tiny_run):
     plots = sorted(p.relative_to(work / "results/plots").as_posix() for p in (work / "results/plots").rglob("*.png"))
     assert len(plots) == 14 and "mel/stack4/valve_section_01.png" in plots
     for png in (work / "results/plots").rglob("*.png"):
-        with Image.open(png) as im:
-            assert im.size[0] > 200
+        assert coloured_pixels(png) > 20, png  # dots drawn in the (left) panel, not only text
     # the demo's silent external clip is reported, not fatal
     report = pd.read_csv(work / "results/reports/demo_external.excluded.tsv", sep="\t")
     assert report["path"].str.endswith("silent_00.wav").tolist() == [True]
@@ -89,9 +121,12 @@ def test_end_to_end(tiny_run):
 
     used = set(read_tsv(work / "results/samples/mel/stack1/fan.tsv")["path"])
     assert {str(work / "broken/good.wav"), str(work / "broken/odd name #1 ü.wav")} <= used
-    # every rule wrote its log and benchmark
+    # every rule wrote its log and benchmark; the summary counts every job
     assert len(list((work / "results/benchmarks").rglob("*.tsv"))) == 37
     assert len(list((work / "results/logs").rglob("*.log"))) == 37
+    summary = pd.read_csv(work / "results/reports/benchmarks.tsv", sep="\t").set_index("rule")
+    assert summary["jobs"].to_dict() == {rule: n for rule, n in counts.items() if rule not in ("all", "total", "benchmark_summary")}
+    assert (summary["total_s"] > 0).all() and (summary["max_rss_mb"] > 0).all()
 
 
 def test_embedding_traces_back_to_files_and_times(tiny_run):
@@ -120,8 +155,38 @@ def test_rebuild_one_target(tiny_run):
                      "--configfile", str(config), "--cores", "1")
     assert job_counts(proc.stdout + proc.stderr) == {"plot_section": 1, "total": 1}
     assert target.is_file()
+    # only the run's benchmark summary (it reads the plot job's new benchmark) is left to redo
     proc = snakemake("-n", "--directory", str(work), "--configfile", str(config))
-    assert "Nothing to be done" in proc.stdout + proc.stderr
+    assert job_counts(proc.stdout) == {"benchmark_summary": 1, "all": 1, "total": 2}
+
+
+def test_report_lists_every_plot_with_its_caption(tiny_run):
+    work, config, _ = tiny_run
+    snakemake("--directory", str(work), "--configfile", str(config), "--cores", "1")  # summary up to date
+    snakemake("--directory", str(work), "--configfile", str(config), "--report", "results/report.zip")
+    with zipfile.ZipFile(work / "results/report.zip") as archive:
+        names = archive.namelist()
+        html = archive.read("report/report.html").decode()
+    plots = sorted(p.relative_to(work).as_posix() for p in (work / "results/plots").rglob("*.png"))
+    assert len(plots) == 14
+    for plot in plots:
+        assert plot in html, plot  # listed, and its file is in the archive
+        assert any(name.endswith("/" + Path(plot).name) for name in names), plot
+    assert any(name.endswith("/benchmarks.png") for name in names)
+    assert any(name.endswith("/benchmarks.tsv") for name in names)
+    for caption in ("normal test windows", "approximate origin", "colour family", "peak resident memory"):
+        assert caption in html, caption
+
+
+def test_every_job_declares_what_it_reads(tmp_path):
+    """With --all-temp every intermediate file is deleted as soon as no declared reader is left:
+    a job reading an undeclared file (a store, a table) would find it gone."""
+    config = prepare(tmp_path, tiny_demo())
+    proc = snakemake("--directory", str(tmp_path), "--configfile", str(config), "--cores", "2", "--all-temp")
+    assert job_counts(proc.stdout + proc.stderr)["total"] == 16
+    assert not (tmp_path / "results/features").exists() or not any((tmp_path / "results/features").rglob("*.zarr"))
+    assert not any((tmp_path / "results/umap").rglob("*.tsv"))
+    assert len(list((tmp_path / "results/plots").rglob("*.png"))) == 4
 
 
 @pytest.mark.parametrize(
@@ -151,31 +216,55 @@ def test_missing_dataset_folder_is_named(tmp_path):
     assert "datasets.dev.root" in out and "no_such_folder" in out
 
 
-def test_lint_is_clean(tmp_path):
-    proc = snakemake("--lint", check=False)
-    assert "Congratulations, your workflow is in a good condition" in proc.stdout + proc.stderr
+def test_lint_and_snakefmt_are_clean(tmp_path):
+    config = prepare(tmp_path, tiny_demo())
+    proc = snakemake("--lint", "--directory", str(tmp_path), "--configfile", str(config), check=False)
+    assert "Congratulations, your workflow is in a good condition" in proc.stdout + proc.stderr, proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "snakefmt", "--check", str(ROOT / "workflow")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 # ---- every rule has log, benchmark, a conda env listing what its script imports, resources ----
 IMPORT_TO_CONDA = {
     "numpy": "numpy", "pandas": "pandas", "scipy": "scipy", "soundfile": "pysoundfile",
     "librosa": "librosa", "zarr": "zarr", "umap": "umap-learn", "matplotlib": "matplotlib-base",
-    "torch": "pytorch", "resampy": "resampy", "torchopenl3": "torchopenl3",
+    "torch": "pytorch", "resampy": "resampy", "torchopenl3": "torchopenl3", "yaml": "pyyaml",
+    "jsonschema": "jsonschema",
 }
 # Modules a rule's script reaches but the rule never runs (features excludes l3 by wildcard).
 NOT_RUN_BY = {"features": {ROOT / "src/audio_umaps/representations/l3.py"}}
 
 
-def rules():
-    """{rule: {directive: first value line}} from the rule files."""
-    found = {}
-    for smk in sorted((ROOT / "workflow/rules").glob("*.smk")):
-        for block in re.split(r"^rule ", smk.read_text(), flags=re.M)[1:]:
-            name = block.split(":")[0].strip()
-            body = block.split("\n\n\n")[0]
-            directives = dict(re.findall(r"^    (\w+):\s*\n?\s*(.*)", body, flags=re.M))
-            found[name] = (smk, directives)
-    return found
+# Snakemake's own view of the rules: the parsed workflow, read through its API in a fresh process
+# (WorkflowApi keeps the parsed workflow in ``_workflow``; snakemake is pinned in requirements.txt).
+RULES_SCRIPT = """
+import json, sys
+from pathlib import Path
+from snakemake.api import SnakemakeApi
+from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+snakefile, configfile, workdir = map(Path, sys.argv[1:4])
+with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
+    workflow = api.workflow(resource_settings=ResourceSettings(), snakefile=snakefile, workdir=workdir,
+                            config_settings=ConfigSettings(configfiles=[configfile]))._workflow
+    print(json.dumps({rule.name: {
+        "snakefile": rule.snakefile, "log": list(rule.log), "benchmark": str(rule.benchmark or ""),
+        "conda": rule.conda_env, "script": rule.script, "retries": rule._restart_times,
+        "resources": {k: "function" if callable(v) else repr(v) for k, v in rule.resources.items()},
+        "local": rule.name in workflow._localrules,
+    } for rule in workflow.rules}))
+"""
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory) -> dict:
+    """{rule: what it declares}, parsed with the .test configuration (features_l3 is defined
+    whatever the representations)."""
+    work = tmp_path_factory.mktemp("rules")
+    config = prepare(work, tiny_demo(representations=["mel"]))
+    proc = subprocess.run([sys.executable, "-c", RULES_SCRIPT, str(SNAKEFILE), str(config), str(work)],
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def imports_of(path: Path, seen=None) -> set[str]:
@@ -208,29 +297,54 @@ def imports_of(path: Path, seen=None) -> set[str]:
     return mods
 
 
-def test_every_rule_has_log_benchmark_conda_and_resources():
-    found = rules()
-    assert {"demo_data", "manifest", "features", "features_l3", "excluded_report", "sample", "umap", "plot_global",
-            "plot_device", "plot_section"} <= set(found)
-    for name, (_, directives) in found.items():
+def test_every_rule_has_log_benchmark_conda_and_resources(rules):
+    assert set(rules) == {"manifest", "features", "features_l3", "excluded_report", "benchmark_summary", "sample",
+                          "umap", "plot_global", "plot_device", "plot_section", "all"}
+    for name, rule in rules.items():
         if name == "all":
             continue
-        for directive in ("log", "benchmark", "conda", "threads", "resources", "script"):
-            assert directive in directives, f"rule {name} has no {directive}:"
+        assert rule["log"] and rule["benchmark"] and rule["conda"] and rule["script"], name
+        assert {"mem_mb", "runtime", "_cores"} <= set(rule["resources"]), name
 
 
-def test_conda_envs_list_what_scripts_import():
-    for name, (smk, directives) in rules().items():
+def test_compute_rules_retry_with_growing_requests_and_bookkeeping_stays_local(rules):
+    compute = {"features", "features_l3", "sample", "umap", "plot_global", "plot_device", "plot_section"}
+    for name in compute:
+        assert rules[name]["retries"] == RETRIES and not rules[name]["local"], name
+        # requests computed from the job's inputs and attempt (audio_umaps.resources.on_attempt)
+        assert rules[name]["resources"]["mem_mb"] == rules[name]["resources"]["runtime"] == "function", name
+    assert {name for name, rule in rules.items() if rule["local"]} == {
+        "manifest", "excluded_report", "benchmark_summary", "all"}
+
+
+def test_conda_envs_list_what_scripts_import_and_install_the_package(rules):
+    for name, rule in rules.items():
         if name == "all":
             continue
-        env_file = (smk.parent / directives["conda"].strip('",')).resolve()
-        script = (smk.parent / directives["script"].strip('",')).resolve()
+        base = Path(rule["snakefile"]).parent
+        env_file = (base / rule["conda"]).resolve()
+        script = (base / rule["script"]).resolve()
         env = yaml.safe_load(env_file.read_text())
         listed = {re.split(r"[ =<>]", d)[0] for d in env["dependencies"] if isinstance(d, str)}
-        listed |= {re.split(r"[ =<>]", pip)[0] for d in env["dependencies"] if isinstance(d, dict)
-                   for pip in d.get("pip", [])}
+        pip = [line for d in env["dependencies"] if isinstance(d, dict) for line in d.get("pip", [])]
+        listed |= {re.split(r"[ =<>]", line)[0] for line in pip}
+        assert "--editable ${AUDIO_UMAPS_SOURCE}" in pip, f"{env_file.name} does not install audio_umaps"
         for module in imports_of(script, set(NOT_RUN_BY.get(name, ()))):
             if module in IMPORT_TO_CONDA:
                 assert IMPORT_TO_CONDA[module] in listed, f"{env_file.name} lacks {IMPORT_TO_CONDA[module]} for rule {name}"
             else:
-                assert module in __import__("sys").stdlib_module_names, f"rule {name} imports unmapped {module}"
+                assert module in sys.stdlib_module_names, f"rule {name} imports unmapped {module}"
+
+
+def test_pip_installs_the_package_from_an_env_files_pip_section(tmp_path):
+    """What conda hands pip: the env's pip lines as a requirements file; pip expands
+    ${AUDIO_UMAPS_SOURCE} (the workflow sets it to this checkout) and finds the package."""
+    env = yaml.safe_load((ROOT / "workflow/envs/umap.yaml").read_text())
+    (tmp_path / "requirements.txt").write_text(
+        "\n".join(line for d in env["dependencies"] if isinstance(d, dict) for line in d["pip"]) + "\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--no-build-isolation", "--no-index",
+         "-r", str(tmp_path / "requirements.txt")],
+        capture_output=True, text=True, env={**os.environ, "AUDIO_UMAPS_SOURCE": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Would install audio-umaps-" in proc.stdout

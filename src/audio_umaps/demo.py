@@ -1,5 +1,10 @@
 """A small synthetic dataset in the DCASE 2021 layout, plus an external ``folder`` dataset.
 
+The demo is data the workflow is pointed at, written before the workflow runs
+(``python -m audio_umaps.demo --configfile config/config.yaml``, which ``bin/demo`` calls): its
+``demo`` block says what to synthesize and where (``<root>/dcase2021``, ``<root>/external``), and
+the config's ``datasets`` point at those folders like at any other data.
+
 Every device has its own sound character; its sections differ in pitch and timbre; the
 target domain differs from the source domain in speed and background noise; anomalies add
 clicks, amplitude modulation or shifted harmonics. Everything is drawn from one seed.
@@ -16,6 +21,10 @@ Sound characters (``sound`` of a demo device):
 
 from __future__ import annotations
 
+import argparse
+import json
+import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -136,3 +145,72 @@ def _write(path: Path, y, sr) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(path), y, sr, subtype="PCM_16")
     return 1
+
+
+# Subfolders of the demo's root (``demo.root`` in the config).
+DCASE_FOLDER = "dcase2021"
+EXTERNAL_FOLDER = "external"
+SETTINGS_FILE = ".demo-settings.json"
+DEFAULT_DEVICES = {"fan": "fan", "ToyCar": "motor"}
+
+
+def settings_of(config: dict) -> dict:
+    """The synthesis settings of a config's ``demo`` block (defaults filled in), and the
+    sample rate it is written at."""
+    settings = dict(config.get("demo") or {})
+    settings.pop("root", None)
+    settings.setdefault("devices", DEFAULT_DEVICES)
+    settings["sample_rate"] = int(config.get("audio", {}).get("sample_rate", 16000))
+    return settings
+
+
+def write_from_config(config: dict, directory: str | Path = ".", force: bool = False) -> tuple[Path, int]:
+    """Write the demo a config describes into ``<directory>/<demo.root>``.
+
+    Nothing is rewritten when the folder already holds a demo made with the same settings (so
+    file times stay and the workflow reruns nothing); otherwise the demo's two folders are
+    replaced. Returns the root and the number of files written (0 when up to date).
+    """
+    root = Path(directory) / (config.get("demo") or {}).get("root", "results/demo")
+    settings = settings_of(config)
+    stamp = root / SETTINGS_FILE
+    wanted = json.dumps(settings, sort_keys=True)
+    if not force and stamp.is_file() and stamp.read_text() == wanted:
+        return root, 0
+    for folder in (DCASE_FOLDER, EXTERNAL_FOLDER):
+        shutil.rmtree(root / folder, ignore_errors=True)
+    stamp.unlink(missing_ok=True)
+    n = synthesize(root / DCASE_FOLDER, root / EXTERNAL_FOLDER, **settings)
+    stamp.write_text(wanted)
+    return root, n
+
+
+def main(argv=None) -> int:
+    """``python -m audio_umaps.demo [--configfile FILE] [--directory DIR] [--force]``."""
+    import yaml
+
+    from .config import ConfigError, check
+
+    parser = argparse.ArgumentParser(
+        prog="python -m audio_umaps.demo",
+        description="Write the synthetic demo dataset described by a config's 'demo' block.",
+    )
+    parser.add_argument("--configfile", default="config/config.yaml", help="config with a 'demo' block")
+    parser.add_argument("--directory", default=".", help="working directory the demo root is relative to")
+    parser.add_argument("--force", action="store_true", help="rewrite even when up to date")
+    args = parser.parse_args(argv)
+    try:
+        config = check(yaml.safe_load(Path(args.configfile).read_text()))
+    except (OSError, yaml.YAMLError, ConfigError) as exc:
+        print(f"{args.configfile}: {exc}", file=sys.stderr)
+        return 2
+    root, n = write_from_config(config, args.directory, force=args.force)
+    if n:
+        print(f"demo: wrote {n} files under {root}", file=sys.stderr)
+    else:
+        print(f"demo: {root} is up to date", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,9 +13,20 @@ from .stacking import stack_windows
 log = logging.getLogger(__name__)
 
 
-def gather(sample: pd.DataFrame) -> np.ndarray:
+def gather(sample: pd.DataFrame, stores=None) -> np.ndarray:
     """The flattened windows of a sample table (rows in table order), read store by store
-    with vectorised reads of just the chunks that hold them."""
+    with vectorised reads of just the chunks that hold them.
+
+    ``stores``, when given, are the stores the caller declared it reads (a rule's inputs); a
+    table naming any other store is refused rather than read behind the workflow's back.
+    """
+    if stores is not None:
+        undeclared = sorted(set(sample["store"]) - {str(s) for s in stores})
+        if undeclared:
+            raise ValueError(
+                f"the sample names feature stores that are not among the job's inputs: "
+                f"{', '.join(undeclared)}; rebuild the sample (its scope's stores changed)"
+            )
     stack = int(sample["stack"].iloc[0])
     out = None
     for store_path, rows in sample.groupby("store", sort=False):
@@ -50,9 +61,10 @@ def fit_umap(x: np.ndarray, params: dict, threads: int = 1) -> np.ndarray:
     return reducer.fit_transform(x).astype(np.float32)
 
 
-def embed(sample: pd.DataFrame, params: dict, threads: int = 1) -> pd.DataFrame:
-    """The sample table with ``x`` and ``y`` UMAP coordinates appended."""
-    coords = fit_umap(gather(sample), params, threads)
+def embed(sample: pd.DataFrame, params: dict, threads: int = 1, stores=None) -> pd.DataFrame:
+    """The sample table with ``x`` and ``y`` UMAP coordinates appended (``stores``: see
+    :func:`gather`)."""
+    coords = fit_umap(gather(sample, stores), params, threads)
     out = sample.copy()
     out["x"] = coords[:, 0]
     out["y"] = coords[:, 1]

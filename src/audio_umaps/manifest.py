@@ -51,25 +51,6 @@ def folder_parts(jobs: int) -> list[str]:
     return ["all"] if jobs <= 1 else [f"part{i}" for i in range(jobs)]
 
 
-def scan_dcase2021(root: str | Path) -> dict[str, list[str]]:
-    """``{device: [sections]}`` from the names under a DCASE 2021 root; cheap (names only).
-
-    Used when the workflow is parsed, to know which device and section targets exist.
-    Names that do not parse are skipped here; the manifest step reports them.
-    """
-    layout: dict[str, set[str]] = {}
-    root = Path(root)
-    for device_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for folder in sorted(p for p in device_dir.iterdir() if p.is_dir()):
-            for entry in os.scandir(folder):
-                try:
-                    name = parse_dcase2021(f"{device_dir.name}/{folder.name}/{entry.name}")
-                except FileNameError:
-                    continue
-                layout.setdefault(name.device, set()).add(name.section)
-    return {device: sorted(sections) for device, sections in sorted(layout.items())}
-
-
 def _probe(path: Path, min_duration: float) -> tuple[dict | None, str | None]:
     """Header facts of one audio file, or the reason it is left out."""
     try:

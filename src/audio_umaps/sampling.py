@@ -1,7 +1,8 @@
 """Sampling windows per scope, uniformly without replacement, seeded and reproducible.
 
-A scope is one device (its DCASE files plus the external datasets) or ``global`` (every
-device plus the external datasets). Windows are drawn per group, each group capped:
+A scope draws from the feature stores the plan gives it (:meth:`audio_umaps.plan.Plan.stores`):
+the manifest rows of those stores' parts are its files. Windows are drawn per group, each group
+capped:
 
 * test split: one group per dataset x device x section x domain (normal and anomalous together);
 * train split: one group per dataset x device x section x domain;
@@ -20,7 +21,6 @@ import pandas as pd
 from .store import Store
 from .stacking import window_energy, windows_per_file
 
-GLOBAL = "global"
 METADATA = ["dataset", "kind", "part", "path", "device", "section", "domain", "split", "label",
             "file_id", "attributes", "subfolder"]
 GROUP_KEYS = ["dataset", "device", "section", "domain", "split"]
@@ -32,32 +32,42 @@ def group_seed(seed: int, *key) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), digest]))
 
 
-def scope_rows(manifest: pd.DataFrame, scope: str, include_external: bool = True) -> pd.DataFrame:
-    """The manifest rows a scope draws from."""
-    internal = manifest["kind"] != "folder"
-    keep = internal if scope == GLOBAL else internal & (manifest["device"] == scope)
-    if include_external:
-        keep |= ~internal
-    return manifest[keep]
-
-
 def sample_scope(
     manifest: pd.DataFrame,
     stores: dict[tuple[str, str], str],
-    scope: str,
     stack: int,
     caps: dict[str, int],
     seed: int,
-    include_external: bool = True,
+    *,
+    scope: str,
 ) -> pd.DataFrame:
-    """Choose windows of ``stack`` frames for ``scope``.
+    """Choose windows of ``stack`` frames from a scope's stores.
 
-    ``manifest`` is the concatenation of every dataset's manifest; ``stores`` maps
-    ``(dataset, part)`` to the feature store path; ``caps`` gives the most windows per group of
-    each split (``test``, ``train``, ``external``). Returns one row per window with its
-    dataset, file, first frame, start time, energy and metadata, in a stable order.
+    Parameters
+    ----------
+    manifest : DataFrame
+        Manifest rows of (at least) the scope's datasets.
+    stores : dict
+        ``(dataset, part)`` -> feature store path: the scope's stores, as the plan gives them.
+        Only the manifest rows of these parts are drawn from.
+    stack : int
+        Frames per window.
+    caps : dict
+        Most windows per group of each split (``test``, ``train``, ``external``).
+    seed : int
+        The sampling seed; each group's draw is seeded from it, the scope's name, the stack and
+        the group.
+    scope : str
+        The scope's name (a device, or ``global``), for the seeds and messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per window with its dataset, file, store, first frame, start time, energy,
+        metadata and whether its store was made with random test weights, in a stable order.
     """
-    rows = scope_rows(manifest, scope, include_external)
+    keys = pd.MultiIndex.from_arrays([manifest["dataset"], manifest["part"]])
+    rows = manifest[keys.isin(list(stores))]
     tables = []
     for (dataset, part), part_rows in rows.groupby(["dataset", "part"], sort=True):
         store = Store(stores[(dataset, part)])
@@ -85,6 +95,7 @@ def sample_scope(
             table["start_time"] = np.round(store.frame_time(first), 6)
             table["stack"] = stack
             table["energy"] = window_energy(store, table["file_index"].to_numpy(), first, stack)
+            table["random_weights"] = bool(store.attrs.get("random_weights", False))
             tables.append(table)
     if not tables:
         raise ValueError(

@@ -45,7 +45,7 @@ class Store:
         return self.group[name].oindex[unique][inverse]
 
 
-RANDOM_WEIGHTS_NOTE = "RANDOM WEIGHTS: made with a randomly initialised test model, not pretrained embeddings"
+from .tables import RANDOM_WEIGHTS_NOTE  # noqa: E402  (one note, for stores and tables)
 
 
 def random_weight_stores(paths) -> list[str]:

@@ -23,3 +23,29 @@ def read_tsv(path: str | Path) -> pd.DataFrame:
     number (energy) is NaN."""
     return pd.read_csv(path, sep="\t", dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
                        na_values={c: [""] for c in OPTIONAL_NUMBERS})
+
+
+RANDOM_WEIGHTS_NOTE = "RANDOM WEIGHTS: made with a randomly initialised test model, not pretrained embeddings"
+
+
+def _true(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1")
+    return value is not None and not pd.isna(value) and bool(value)
+
+
+def random_weight_stores(table: pd.DataFrame) -> list[str]:
+    """The stores of a sample or embedding table whose rows say (column ``random_weights``) that
+    they were made with random test weights, in table order."""
+    if "random_weights" not in table.columns or table.empty:
+        return []
+    stores = table["store"] if "store" in table.columns else pd.Series("?", index=table.index)
+    return list(dict.fromkeys(stores[table["random_weights"].map(_true)]))
+
+
+def flag_random_weights(log, table: pd.DataFrame) -> bool:
+    """Log a warning naming the table's stores made with random weights; True when any are."""
+    flagged = random_weight_stores(table)
+    if flagged:
+        log.warning("%s (%s)", RANDOM_WEIGHTS_NOTE, ", ".join(flagged))
+    return bool(flagged)

@@ -1,52 +1,30 @@
 # Bookkeeping: light, run where snakemake runs, never submitted to a cluster.
 localrules:
-    demo_data,
     manifest,
     excluded_report,
-
-
-rule demo_data:
-    """Synthesize the built-in demo dataset (DCASE 2021 layout plus an external folder)."""
-    output:
-        directory(DEMO_ROOT),
-    params:
-        demo=config.get("demo", {}),
-        dcase_root=demo_root("dcase2021"),
-        external_root=demo_root("folder"),
-    log:
-        "results/logs/demo_data.log",
-    benchmark:
-        "results/benchmarks/demo_data.tsv"
-    conda:
-        "../../envs/data.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    script:
-        "../scripts/demo_data.py"
+    benchmark_summary,
 
 
 rule manifest:
     """One row per audio file of a dataset, with its metadata; odd files are reported."""
     input:
-        demo_input,
+        dataset_audio,
     output:
-        manifest="results/manifest/{dataset}.tsv",
-        excluded="results/manifest/{dataset}.excluded.tsv",
-    params:
-        entry=lambda wildcards: DATASETS[wildcards.dataset],
-        min_duration=config["audio"]["min_duration"],
+        manifest=paths.MANIFEST,
+        excluded=paths.MANIFEST_EXCLUDED,
     log:
         "results/logs/manifest/{dataset}.log",
     benchmark:
-        "results/benchmarks/manifest/{dataset}.tsv"
+        paths.BENCHMARKS["manifest"]
     conda:
-        "../../envs/data.yaml"
+        "../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=30,
+    params:
+        entry=lambda wildcards: PLAN.datasets[wildcards.dataset].entry,
+        min_duration=config["audio"]["min_duration"],
     script:
         "../scripts/manifest.py"
 
@@ -54,19 +32,50 @@ rule manifest:
 rule excluded_report:
     """Every file left out of a dataset, at which step and why."""
     input:
-        manifest="results/manifest/{dataset}.excluded.tsv",
+        manifest=paths.MANIFEST_EXCLUDED,
         features=feature_exclusions,
     output:
-        "results/reports/{dataset}.excluded.tsv",
+        paths.EXCLUDED_REPORT,
     log:
         "results/logs/excluded_report/{dataset}.log",
     benchmark:
-        "results/benchmarks/excluded_report/{dataset}.tsv"
+        paths.BENCHMARKS["excluded_report"]
     conda:
-        "../../envs/data.yaml"
+        "../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
     script:
         "../scripts/excluded_report.py"
+
+
+rule benchmark_summary:
+    """Time and memory of every job of the run, per rule: a table and a chart for the report."""
+    input:
+        unpack(benchmark_files),
+    output:
+        table=report(
+            paths.BENCHMARK_SUMMARY,
+            caption="../report/benchmarks.rst",
+            category="Run",
+            labels={"what": "time and memory per rule (table)"},
+        ),
+        chart=report(
+            paths.BENCHMARK_PLOT,
+            caption="../report/benchmarks.rst",
+            category="Run",
+            labels={"what": "time and memory per rule (chart)"},
+        ),
+    log:
+        "results/logs/benchmark_summary.log",
+    benchmark:
+        "results/benchmarks/benchmark_summary.tsv"
+    conda:
+        "../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=800,
+        runtime=5,
+    script:
+        "../scripts/benchmark_summary.py"

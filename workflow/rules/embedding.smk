@@ -4,47 +4,46 @@ rule sample:
         stores=lambda wildcards: list(scope_stores(wildcards).values()),
         manifests=scope_manifests,
     output:
-        "results/samples/{representation}/stack{stack}/{scope}.tsv",
-    params:
-        caps=lambda wildcards: config["sampling"][
-            "global" if wildcards.scope == GLOBAL else "device"
-        ],
-        seed=config["sampling"]["seed"],
-        stores=scope_stores,
-        include_external=lambda wildcards: include_external(wildcards.scope, wildcards.stack),
+        paths.SAMPLE,
     log:
         "results/logs/sample/{representation}/stack{stack}/{scope}.log",
     benchmark:
-        "results/benchmarks/sample/{representation}/stack{stack}/{scope}.tsv"
-    conda:
-        "../../envs/umap.yaml"
-    threads: 1
+        paths.BENCHMARKS["sample"]
     retries: RETRIES
+    conda:
+        "../envs/umap.yaml"
+    threads: 1
     resources:
         mem_mb=resource("sample", "mem_mb"),
         runtime=resource("sample", "runtime"),
+    params:
+        stores=scope_stores,
+        caps=lambda wildcards: PLAN.caps(wildcards.scope),
+        seed=config["sampling"]["seed"],
     script:
         "../scripts/sample.py"
 
 
 rule umap:
-    """2-D UMAP of one sample, stored as the sample table plus x and y."""
+    """2-D UMAP of one sample, stored as the sample table plus x and y. Reads the windows from
+    the feature stores the sample draws from."""
     input:
-        sample="results/samples/{representation}/stack{stack}/{scope}.tsv",
+        sample=paths.SAMPLE,
+        stores=lambda wildcards: list(scope_stores(wildcards).values()),
     output:
-        "results/umap/{representation}/stack{stack}/{scope}.tsv",
-    params:
-        umap=config["umap"],
+        paths.EMBEDDING,
     log:
         "results/logs/umap/{representation}/stack{stack}/{scope}.log",
     benchmark:
-        "results/benchmarks/umap/{representation}/stack{stack}/{scope}.tsv"
-    conda:
-        "../../envs/umap.yaml"
-    threads: 1 if config["umap"].get("seed") is not None else 4
+        paths.BENCHMARKS["umap"]
     retries: RETRIES
+    conda:
+        "../envs/umap.yaml"
+    threads: 1 if config["umap"].get("seed") is not None else 4
     resources:
         mem_mb=resource("umap", "mem_mb"),
         runtime=resource("umap", "runtime"),
+    params:
+        umap=config["umap"],
     script:
         "../scripts/embed.py"

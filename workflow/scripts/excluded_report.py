@@ -1,11 +1,7 @@
 """Gather every file left out of one dataset (rule excluded_report)."""
-import sys
-from pathlib import Path
+import pandas as pd
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-import pandas as pd  # noqa: E402
-
-from audio_umaps import runlog, tables  # noqa: E402
+from audio_umaps import runlog, tables
 
 log = runlog.start(snakemake.log[0])
 tables = [tables.read_tsv(path) for path in [snakemake.input.manifest, *snakemake.input.features]]

@@ -1,11 +1,7 @@
 """Compute one representation for one part of a dataset into a zarr store (rule features)."""
-import sys
-from pathlib import Path
+import pandas as pd
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-import pandas as pd  # noqa: E402
-
-from audio_umaps import features, runlog, tables  # noqa: E402
+from audio_umaps import features, runlog, tables
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards

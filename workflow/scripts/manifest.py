@@ -1,9 +1,5 @@
 """Build a dataset's manifest and list the files left out (rule manifest)."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-from audio_umaps import manifest, runlog  # noqa: E402
+from audio_umaps import manifest, runlog
 
 log = runlog.start(snakemake.log[0])
 table, excluded = manifest.build_manifest(

@@ -1,20 +1,20 @@
 """Choose the windows of one scope at one stack (rule sample)."""
-import sys
-from pathlib import Path
+import pandas as pd
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-import pandas as pd  # noqa: E402
-
-from audio_umaps import runlog, sampling, store, tables  # noqa: E402
+from audio_umaps import runlog, sampling, store, tables
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
-stores = {tuple(key.split("/")): path for key, path in snakemake.params.stores.items()}
+stores = snakemake.params.stores  # {"dataset/part": store} of the scope, from the plan
 store.flag_random_weights(log, stores.values())
 table = pd.concat([tables.read_tsv(p) for p in snakemake.input.manifests], ignore_index=True)
 sample = sampling.sample_scope(
-    table, stores, w.scope, int(w.stack), snakemake.params.caps, snakemake.params.seed,
-    include_external=snakemake.params.include_external,
+    table,
+    {tuple(key.split("/", 1)): path for key, path in stores.items()},
+    int(w.stack),
+    snakemake.params.caps,
+    snakemake.params.seed,
+    scope=w.scope,
 )
 sample.to_csv(snakemake.output[0], sep="\t", index=False)
 counts = sample.groupby(["dataset", "split", "label"]).size()

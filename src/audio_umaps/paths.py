@@ -1,0 +1,30 @@
+"""The files that flow through the workflow, one pattern each: manifest -> features -> samples
+-> embeddings -> plots, and the run's reports.
+
+Rules use these patterns as their outputs (``paths.FEATURES``); :mod:`audio_umaps.plan` formats
+them into inputs and targets, so the two can never disagree.
+"""
+
+MANIFEST = "results/manifest/{dataset}.tsv"
+MANIFEST_EXCLUDED = "results/manifest/{dataset}.excluded.tsv"
+FEATURES = "results/features/{dataset}/{representation}/{part}.zarr"
+FEATURES_EXCLUDED = "results/features/{dataset}/{representation}/{part}.excluded.tsv"
+EXCLUDED_REPORT = "results/reports/{dataset}.excluded.tsv"
+SAMPLE = "results/samples/{representation}/stack{stack}/{scope}.tsv"
+EMBEDDING = "results/umap/{representation}/stack{stack}/{scope}.tsv"
+PLOT_GLOBAL = "results/plots/{representation}/stack{stack}/global.png"
+PLOT_DEVICE = "results/plots/{representation}/stack{stack}/{device}.png"
+PLOT_SECTION = "results/plots/{representation}/stack{stack}/{device}_section_{section}.png"
+BENCHMARK_SUMMARY = "results/reports/benchmarks.tsv"
+BENCHMARK_PLOT = "results/reports/benchmarks.png"
+# Each rule's Snakemake benchmark (time, memory), per job; the run's summary reads them all.
+BENCHMARKS = {
+    "manifest": "results/benchmarks/manifest/{dataset}.tsv",
+    "features": "results/benchmarks/features/{dataset}/{representation}/{part}.tsv",
+    "excluded_report": "results/benchmarks/excluded_report/{dataset}.tsv",
+    "sample": "results/benchmarks/sample/{representation}/stack{stack}/{scope}.tsv",
+    "umap": "results/benchmarks/umap/{representation}/stack{stack}/{scope}.tsv",
+    "plot_global": "results/benchmarks/plot_global/{representation}/stack{stack}.tsv",
+    "plot_device": "results/benchmarks/plot_device/{representation}/stack{stack}/{device}.tsv",
+    "plot_section": "results/benchmarks/plot_section/{representation}/stack{stack}/{device}_{section}.tsv",
+}

@@ -1,0 +1,265 @@
+"""What the workflow makes, decided in one place.
+
+A :class:`Plan` is built from the validated configuration and the dataset folders (names only:
+no audio is opened). It owns
+
+* the datasets, their kind, root and the audio files found under it;
+* the devices and their sections (from the DCASE folder and file names found);
+* the feature *parts* of each dataset (a device of a DCASE dataset, a slice of a ``folder``
+  dataset) and the files of each;
+* the *scopes* (each device, and ``global``), which stores each draws from at each stack, and
+  the caps of its sampling;
+* the targets, and the paths of every file that flows through the workflow.
+
+The rule files keep only thin input functions over a plan; sampling receives a scope's stores
+and caps from it and never re-derives membership.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .manifest import folder_part, folder_parts, list_audio
+from .naming import GROUND_TRUTH_RE, FileNameError, parse_dcase2021
+from .paths import (BENCHMARK_PLOT, BENCHMARK_SUMMARY, BENCHMARKS, EXCLUDED_REPORT, FEATURES,
+                    FEATURES_EXCLUDED, MANIFEST, PLOT_DEVICE, PLOT_GLOBAL, PLOT_SECTION)
+
+GLOBAL = "global"
+KINDS = ("dcase2021", "folder")
+
+class PlanError(ValueError):
+    """A dataset folder or entry the workflow cannot use; the message names the config key."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One configured dataset and the audio files found under its root."""
+
+    name: str
+    kind: str
+    root: str
+    files: tuple[str, ...]  # audio files below root, relative to it ('/'-separated), sorted
+    parts: dict[str, tuple[str, ...]]  # feature part -> its files (relative to root)
+    sections: dict[str, tuple[str, ...]] = field(default_factory=dict)  # device -> sections
+    ground_truth: str | None = None
+    colour: str | None = None
+    entry: dict = field(default_factory=dict)  # the config entry, defaults filled in
+
+    @property
+    def external(self) -> bool:
+        """Whether the dataset is external data (drawn as shadows), not DCASE devices."""
+        return self.kind == "folder"
+
+    def paths(self, part: str | None = None) -> list[str]:
+        """Paths (root joined) of the files of one part, or of every file."""
+        rels = self.files if part is None else self.parts[part]
+        return [(Path(self.root) / rel).as_posix() for rel in rels]
+
+    def ground_truth_tables(self) -> list[str]:
+        """The ground-truth tables the manifest reads (``ground_truth_<device>_section_<SS>_test.csv``)."""
+        if not self.ground_truth:
+            return []
+        return sorted(
+            p.as_posix() for p in Path(self.ground_truth).glob("ground_truth_*_section_*_test.csv")
+            if GROUND_TRUTH_RE.match(p.name)
+        )
+
+
+def scan_dataset(name: str, entry: dict) -> Dataset:
+    """List a dataset's audio files and decide its parts (and, for DCASE data, its devices and
+    sections) from the names found. Raises :class:`PlanError` naming the key when the folder is
+    missing or holds nothing usable."""
+    kind, root = entry["kind"], entry["root"]
+    if kind not in KINDS:
+        raise PlanError(f"datasets.{name}.kind: '{kind}' is none of {', '.join(KINDS)}")
+    if not Path(root).is_dir():
+        raise PlanError(
+            f"datasets.{name}.root: folder '{root}' does not exist. Point it at the dataset in "
+            f"config/config.yaml (or your --configfile), or remove the '{name}' entry. For the "
+            "built-in demo, run bin/demo (or python -m audio_umaps.demo) first: it writes the demo data."
+        )
+    files = tuple(list_audio(root))
+    truth = entry.get("ground_truth")
+    if truth and not Path(truth).is_dir():
+        raise PlanError(
+            f"datasets.{name}.ground_truth: folder '{truth}' does not exist. Point it at the "
+            "folder holding ground_truth_<device>_section_<SS>_test.csv, or remove the key."
+        )
+    parts: dict[str, list[str]] = {}
+    sections: dict[str, set[str]] = {}
+    if kind == "dcase2021":
+        for rel in files:
+            try:
+                parsed = parse_dcase2021(rel)
+            except FileNameError:
+                continue  # the manifest step reports it
+            parts.setdefault(parsed.device, []).append(rel)
+            sections.setdefault(parsed.device, set()).add(parsed.section)
+        if not parts:
+            raise PlanError(
+                f"datasets.{name}: no file under '{root}' follows the DCASE 2021 layout "
+                "<device>/<train|source_test|target_test|test>/section_<SS>_..._<NNNN>.wav; "
+                "use 'kind: folder' for other audio"
+            )
+    else:
+        jobs = int(entry.get("jobs", 1))
+        parts = {part: [] for part in folder_parts(jobs)}
+        for rel in files:
+            parts[folder_part(rel, jobs)].append(rel)
+    return Dataset(
+        name=name,
+        kind=kind,
+        root=str(root),
+        files=files,
+        parts={p: tuple(f) for p, f in sorted(parts.items())},
+        sections={d: tuple(sorted(s)) for d, s in sorted(sections.items())},
+        ground_truth=truth,
+        colour=entry.get("colour"),
+        entry=dict(entry),
+    )
+
+
+class Plan:
+    """Datasets, devices, sections, parts, scopes and targets of one configuration.
+
+    Parameters
+    ----------
+    config : dict
+        The validated configuration (:func:`audio_umaps.config.check`).
+    datasets : dict of str to Dataset, optional
+        Already scanned datasets; by default each configured one is scanned
+        (:func:`scan_dataset`), relative to the current working directory.
+    """
+
+    def __init__(self, config: dict, datasets: dict[str, Dataset] | None = None):
+        self.config = config
+        self.representations: list[str] = list(config["representations"])
+        self.stacks: list[int] = [int(s) for s in config["stacks"]]
+        if datasets is None:
+            datasets = {name: scan_dataset(name, entry) for name, entry in config["datasets"].items()}
+        self.datasets = datasets
+        sections: dict[str, set[str]] = {}
+        for dataset in self.datasets.values():
+            for device, found in dataset.sections.items():
+                sections.setdefault(device, set()).update(found)
+        self.sections: dict[str, list[str]] = {d: sorted(s) for d, s in sorted(sections.items())}
+        if GLOBAL in self.sections:
+            raise PlanError(f"a device may not be called '{GLOBAL}': rename its folder")
+        if not self.sections:
+            raise PlanError("no dcase2021 dataset in config 'datasets': there is no device to plot")
+
+    # ---- what exists -------------------------------------------------------------------------
+    @property
+    def devices(self) -> list[str]:
+        return list(self.sections)
+
+    @property
+    def external(self) -> list[str]:
+        """Names of the external (``folder``) datasets."""
+        return [name for name, d in self.datasets.items() if d.external]
+
+    @property
+    def scopes(self) -> list[str]:
+        """Every device, then ``global``."""
+        return self.devices + [GLOBAL]
+
+    def parts(self, dataset: str) -> list[str]:
+        return list(self.datasets[dataset].parts)
+
+    def part_files(self, dataset: str, part: str) -> list[str]:
+        """The audio files one feature job reads."""
+        return self.datasets[dataset].paths(part)
+
+    def colours(self) -> dict[str, str]:
+        """Plot colour of each external dataset that sets one."""
+        return {d: self.datasets[d].colour for d in self.external if self.datasets[d].colour}
+
+    # ---- scopes ------------------------------------------------------------------------------
+    def includes_external(self, scope: str, stack: int) -> bool:
+        """Whether a scope draws external data at a stack (not for global scopes listed in
+        ``sampling.global_without_external_at_stacks``)."""
+        without = self.config["sampling"].get("global_without_external_at_stacks", [])
+        return not (scope == GLOBAL and int(stack) in without)
+
+    def stores(self, representation: str, stack: int, scope: str) -> dict[tuple[str, str], str]:
+        """``{(dataset, part): feature store}`` of every part a scope draws from at a stack:
+        its device's parts (every device's, for ``global``), plus the external datasets'."""
+        self._check_scope(scope)
+        chosen = {}
+        for name, dataset in self.datasets.items():
+            if dataset.external:
+                parts = dataset.parts if self.includes_external(scope, stack) else []
+            else:
+                parts = [p for p in dataset.parts if scope in (GLOBAL, p)]
+            for part in parts:
+                chosen[(name, part)] = self.feature_store(name, representation, part)
+        return chosen
+
+    def scope_datasets(self, stack: int, scope: str) -> list[str]:
+        """The datasets a scope draws from, sorted."""
+        return sorted({d for d, _ in self.stores(self.representations[0], stack, scope)})
+
+    def caps(self, scope: str) -> dict[str, int]:
+        """Most windows per group of each split (``test``, ``train``, ``external``)."""
+        self._check_scope(scope)
+        return dict(self.config["sampling"]["global" if scope == GLOBAL else "device"])
+
+    def _check_scope(self, scope: str):
+        if scope not in self.scopes:
+            raise PlanError(f"unknown scope '{scope}'; scopes: {', '.join(self.scopes)}")
+
+    # ---- paths -------------------------------------------------------------------------------
+    @staticmethod
+    def feature_store(dataset: str, representation: str, part: str) -> str:
+        return FEATURES.format(dataset=dataset, representation=representation, part=part)
+
+    def manifests(self, stack: int, scope: str) -> list[str]:
+        return [MANIFEST.format(dataset=d) for d in self.scope_datasets(stack, scope)]
+
+    def feature_exclusions(self, dataset: str) -> list[str]:
+        return [
+            FEATURES_EXCLUDED.format(dataset=dataset, representation=r, part=p)
+            for r in self.representations
+            for p in self.parts(dataset)
+        ]
+
+    # ---- targets -----------------------------------------------------------------------------
+    def plots(self, representation: str, stack: int) -> list[str]:
+        """The global, device and section plots of one representation and stack."""
+        keys = dict(representation=representation, stack=stack)
+        targets = [PLOT_GLOBAL.format(**keys)]
+        for device, sections in self.sections.items():
+            targets.append(PLOT_DEVICE.format(device=device, **keys))
+            targets += [PLOT_SECTION.format(device=device, section=s, **keys) for s in sections]
+        return targets
+
+    def all_plots(self) -> list[str]:
+        return [p for r in self.representations for s in self.stacks for p in self.plots(r, s)]
+
+    def benchmarks(self) -> dict[str, list[str]]:
+        """``{rule: [benchmark file of each of its jobs]}`` for a full run."""
+        b = BENCHMARKS
+        combos = [dict(representation=r, stack=s) for r in self.representations for s in self.stacks]
+        return {
+            "manifest": [b["manifest"].format(dataset=d) for d in self.datasets],
+            "features": [
+                b["features"].format(dataset=d, representation=r, part=p)
+                for d in self.datasets for r in self.representations for p in self.parts(d)
+            ],
+            "excluded_report": [b["excluded_report"].format(dataset=d) for d in self.datasets],
+            "sample": [b["sample"].format(scope=c, **k) for k in combos for c in self.scopes],
+            "umap": [b["umap"].format(scope=c, **k) for k in combos for c in self.scopes],
+            "plot_global": [b["plot_global"].format(**k) for k in combos],
+            "plot_device": [b["plot_device"].format(device=d, **k) for k in combos for d in self.devices],
+            "plot_section": [
+                b["plot_section"].format(device=d, section=s, **k)
+                for k in combos for d, sections in self.sections.items() for s in sections
+            ],
+        }
+
+    def targets(self) -> list[str]:
+        """Everything a full run makes: each dataset's exclusion report, every plot, and the
+        summary of the run's benchmarks."""
+        reports = [EXCLUDED_REPORT.format(dataset=d) for d in self.datasets]
+        return reports + self.all_plots() + [BENCHMARK_SUMMARY, BENCHMARK_PLOT]

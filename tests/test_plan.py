@@ -1,0 +1,126 @@
+"""The plan: datasets, devices, sections, parts, scopes and targets, without Snakemake."""
+
+import numpy as np
+import pytest
+
+from audio_umaps import paths
+from audio_umaps.config import check
+from audio_umaps.plan import GLOBAL, Plan, PlanError, scan_dataset
+from conftest import write_wav
+
+
+def config_for(datasets, **extra):
+    base = {
+        "representations": ["stft", "mel"],
+        "stacks": [1, 5],
+        "datasets": datasets,
+        "sampling": {"seed": 0, "device": {"test": 5, "train": 6, "external": 7},
+                     "global": {"test": 1, "train": 2, "external": 3}},
+    }
+    return check({**base, **extra})
+
+
+@pytest.fixture
+def two_datasets(dcase_root, tmp_path):
+    """dcase_root (device pump: sections 00, 01, 03; one odd file) plus a second DCASE tree with
+    fan and a pump section 05, and an external folder in three slices."""
+    other = tmp_path / "other"
+    for name in ("fan/train/section_00_source_train_normal_0000.wav",
+                 "fan/source_test/section_02_source_test_anomaly_0000.wav",
+                 "pump/train/section_05_target_train_normal_0000.wav"):
+        write_wav(other / name, np.zeros(4000) + 0.1)
+    write_wav(dcase_root / "pump/train/not_a_dcase_name.wav", np.zeros(4000) + 0.1)
+    ext = tmp_path / "ext"
+    for i in range(9):
+        write_wav(ext / f"sub{i % 2}/clip{i}.wav", np.zeros(4000) + 0.1)
+    return config_for({
+        "dev": {"kind": "dcase2021", "root": str(dcase_root)},
+        "add": {"kind": "dcase2021", "root": str(other)},
+        "ext": {"kind": "folder", "root": str(ext), "jobs": 3, "colour": "violet"},
+    }, )
+
+
+def test_devices_and_sections_merge_across_datasets(two_datasets):
+    plan = Plan(two_datasets)
+    assert plan.sections == {"fan": ["00", "02"], "pump": ["00", "01", "03", "05"]}
+    assert plan.devices == ["fan", "pump"] and plan.scopes == ["fan", "pump", GLOBAL]
+    assert plan.external == ["ext"] and plan.colours() == {"ext": "violet"}
+
+
+def test_parts_and_their_files(two_datasets, dcase_root):
+    plan = Plan(two_datasets)
+    assert plan.parts("dev") == ["pump"] and plan.parts("add") == ["fan", "pump"]
+    assert plan.parts("ext") == ["part0", "part1", "part2"]
+    # the odd name is listed as a file of the dataset (the manifest reports it) but in no part
+    dev = plan.datasets["dev"]
+    assert "pump/train/not_a_dcase_name.wav" in dev.files
+    assert len(plan.part_files("dev", "pump")) == 8
+    assert all(p.startswith(str(dcase_root)) for p in plan.part_files("dev", "pump"))
+    ext_files = [f for part in plan.parts("ext") for f in plan.part_files("ext", part)]
+    assert sorted(ext_files) == sorted(plan.datasets["ext"].paths()) and len(ext_files) == 9
+
+
+def test_scope_stores_with_and_without_external(two_datasets):
+    plan = Plan({**two_datasets, "sampling": {**two_datasets["sampling"],
+                                              "global_without_external_at_stacks": [5]}})
+    store = paths.FEATURES.format
+    assert plan.stores("mel", 1, "pump") == {
+        ("dev", "pump"): store(dataset="dev", representation="mel", part="pump"),
+        ("add", "pump"): store(dataset="add", representation="mel", part="pump"),
+        **{("ext", p): store(dataset="ext", representation="mel", part=p) for p in ("part0", "part1", "part2")},
+    }
+    assert set(plan.stores("stft", 5, "fan")) == {("add", "fan"), ("ext", "part0"), ("ext", "part1"), ("ext", "part2")}
+    assert set(plan.stores("mel", 1, GLOBAL)) == {("dev", "pump"), ("add", "fan"), ("add", "pump"),
+                                                  ("ext", "part0"), ("ext", "part1"), ("ext", "part2")}
+    # the global scope at stack 5 leaves external data out; device scopes keep it
+    assert set(plan.stores("mel", 5, GLOBAL)) == {("dev", "pump"), ("add", "fan"), ("add", "pump")}
+    assert plan.includes_external("fan", 5) and not plan.includes_external(GLOBAL, 5)
+    assert plan.manifests(5, GLOBAL) == ["results/manifest/add.tsv", "results/manifest/dev.tsv"]
+    assert plan.manifests(1, "fan") == ["results/manifest/add.tsv", "results/manifest/ext.tsv"]
+    assert plan.caps("fan") == {"test": 5, "train": 6, "external": 7}
+    assert plan.caps(GLOBAL) == {"test": 1, "train": 2, "external": 3}
+    with pytest.raises(PlanError, match="unknown scope 'valve'"):
+        plan.stores("mel", 1, "valve")
+
+
+def test_targets(two_datasets):
+    plan = Plan(two_datasets)
+    plots = plan.all_plots()
+    # 2 representations x 2 stacks x (global + 2 devices + 6 sections)
+    assert len(plots) == 2 * 2 * (1 + 2 + 6) and len(set(plots)) == len(plots)
+    assert "results/plots/mel/stack5/pump_section_05.png" in plots
+    assert "results/plots/stft/stack1/global.png" in plots
+    targets = plan.targets()
+    assert targets[:3] == [f"results/reports/{d}.excluded.tsv" for d in ("dev", "add", "ext")]
+    assert paths.BENCHMARK_SUMMARY in targets and set(plots) <= set(targets)
+    assert plan.feature_exclusions("ext") == [
+        f"results/features/ext/{r}/{p}.excluded.tsv" for r in ("stft", "mel") for p in ("part0", "part1", "part2")]
+    jobs = plan.benchmarks()
+    assert len(jobs["features"]) == 2 * (1 + 2 + 3) and len(jobs["umap"]) == 2 * 2 * 3
+    assert len(jobs["plot_section"]) == 2 * 2 * 6
+
+
+def test_folder_only_and_broken_configurations(tmp_path, dcase_root):
+    ext = tmp_path / "ext"
+    write_wav(ext / "a.wav", np.zeros(4000) + 0.1)
+    with pytest.raises(PlanError, match="no dcase2021 dataset"):
+        Plan(config_for({"ext": {"kind": "folder", "root": str(ext)}}))
+    with pytest.raises(PlanError, match=r"datasets\.gone\.root: folder '.*nowhere' does not exist.*bin/demo"):
+        Plan(config_for({"gone": {"kind": "dcase2021", "root": str(tmp_path / "nowhere")}}))
+    with pytest.raises(PlanError, match=r"datasets\.ext: no file .* follows the DCASE 2021 layout"):
+        Plan(config_for({"ext": {"kind": "dcase2021", "root": str(ext)}}))
+    with pytest.raises(PlanError, match=r"datasets\.dev\.ground_truth: folder"):
+        Plan(config_for({"dev": {"kind": "dcase2021", "root": str(dcase_root),
+                                 "ground_truth": str(tmp_path / "no_truth")}}))
+    write_wav(tmp_path / "g/global/train/section_00_source_train_normal_0000.wav", np.zeros(4000) + 0.1)
+    with pytest.raises(PlanError, match="may not be called 'global'"):
+        Plan(config_for({"g": {"kind": "dcase2021", "root": str(tmp_path / "g")}}))
+
+
+def test_ground_truth_tables_are_inputs(dcase_root, tmp_path):
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    (truth / "ground_truth_pump_section_03_test.csv").write_text("section_03_0000.wav,1\n")
+    (truth / "notes.csv").write_text("x\n")
+    dataset = scan_dataset("dev", {"kind": "dcase2021", "root": str(dcase_root), "ground_truth": str(truth)})
+    assert dataset.ground_truth_tables() == [(truth / "ground_truth_pump_section_03_test.csv").as_posix()]
