@@ -77,7 +77,7 @@ def test_missing_weights_stop_before_anything_runs(tmp_path):
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert f"are not at {expected}" in out and "could not be downloaded" in out and "remove 'l3'" in out
-    assert not (tmp_path / "results/demo").exists() and not (tmp_path / "results/features").exists()
+    assert not (tmp_path / "results/manifest").exists() and not (tmp_path / "results/features").exists()
     assert not expected.exists()
 
 

@@ -248,9 +248,9 @@ with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
     workflow = api.workflow(resource_settings=ResourceSettings(), snakefile=snakefile, workdir=workdir,
                             config_settings=ConfigSettings(configfiles=[configfile]))._workflow
     print(json.dumps({rule.name: {
-        "snakefile": rule.snakefile, "log": list(rule.log), "benchmark": str(rule.benchmark or ""),
+        "snakefile": str(rule.snakefile), "log": list(rule.log), "benchmark": str(rule.benchmark or ""),
         "conda": rule.conda_env, "script": rule.script, "retries": rule._restart_times,
-        "resources": {k: "function" if callable(v) else repr(v) for k, v in rule.resources.items()},
+        "resources": {k: "function" if getattr(v, "_evaluator", None) or callable(v) else repr(v) for k, v in rule.resources.items()},
         "local": rule.name in workflow._localrules,
     } for rule in workflow.rules}))
 """
