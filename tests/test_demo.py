@@ -1,4 +1,5 @@
 import hashlib
+import shutil
 
 import numpy as np
 import pytest
@@ -62,30 +63,52 @@ def test_domains_and_anomalies_differ():
         demo.machine_sound("drill", 0, "source", 1.0, 16000, np.random.default_rng(0))
 
 
-def test_written_from_a_config_once(tmp_path):
+def test_written_from_a_config_once_into_the_roots_of_its_datasets(tmp_path):
     config = {"audio": {"sample_rate": 16000},
-              "demo": {"root": "out/demo", "seed": 2, "devices": {"pump": "valve"}, "sections": 1,
-                       "seconds": 1.0, "train_clips": {"source": 1, "target": 1}, "test_clips": 1,
-                       "external_clips": 1}}
-    root, n = demo.write_from_config(config, tmp_path)
-    assert root == tmp_path / "out/demo" and n == 2 + 4 + 3 + 1
-    assert sorted(p.name for p in (root / "dcase2021/pump").iterdir()) == ["source_test", "target_test", "train"]
-    before = {p: p.stat().st_mtime_ns for p in root.rglob("*.wav")}
-    assert demo.write_from_config(config, tmp_path) == (root, 0)  # up to date: nothing rewritten
-    assert {p: p.stat().st_mtime_ns for p in root.rglob("*.wav")} == before
+              "datasets": {"dev": {"kind": "dcase2021", "root": "data/dev"},
+                           "ext": {"kind": "folder", "root": "data/ext"}},
+              "demo": {"dcase_dataset": "dev", "external_dataset": "ext", "seed": 2,
+                       "devices": {"pump": "valve"}, "sections": 1, "seconds": 1.0,
+                       "train_clips": {"source": 1, "target": 1}, "test_clips": 1, "external_clips": 1}}
+    roots, n = demo.write_from_config(config, tmp_path)
+    assert roots == {"dcase_dataset": tmp_path / "data/dev", "external_dataset": tmp_path / "data/ext"}
+    assert n == 2 + 4 + 3 + 1
+    assert sorted(p.name for p in (tmp_path / "data/dev/pump").iterdir()) == ["source_test", "target_test", "train"]
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.wav")}
+    assert demo.write_from_config(config, tmp_path) == (roots, 0)  # up to date: nothing rewritten
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.wav")} == before
     config["demo"]["devices"] = {"fan": "fan"}  # other settings: the demo is replaced
     assert demo.write_from_config(config, tmp_path)[1] == n
-    assert [p.name for p in (root / "dcase2021").iterdir()] == ["fan"]
+    assert [p.name for p in (tmp_path / "data/dev").iterdir() if not p.name.startswith(".")] == ["fan"]
+    shutil.rmtree(tmp_path / "data/ext")  # a deleted root is written again
+    assert demo.write_from_config(config, tmp_path)[1] == n
+    assert len(list((tmp_path / "data/ext").rglob("*.wav"))) == 4
+
+
+def test_never_overwrites_folders_it_did_not_write(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "precious.wav").write_bytes(b"RIFF")
+    config = {"datasets": {"demo": {"kind": "dcase2021", "root": "mine"}},
+              "demo": {"dcase_dataset": "demo", "external_dataset": None, "sections": 1, "seconds": 1.0}}
+    with pytest.raises(demo.DemoError, match=r"demo\.dcase_dataset.*holds files the demo did not write"):
+        demo.write_from_config(config, tmp_path)
+    assert (tmp_path / "mine" / "precious.wav").read_bytes() == b"RIFF"
+    config["demo"]["dcase_dataset"] = "nope"
+    with pytest.raises(demo.DemoError, match=r"'demo\.dcase_dataset': 'nope' must name a dataset of kind 'dcase2021'"):
+        demo.write_from_config(config, tmp_path)
 
 
 def test_command_line_reads_the_config(tmp_path, capsys):
     (tmp_path / "c.yaml").write_text(
         "representations: [mel]\nstacks: [1]\nsampling: {seed: 0, device: {test: 1, train: 1, external: 1},"
-        " global: {test: 1, train: 1, external: 1}}\ndatasets: {d: {kind: folder, root: x}}\n"
-        "demo: {root: d, devices: {fan: fan}, sections: 1, seconds: 1.0, test_clips: 1,"
-        " train_clips: {source: 1, target: 0}, external_clips: 0}\n")
+        " global: {test: 1, train: 1, external: 1}}\ndatasets: {d: {kind: dcase2021, root: d}}\n"
+        "demo: {dcase_dataset: d, external_dataset: null, devices: {fan: fan}, sections: 1, seconds: 1.0,"
+        " test_clips: 1, train_clips: {source: 1, target: 0}}\n")
     assert demo.main(["--configfile", str(tmp_path / "c.yaml"), "--directory", str(tmp_path)]) == 0
-    assert len(list((tmp_path / "d/dcase2021/fan").rglob("*.wav"))) == 1 + 4
+    assert len(list((tmp_path / "d/fan").rglob("*.wav"))) == 1 + 4
+    assert "wrote 5 files" in capsys.readouterr().err
+    assert demo.main(["--configfile", str(tmp_path / "c.yaml"), "--directory", str(tmp_path)]) == 0
+    assert "up to date" in capsys.readouterr().err
     (tmp_path / "bad.yaml").write_text("stacks: ten\n")
     assert demo.main(["--configfile", str(tmp_path / "bad.yaml")]) == 2
     assert "config key 'stacks'" in capsys.readouterr().err

@@ -33,6 +33,7 @@ def two_datasets(dcase_root, tmp_path):
     ext = tmp_path / "ext"
     for i in range(9):
         write_wav(ext / f"sub{i % 2}/clip{i}.wav", np.zeros(4000) + 0.1)
+    write_wav(ext / "take {part}.wav", np.zeros(4000) + 0.1)  # undeclarable: the manifest reports it
     return config_for({
         "dev": {"kind": "dcase2021", "root": str(dcase_root)},
         "add": {"kind": "dcase2021", "root": str(other)},
@@ -58,6 +59,7 @@ def test_parts_and_their_files(two_datasets, dcase_root):
     assert all(p.startswith(str(dcase_root)) for p in plan.part_files("dev", "pump"))
     ext_files = [f for part in plan.parts("ext") for f in plan.part_files("ext", part)]
     assert sorted(ext_files) == sorted(plan.datasets["ext"].paths()) and len(ext_files) == 9
+    assert "take {part}.wav" not in plan.datasets["ext"].files
 
 
 def test_scope_stores_with_and_without_external(two_datasets):
@@ -97,6 +99,10 @@ def test_targets(two_datasets):
         f"results/features/ext/{r}/{p}.excluded.tsv" for r in ("stft", "mel") for p in ("part0", "part1", "part2")]
     jobs = plan.benchmarks()
     assert len(jobs["features"]) == 2 * (1 + 2 + 3) and len(jobs["umap"]) == 2 * 2 * 3
+    assert jobs["features_l3"] == []  # l3 is its own rule, with its own benchmarks
+    with_l3 = Plan({**two_datasets, "representations": ["mel", "l3"]}).benchmarks()
+    assert len(with_l3["features"]) == len(with_l3["features_l3"]) == 1 + 2 + 3
+    assert "results/benchmarks/features_l3/ext/l3/part2.tsv" in with_l3["features_l3"]
     assert len(jobs["plot_section"]) == 2 * 2 * 6
 
 
@@ -105,8 +111,13 @@ def test_folder_only_and_broken_configurations(tmp_path, dcase_root):
     write_wav(ext / "a.wav", np.zeros(4000) + 0.1)
     with pytest.raises(PlanError, match="no dcase2021 dataset"):
         Plan(config_for({"ext": {"kind": "folder", "root": str(ext)}}))
-    with pytest.raises(PlanError, match=r"datasets\.gone\.root: folder '.*nowhere' does not exist.*bin/demo"):
+    with pytest.raises(PlanError, match=r"datasets\.gone\.root: folder '.*nowhere' does not exist") as err:
         Plan(config_for({"gone": {"kind": "dcase2021", "root": str(tmp_path / "nowhere")}}))
+    assert "bin/demo" not in str(err.value)  # not the demo's dataset: no demo advice
+    with pytest.raises(PlanError, match=r"datasets\.demo\.root: .* the demo's data: run bin/demo"):
+        Plan(config_for({"demo": {"kind": "dcase2021", "root": str(tmp_path / "nowhere")}}))
+    with pytest.raises(PlanError, match=r"config key 'representations': unknown representation 'cqt'; known: l3, mel, stft"):
+        Plan(config_for({"ext": {"kind": "folder", "root": str(ext)}}, representations=["mel", "cqt"]))
     with pytest.raises(PlanError, match=r"datasets\.ext: no file .* follows the DCASE 2021 layout"):
         Plan(config_for({"ext": {"kind": "dcase2021", "root": str(ext)}}))
     with pytest.raises(PlanError, match=r"datasets\.dev\.ground_truth: folder"):

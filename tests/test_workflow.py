@@ -91,6 +91,7 @@ def tiny_run(tmp_path_factory):
     broken = work / "broken"
     write_wav(broken / "good.wav", tone(2.0, 500))
     write_wav(broken / "odd name #1 ü.wav", tone(2.0, 700))
+    write_wav(broken / "braces {1} and {part}.wav", tone(2.0, 900))  # Snakemake cannot declare it
     write_wav(broken / "short.wav", tone(0.1, 500))
     write_wav(broken / "silent.wav", np.zeros(16000))
     (broken / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
@@ -116,7 +117,8 @@ def test_end_to_end(tiny_run):
     reasons = {Path(p).name: (stage, reason.split(":")[0]) for p, stage, reason in
                zip(report["path"], report["stage"], report["reason"])}
     assert reasons == {"corrupt.wav": ("manifest", "unreadable"), "short.wav": ("manifest", "too short"),
-                       "silent.wav": ("features", "silent")}
+                       "silent.wav": ("features", "silent"),
+                       "braces {1} and {part}.wav": ("manifest", "file name holds '{' or '}', which Snakemake reads as a wildcard in the job's declared inputs")}
     from audio_umaps.tables import read_tsv
 
     used = set(read_tsv(work / "results/samples/mel/stack1/fan.tsv")["path"])
@@ -176,6 +178,8 @@ def test_report_lists_every_plot_with_its_caption(tiny_run):
     assert any(name.endswith("/benchmarks.tsv") for name in names)
     for caption in ("normal test windows", "approximate origin", "colour family", "peak resident memory"):
         assert caption in html, caption
+    # captions are rendered with each plot's wildcards, none left as template
+    assert "UMAP of device <strong>fan</strong>" in html and "{{ snakemake" not in html
 
 
 def test_every_job_declares_what_it_reads(tmp_path):

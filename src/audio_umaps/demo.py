@@ -1,9 +1,11 @@
 """A small synthetic dataset in the DCASE 2021 layout, plus an external ``folder`` dataset.
 
 The demo is data the workflow is pointed at, written before the workflow runs
-(``python -m audio_umaps.demo --configfile config/config.yaml``, which ``bin/demo`` calls): its
-``demo`` block says what to synthesize and where (``<root>/dcase2021``, ``<root>/external``), and
-the config's ``datasets`` point at those folders like at any other data.
+(``python -m audio_umaps.demo --configfile config/config.yaml``, which ``bin/demo`` calls): the
+config's ``demo`` block says what to synthesize and which two of its ``datasets`` receive it
+(``demo.dcase_dataset``, a ``dcase2021`` dataset, and ``demo.external_dataset``, a ``folder``
+one); the demo is written to those datasets' ``root``, which the workflow then reads like any
+other data. Where the demo goes is therefore said once, by the datasets' roots.
 
 Every device has its own sound character; its sections differ in pitch and timbre; the
 target domain differs from the source domain in speed and background noise; anomalies add
@@ -107,10 +109,11 @@ def synthesize(dcase_root, external_root, devices: dict[str, str], sections: int
     training clips per section and domain; ``test_clips`` normal and as many anomalous clips
     per section and domain. The external dataset holds ``external_clips`` clips of each of three
     kinds at 22.05 kHz stereo (so the workflow's resampling and downmix are exercised) and one
-    silent clip, which the workflow reports and leaves out.
+    silent clip, which the workflow reports and leaves out; with ``external_root`` None there is
+    no external dataset.
     """
     train_clips = train_clips or {"source": 5, "target": 2}
-    dcase_root, external_root = Path(dcase_root), Path(external_root)
+    dcase_root = Path(dcase_root)
     written = 0
     for d, (device, sound) in enumerate(sorted(devices.items())):
         rng = np.random.default_rng([seed, d])
@@ -130,6 +133,9 @@ def synthesize(dcase_root, external_root, devices: dict[str, str], sections: int
                         name = f"section_{section:02d}_{domain}_test_{label}_{i:04d}{attr}.wav"
                         y = machine_sound(sound, section, domain, seconds, sample_rate, rng, anomaly)
                         written += _write(dcase_root / device / f"{domain}_test" / name, y, sample_rate)
+    if external_root is None:
+        return written
+    external_root = Path(external_root)
     rng = np.random.default_rng([seed, 1000])
     ext_sr = 22050
     for kind in ("chirps", "rain", "voices"):
@@ -147,42 +153,80 @@ def _write(path: Path, y, sr) -> int:
     return 1
 
 
-# Subfolders of the demo's root (``demo.root`` in the config).
-DCASE_FOLDER = "dcase2021"
-EXTERNAL_FOLDER = "external"
-SETTINGS_FILE = ".demo-settings.json"
+SETTINGS_FILE = ".demo-settings.json"  # in each root the demo wrote; list_audio skips it
 DEFAULT_DEVICES = {"fan": "fan", "ToyCar": "motor"}
+DATASET_KEYS = {"dcase_dataset": "dcase2021", "external_dataset": "folder"}
+
+
+class DemoError(ValueError):
+    """A demo block or folder the demo cannot be written to; the message names the key."""
 
 
 def settings_of(config: dict) -> dict:
     """The synthesis settings of a config's ``demo`` block (defaults filled in), and the
     sample rate it is written at."""
-    settings = dict(config.get("demo") or {})
-    settings.pop("root", None)
+    settings = {k: v for k, v in (config.get("demo") or {}).items() if k not in DATASET_KEYS}
     settings.setdefault("devices", DEFAULT_DEVICES)
     settings["sample_rate"] = int(config.get("audio", {}).get("sample_rate", 16000))
     return settings
 
 
-def write_from_config(config: dict, directory: str | Path = ".", force: bool = False) -> tuple[Path, int]:
-    """Write the demo a config describes into ``<directory>/<demo.root>``.
+def roots_of(config: dict, directory: str | Path = ".") -> dict[str, Path | None]:
+    """``{"dcase_dataset": root, "external_dataset": root or None}``: the roots of the datasets the
+    demo block names, relative to ``directory``. Raises :class:`DemoError` naming the key when a
+    named dataset is missing or of the wrong kind."""
+    block = config.get("demo") or {}
+    datasets = config.get("datasets") or {}
+    roots = {}
+    for key, kind in DATASET_KEYS.items():
+        name = block.get(key, "demo" if key == "dcase_dataset" else "demo_external")
+        if name is None and key == "external_dataset":
+            roots[key] = None
+            continue
+        entry = datasets.get(name)
+        if entry is None or entry.get("kind") != kind:
+            raise DemoError(
+                f"config key 'demo.{key}': '{name}' must name a dataset of kind '{kind}' in "
+                f"'datasets' (found: {', '.join(datasets) or 'none'}); the demo is written to its root"
+            )
+        roots[key] = Path(directory) / entry["root"]
+    return roots
 
-    Nothing is rewritten when the folder already holds a demo made with the same settings (so
-    file times stay and the workflow reruns nothing); otherwise the demo's two folders are
-    replaced. Returns the root and the number of files written (0 when up to date).
+
+def _claim(root: Path, key: str):
+    """Make sure ``root`` may be (re)written: absent, empty, or written by the demo before."""
+    if root.is_dir() and any(root.iterdir()) and not (root / SETTINGS_FILE).is_file():
+        raise DemoError(
+            f"config key 'demo.{key}': folder {root} holds files the demo did not write (or wrote "
+            "before it kept a record of its settings); the demo only writes into an empty folder or "
+            f"one it made. Name another dataset, or delete {root} to let the demo write it."
+        )
+
+
+def write_from_config(config: dict, directory: str | Path = ".", force: bool = False) -> tuple[dict, int]:
+    """Write the demo a config describes into the roots of the datasets it names (see
+    :func:`roots_of`), relative to ``directory``.
+
+    Nothing is rewritten when the roots already hold a demo made with the same settings (so
+    file times stay and the workflow reruns nothing); otherwise the roots are replaced, but only
+    when they are empty or were written by the demo. Returns the roots and the number of files
+    written (0 when up to date).
     """
-    root = Path(directory) / (config.get("demo") or {}).get("root", "results/demo")
+    roots = roots_of(config, directory)
     settings = settings_of(config)
-    stamp = root / SETTINGS_FILE
     wanted = json.dumps(settings, sort_keys=True)
-    if not force and stamp.is_file() and stamp.read_text() == wanted:
-        return root, 0
-    for folder in (DCASE_FOLDER, EXTERNAL_FOLDER):
-        shutil.rmtree(root / folder, ignore_errors=True)
-    stamp.unlink(missing_ok=True)
-    n = synthesize(root / DCASE_FOLDER, root / EXTERNAL_FOLDER, **settings)
-    stamp.write_text(wanted)
-    return root, n
+    present = [r for r in roots.values() if r is not None]
+    if not force and all((r / SETTINGS_FILE).is_file() and (r / SETTINGS_FILE).read_text() == wanted
+                         for r in present):
+        return roots, 0
+    for key, root in roots.items():
+        if root is not None:
+            _claim(root, key)
+            shutil.rmtree(root, ignore_errors=True)
+    n = synthesize(roots["dcase_dataset"], roots["external_dataset"], **settings)
+    for root in present:
+        (root / SETTINGS_FILE).write_text(wanted)
+    return roots, n
 
 
 def main(argv=None) -> int:
@@ -196,19 +240,17 @@ def main(argv=None) -> int:
         description="Write the synthetic demo dataset described by a config's 'demo' block.",
     )
     parser.add_argument("--configfile", default="config/config.yaml", help="config with a 'demo' block")
-    parser.add_argument("--directory", default=".", help="working directory the demo root is relative to")
+    parser.add_argument("--directory", default=".", help="working directory the datasets' roots are relative to")
     parser.add_argument("--force", action="store_true", help="rewrite even when up to date")
     args = parser.parse_args(argv)
     try:
         config = check(yaml.safe_load(Path(args.configfile).read_text()))
-    except (OSError, yaml.YAMLError, ConfigError) as exc:
+        roots, n = write_from_config(config, args.directory, force=args.force)
+    except (OSError, yaml.YAMLError, ConfigError, DemoError) as exc:
         print(f"{args.configfile}: {exc}", file=sys.stderr)
         return 2
-    root, n = write_from_config(config, args.directory, force=args.force)
-    if n:
-        print(f"demo: wrote {n} files under {root}", file=sys.stderr)
-    else:
-        print(f"demo: {root} is up to date", file=sys.stderr)
+    where = " and ".join(str(r) for r in roots.values() if r is not None)
+    print(f"demo: wrote {n} files to {where}" if n else f"demo: {where} up to date", file=sys.stderr)
     return 0
 
 

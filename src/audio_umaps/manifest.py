@@ -40,6 +40,16 @@ def list_audio(root: str | Path) -> list[str]:
     return sorted(found)
 
 
+BRACES_REASON = ("file name holds '{' or '}', which Snakemake reads as a wildcard in the job's "
+                 "declared inputs: rename the file to use it")
+
+
+def declarable(relpath: str) -> bool:
+    """Whether a file can be declared as a job's input: Snakemake fills wildcards into every
+    input path (including those input functions return) and has no escape for braces."""
+    return "{" not in relpath and "}" not in relpath
+
+
 def folder_part(relpath: str, jobs: int) -> str:
     """The feature job a file of a ``folder`` dataset belongs to: stable across runs."""
     if jobs <= 1:
@@ -89,6 +99,9 @@ def build_manifest(
     for rel in list_audio(root):
         path = root / rel
         meta = {"dataset": dataset, "kind": kind, "path": path.as_posix(), "relpath": rel}
+        if not declarable(rel):
+            excluded.append([dataset, meta["path"], "manifest", BRACES_REASON])
+            continue
         if kind == "dcase2021":
             try:
                 name = parse_dcase2021(rel)

@@ -20,13 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .manifest import folder_part, folder_parts, list_audio
+from .manifest import KINDS, declarable, folder_part, folder_parts, list_audio
 from .naming import GROUND_TRUTH_RE, FileNameError, parse_dcase2021
+from .representations import REGISTRY
 from .paths import (BENCHMARK_PLOT, BENCHMARK_SUMMARY, BENCHMARKS, EXCLUDED_REPORT, FEATURES,
                     FEATURES_EXCLUDED, MANIFEST, PLOT_DEVICE, PLOT_GLOBAL, PLOT_SECTION)
 
 GLOBAL = "global"
-KINDS = ("dcase2021", "folder")
+L3 = "l3"  # computed by its own rule (features_l3), in its own environment
 
 class PlanError(ValueError):
     """A dataset folder or entry the workflow cannot use; the message names the config key."""
@@ -39,7 +40,7 @@ class Dataset:
     name: str
     kind: str
     root: str
-    files: tuple[str, ...]  # audio files below root, relative to it ('/'-separated), sorted
+    files: tuple[str, ...]  # audio files below root the jobs can declare (relative, '/'-separated), sorted
     parts: dict[str, tuple[str, ...]]  # feature part -> its files (relative to root)
     sections: dict[str, tuple[str, ...]] = field(default_factory=dict)  # device -> sections
     ground_truth: str | None = None
@@ -66,20 +67,22 @@ class Dataset:
         )
 
 
-def scan_dataset(name: str, entry: dict) -> Dataset:
+def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
     """List a dataset's audio files and decide its parts (and, for DCASE data, its devices and
     sections) from the names found. Raises :class:`PlanError` naming the key when the folder is
-    missing or holds nothing usable."""
+    missing or holds nothing usable; ``demo`` says that the config's demo block writes this
+    dataset (the message then says how)."""
     kind, root = entry["kind"], entry["root"]
     if kind not in KINDS:
         raise PlanError(f"datasets.{name}.kind: '{kind}' is none of {', '.join(KINDS)}")
     if not Path(root).is_dir():
+        how = (" It is the demo's data: run bin/demo (or python -m audio_umaps.demo --configfile "
+               "<your config>) first, which writes it." if demo else "")
         raise PlanError(
             f"datasets.{name}.root: folder '{root}' does not exist. Point it at the dataset in "
-            f"config/config.yaml (or your --configfile), or remove the '{name}' entry. For the "
-            "built-in demo, run bin/demo (or python -m audio_umaps.demo) first: it writes the demo data."
+            f"config/config.yaml (or your --configfile), or remove the '{name}' entry.{how}"
         )
-    files = tuple(list_audio(root))
+    files = tuple(f for f in list_audio(root) if declarable(f))  # the manifest reports the rest
     truth = entry.get("ground_truth")
     if truth and not Path(truth).is_dir():
         raise PlanError(
@@ -135,9 +138,18 @@ class Plan:
     def __init__(self, config: dict, datasets: dict[str, Dataset] | None = None):
         self.config = config
         self.representations: list[str] = list(config["representations"])
+        unknown = [r for r in self.representations if r not in REGISTRY]
+        if unknown:
+            raise PlanError(
+                f"config key 'representations': unknown representation '{unknown[0]}'; "
+                f"known: {', '.join(sorted(REGISTRY))}"
+            )
         self.stacks: list[int] = [int(s) for s in config["stacks"]]
         if datasets is None:
-            datasets = {name: scan_dataset(name, entry) for name, entry in config["datasets"].items()}
+            demo = config.get("demo") or {}
+            written_by_demo = {demo.get("dcase_dataset"), demo.get("external_dataset")}
+            datasets = {name: scan_dataset(name, entry, demo=name in written_by_demo)
+                        for name, entry in config["datasets"].items()}
         self.datasets = datasets
         sections: dict[str, set[str]] = {}
         for dataset in self.datasets.values():
@@ -182,23 +194,26 @@ class Plan:
         without = self.config["sampling"].get("global_without_external_at_stacks", [])
         return not (scope == GLOBAL and int(stack) in without)
 
-    def stores(self, representation: str, stack: int, scope: str) -> dict[tuple[str, str], str]:
-        """``{(dataset, part): feature store}`` of every part a scope draws from at a stack:
-        its device's parts (every device's, for ``global``), plus the external datasets'."""
+    def members(self, stack: int, scope: str) -> list[tuple[str, str]]:
+        """The ``(dataset, part)`` pairs a scope draws from at a stack: its device's parts
+        (every device's, for ``global``), plus the external datasets' parts."""
         self._check_scope(scope)
-        chosen = {}
+        chosen = []
         for name, dataset in self.datasets.items():
             if dataset.external:
-                parts = dataset.parts if self.includes_external(scope, stack) else []
+                parts = list(dataset.parts) if self.includes_external(scope, stack) else []
             else:
                 parts = [p for p in dataset.parts if scope in (GLOBAL, p)]
-            for part in parts:
-                chosen[(name, part)] = self.feature_store(name, representation, part)
+            chosen += [(name, part) for part in parts]
         return chosen
+
+    def stores(self, representation: str, stack: int, scope: str) -> dict[tuple[str, str], str]:
+        """``{(dataset, part): feature store}`` of a scope's members (:meth:`members`)."""
+        return {(d, p): self.feature_store(d, representation, p) for d, p in self.members(stack, scope)}
 
     def scope_datasets(self, stack: int, scope: str) -> list[str]:
         """The datasets a scope draws from, sorted."""
-        return sorted({d for d, _ in self.stores(self.representations[0], stack, scope)})
+        return sorted({d for d, _ in self.members(stack, scope)})
 
     def caps(self, scope: str) -> dict[str, int]:
         """Most windows per group of each split (``test``, ``train``, ``external``)."""
@@ -245,7 +260,11 @@ class Plan:
             "manifest": [b["manifest"].format(dataset=d) for d in self.datasets],
             "features": [
                 b["features"].format(dataset=d, representation=r, part=p)
-                for d in self.datasets for r in self.representations for p in self.parts(d)
+                for d in self.datasets for r in self.representations if r != L3 for p in self.parts(d)
+            ],
+            "features_l3": [
+                b["features_l3"].format(dataset=d, representation=L3, part=p)
+                for d in self.datasets if L3 in self.representations for p in self.parts(d)
             ],
             "excluded_report": [b["excluded_report"].format(dataset=d) for d in self.datasets],
             "sample": [b["sample"].format(scope=c, **k) for k in combos for c in self.scopes],

@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from .tables import random_weight_stores  # noqa: E402
+from .tables import stores_flagged  # noqa: E402
 
 # Base colours of the device families (tab10 without its grey and purple: grey and violet are
 # kept for external data).
@@ -562,7 +562,7 @@ def title(subject: str, representation: str, stack, emb: pd.DataFrame) -> str:
     str
     """
     text = f"{subject}: {representation}, stack {stack}"
-    if random_weight_stores(emb):
+    if stores_flagged(emb):
         text += RANDOM_WEIGHTS_TITLE
     return text
 

@@ -34,7 +34,7 @@ def _true(value) -> bool:
     return value is not None and not pd.isna(value) and bool(value)
 
 
-def random_weight_stores(table: pd.DataFrame) -> list[str]:
+def stores_flagged(table: pd.DataFrame) -> list[str]:
     """The stores of a sample or embedding table whose rows say (column ``random_weights``) that
     they were made with random test weights, in table order."""
     if "random_weights" not in table.columns or table.empty:
@@ -43,9 +43,9 @@ def random_weight_stores(table: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(stores[table["random_weights"].map(_true)]))
 
 
-def flag_random_weights(log, table: pd.DataFrame) -> bool:
+def warn_flagged(log, table: pd.DataFrame) -> bool:
     """Log a warning naming the table's stores made with random weights; True when any are."""
-    flagged = random_weight_stores(table)
+    flagged = stores_flagged(table)
     if flagged:
         log.warning("%s (%s)", RANDOM_WEIGHTS_NOTE, ", ".join(flagged))
     return bool(flagged)

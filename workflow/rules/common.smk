@@ -15,19 +15,13 @@ from audio_umaps import weights as _weights
 
 # The conda environments (--sdm conda) install this checkout's audio_umaps package: their pip
 # sections name it as ${AUDIO_UMAPS_SOURCE}, which pip expands from the environment.
-os.environ.setdefault("AUDIO_UMAPS_SOURCE", str(Path(workflow.basedir).parent))
+os.environ.update(AUDIO_UMAPS_SOURCE=str(Path(workflow.basedir).parent))
 
 
 # ---- configuration and the plan: what exists, decided once --------------------------------
 # Every problem is named by its key; the schema's defaults are filled in.
 try:
     _config.check(config)
-    for _representation in config["representations"]:
-        if _representation not in _representations.REGISTRY:
-            raise WorkflowError(
-                f"config key 'representations': unknown representation '{_representation}'; "
-                f"known: {', '.join(sorted(_representations.REGISTRY))}"
-            )
     PLAN = _plan.Plan(config)
 except (_config.ConfigError, _plan.PlanError) as _exc:
     raise WorkflowError(str(_exc)) from None

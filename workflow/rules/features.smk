@@ -29,6 +29,8 @@ rule features:
 
 
 use rule features as features_l3 with:
+    benchmark:
+        paths.BENCHMARKS["features_l3"]
     # L3 (OpenL3) embeddings, stored like the other representations (without energy). Runs
     # torchopenl3 in its own environment, on a GPU when the job has one; the weights file was
     # checked (or fetched) before any job started.

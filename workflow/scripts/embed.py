@@ -3,7 +3,7 @@ from audio_umaps import embedding, runlog, tables
 
 log = runlog.start(snakemake.log[0])
 sample = tables.read_tsv(snakemake.input.sample)
-tables.flag_random_weights(log, sample)
+tables.warn_flagged(log, sample)
 result = embedding.embed(sample, snakemake.params.umap, threads=snakemake.threads,
                          stores=snakemake.input.stores)
 result.to_csv(snakemake.output[0], sep="\t", index=False)

@@ -4,7 +4,7 @@ from audio_umaps import plots, runlog, tables
 log = runlog.start(snakemake.log[0])
 p, w = snakemake.params, snakemake.wildcards
 emb = tables.read_tsv(snakemake.input.umap)
-tables.flag_random_weights(log, emb)
+tables.warn_flagged(log, emb)
 title = plots.title(p.subject, w.representation, w.stack, emb)
 fig = plots.section_figure(emb, w.device, w.section, p.style, title=title)
 plots.save(fig, snakemake.output[0], dpi=p.style["dpi"])
