@@ -55,6 +55,8 @@ def test_l3_features_samples_umaps_and_plots(l3_run):
     assert set(sample["split"]) == {"train", "test", "external"}
     from audio_umaps.store import Store
 
+    summary = pd.read_csv(res / "reports/benchmarks.tsv", sep="\t").set_index("rule")
+    assert summary.loc["features_l3", "jobs"] == 2 and "features" not in summary.index  # L3 jobs counted as L3
     store = Store(res / "features/demo/l3/fan.zarr")
     assert store.dims == 512 and set(store.n_frames) == {11} and store.attrs["random_weights"]
 
