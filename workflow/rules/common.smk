@@ -25,7 +25,6 @@ try:
     PLAN = _plan.Plan(config)
 except (_config.ConfigError, _plan.PlanError) as _exc:
     raise WorkflowError(str(_exc)) from None
-GLOBAL = _plan.GLOBAL
 
 
 # ---- L3 weights: checked now, fetched (when allowed) before the first job runs ---------------
@@ -111,11 +110,8 @@ def part_audio(wildcards):
 
 
 def scope_stores(wildcards):
-    """{dataset/part: store} of every feature store a scope draws from at a stack."""
-    stores = PLAN.stores(
-        wildcards.representation, int(wildcards.stack), wildcards.scope
-    )
-    return {f"{dataset}/{part}": path for (dataset, part), path in stores.items()}
+    """{(dataset, part): store} of every feature store a scope draws from at a stack."""
+    return PLAN.stores(wildcards.representation, int(wildcards.stack), wildcards.scope)
 
 
 def scope_manifests(wildcards):

@@ -5,12 +5,12 @@ from audio_umaps import runlog, sampling, store, tables
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
-stores = snakemake.params.stores  # {"dataset/part": store} of the scope, from the plan
+stores = snakemake.params.stores  # {(dataset, part): store} of the scope, from the plan
 store.flag_random_weights(log, stores.values())
 table = pd.concat([tables.read_tsv(p) for p in snakemake.input.manifests], ignore_index=True)
 sample = sampling.sample_scope(
     table,
-    {tuple(key.split("/", 1)): path for key, path in stores.items()},
+    stores,
     int(w.stack),
     snakemake.params.caps,
     snakemake.params.seed,
