@@ -101,6 +101,12 @@ def parse_dcase2021(relpath: str | Path) -> DcaseName:
     )
 
 
+def ground_truth_tables(folder: str | Path) -> list[Path]:
+    """The ``ground_truth_<device>_section_<SS>_test.csv`` tables in ``folder``, sorted."""
+    return [t for t in sorted(Path(folder).glob("ground_truth_*_section_*_test.csv"))
+            if GROUND_TRUTH_RE.match(t.name)]
+
+
 def read_ground_truth(folder: str | Path) -> dict[tuple[str, str], str]:
     """Read every ``ground_truth_<device>_section_<SS>_test.csv`` under ``folder``.
 
@@ -114,10 +120,8 @@ def read_ground_truth(folder: str | Path) -> dict[tuple[str, str], str]:
             f"ground-truth folder {folder} does not exist; fix 'ground_truth' in the dataset's "
             "config entry or remove the key"
         )
-    for table in sorted(folder.glob("ground_truth_*_section_*_test.csv")):
+    for table in ground_truth_tables(folder):
         m = GROUND_TRUTH_RE.match(table.name)
-        if m is None:
-            continue
         with open(table, newline="") as handle:
             for lineno, row in enumerate(csv.reader(handle), start=1):
                 if not row or not "".join(row).strip():

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .manifest import KINDS, declarable, folder_part, folder_parts, list_audio
-from .naming import GROUND_TRUTH_RE, FileNameError, parse_dcase2021
+from .naming import FileNameError, ground_truth_tables, parse_dcase2021
 from .representations import REGISTRY
 from .paths import (BENCHMARK_PLOT, BENCHMARK_SUMMARY, BENCHMARKS, EXCLUDED_REPORT, FEATURES,
                     FEATURES_EXCLUDED, MANIFEST, PLOT_DEVICE, PLOT_GLOBAL, PLOT_SECTION)
@@ -61,10 +61,7 @@ class Dataset:
         """The ground-truth tables the manifest reads (``ground_truth_<device>_section_<SS>_test.csv``)."""
         if not self.ground_truth:
             return []
-        return sorted(
-            p.as_posix() for p in Path(self.ground_truth).glob("ground_truth_*_section_*_test.csv")
-            if GROUND_TRUTH_RE.match(p.name)
-        )
+        return [t.as_posix() for t in ground_truth_tables(self.ground_truth)]
 
 
 def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:

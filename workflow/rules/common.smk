@@ -28,7 +28,7 @@ except (_config.ConfigError, _plan.PlanError) as _exc:
 
 
 # ---- L3 weights: checked now, fetched (when allowed) before the first job runs ---------------
-L3 = "l3"
+L3 = _plan.L3
 L3_WEIGHTS = None
 
 
