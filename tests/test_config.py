@@ -18,12 +18,12 @@ def test_shipped_configs_are_valid():
 def test_problems_name_the_key():
     bad = load("config.yaml")
     bad["umap"]["n_neighbors"] = "fifteen"
-    bad["datasets"]["demo"]["kind"] = "dcase2020"
+    bad["datasets"]["demo"]["kind"] = "dcase1999"
     bad["sampling"]["device"].pop("external")
     bad["plots"]["dpi"] = 50.5
     found = config.problems(bad)
     assert "config key 'umap.n_neighbors': 'fifteen' is not of type 'integer'" in found
-    assert any(line.startswith("config key 'datasets.demo.kind': 'dcase2020' is not one of") for line in found)
+    assert any(line.startswith("config key 'datasets.demo.kind': 'dcase1999' is not one of") for line in found)
     assert "config key 'sampling.device': 'external' is a required property" in found
     assert any(line.startswith("config key 'plots.dpi'") for line in found)
     assert len(found) == 4
@@ -46,7 +46,8 @@ def test_check_fills_defaults_and_lists_every_problem():
     filled = config.check({"representations": ["mel"], "stacks": [1], "datasets": {
         "d": {"kind": "folder", "root": "x"}}, "sampling": {"seed": 0, "device": {
             "test": 1, "train": 1, "external": 1}, "global": {"test": 1, "train": 1, "external": 1}}})
-    assert filled["audio"] == {"sample_rate": 16000, "normalisation": "absmax", "min_duration": 0.5}
+    assert filled["audio"] == {"sample_rate": 16000, "normalisation": "absmax", "min_duration": 0.5,
+                              "channels": "mix"}
     assert filled["plots"]["origin"] == {"skip": 500, "take": 100}
     assert filled["datasets"]["d"]["jobs"] == 1 and filled["representation_params"] == {}
     assert filled["sampling"]["global_without_external_at_stacks"] == []

@@ -65,34 +65,39 @@ def test_domains_and_anomalies_differ():
 
 def test_written_from_a_config_once_into_the_roots_of_its_datasets(tmp_path):
     config = {"audio": {"sample_rate": 16000},
-              "datasets": {"dev": {"kind": "dcase2021", "root": "data/dev"},
-                           "ext": {"kind": "folder", "root": "data/ext"}},
+              "datasets": {"dev": {"kind": "dcase2021", "root": "results/data/dev"},
+                           "ext": {"kind": "folder", "root": "results/data/ext"}},
               "demo": {"dcase_dataset": "dev", "external_dataset": "ext", "seed": 2,
                        "devices": {"pump": "valve"}, "sections": 1, "seconds": 1.0,
                        "train_clips": {"source": 1, "target": 1}, "test_clips": 1, "external_clips": 1}}
     roots, n = demo.write_from_config(config, tmp_path)
-    assert roots == {"dcase_dataset": tmp_path / "data/dev", "external_dataset": tmp_path / "data/ext"}
+    assert roots == {"dcase_dataset": tmp_path / "results/data/dev", "external_dataset": tmp_path / "results/data/ext"}
     assert n == 2 + 4 + 3 + 1
-    assert sorted(p.name for p in (tmp_path / "data/dev/pump").iterdir()) == ["source_test", "target_test", "train"]
+    assert sorted(p.name for p in (tmp_path / "results/data/dev/pump").iterdir()) == ["source_test", "target_test", "train"]
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.wav")}
     assert demo.write_from_config(config, tmp_path) == (roots, 0)  # up to date: nothing rewritten
     assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.wav")} == before
     config["demo"]["devices"] = {"fan": "fan"}  # other settings: the demo is replaced
     assert demo.write_from_config(config, tmp_path)[1] == n
-    assert [p.name for p in (tmp_path / "data/dev").iterdir() if not p.name.startswith(".")] == ["fan"]
-    shutil.rmtree(tmp_path / "data/ext")  # a deleted root is written again
+    assert [p.name for p in (tmp_path / "results/data/dev").iterdir() if not p.name.startswith(".")] == ["fan"]
+    shutil.rmtree(tmp_path / "results/data/ext")  # a deleted root is written again
     assert demo.write_from_config(config, tmp_path)[1] == n
-    assert len(list((tmp_path / "data/ext").rglob("*.wav"))) == 4
+    assert len(list((tmp_path / "results/data/ext").rglob("*.wav"))) == 4
 
 
 def test_never_overwrites_folders_it_did_not_write(tmp_path):
-    (tmp_path / "mine").mkdir()
-    (tmp_path / "mine" / "precious.wav").write_bytes(b"RIFF")
-    config = {"datasets": {"demo": {"kind": "dcase2021", "root": "mine"}},
+    (tmp_path / "results/mine").mkdir(parents=True)
+    (tmp_path / "results/mine" / "precious.wav").write_bytes(b"RIFF")
+    config = {"datasets": {"demo": {"kind": "dcase2021", "root": "results/mine"}},
               "demo": {"dcase_dataset": "demo", "external_dataset": None, "sections": 1, "seconds": 1.0}}
     with pytest.raises(demo.DemoError, match=r"demo\.dcase_dataset.*holds files the demo did not write"):
         demo.write_from_config(config, tmp_path)
-    assert (tmp_path / "mine" / "precious.wav").read_bytes() == b"RIFF"
+    assert (tmp_path / "results/mine" / "precious.wav").read_bytes() == b"RIFF"
+    for outside in ("mine", "results/../mine", "/tmp/elsewhere"):  # never outside results/
+        config["datasets"]["demo"]["root"] = outside
+        with pytest.raises(demo.DemoError, match=r"datasets\.demo\.root.*only inside results/"):
+            demo.write_from_config(config, tmp_path)
+    config["datasets"]["demo"]["root"] = "results/mine"
     config["demo"]["dcase_dataset"] = "nope"
     with pytest.raises(demo.DemoError, match=r"'demo\.dcase_dataset': 'nope' must name a dataset of kind 'dcase2021'"):
         demo.write_from_config(config, tmp_path)
@@ -101,11 +106,11 @@ def test_never_overwrites_folders_it_did_not_write(tmp_path):
 def test_command_line_reads_the_config(tmp_path, capsys):
     (tmp_path / "c.yaml").write_text(
         "representations: [mel]\nstacks: [1]\nsampling: {seed: 0, device: {test: 1, train: 1, external: 1},"
-        " global: {test: 1, train: 1, external: 1}}\ndatasets: {d: {kind: dcase2021, root: d}}\n"
+        " global: {test: 1, train: 1, external: 1}}\ndatasets: {d: {kind: dcase2021, root: results/d}}\n"
         "demo: {dcase_dataset: d, external_dataset: null, devices: {fan: fan}, sections: 1, seconds: 1.0,"
         " test_clips: 1, train_clips: {source: 1, target: 0}}\n")
     assert demo.main(["--configfile", str(tmp_path / "c.yaml"), "--directory", str(tmp_path)]) == 0
-    assert len(list((tmp_path / "d/fan").rglob("*.wav"))) == 1 + 4
+    assert len(list((tmp_path / "results/d/fan").rglob("*.wav"))) == 1 + 4
     assert "wrote 5 files" in capsys.readouterr().err
     assert demo.main(["--configfile", str(tmp_path / "c.yaml"), "--directory", str(tmp_path)]) == 0
     assert "up to date" in capsys.readouterr().err

@@ -52,9 +52,9 @@ def test_ground_truth_tables(tmp_path):
     (tmp_path / "notes.csv").write_text("x,y\n")
     labels = read_ground_truth(tmp_path)
     assert labels == {
-        ("fan", "section_03_0000.wav"): "normal",
-        ("fan", "section_03_0001.wav"): "anomaly",
-        ("ToyCar", "section_04_0000.wav"): "anomaly",
+        ("fan", "section_03_0000.wav"): {"label": "normal"},
+        ("fan", "section_03_0001.wav"): {"label": "anomaly"},
+        ("ToyCar", "section_04_0000.wav"): {"label": "anomaly"},
     }
 
 

@@ -109,8 +109,10 @@ def test_targets(two_datasets):
 def test_folder_only_and_broken_configurations(tmp_path, dcase_root):
     ext = tmp_path / "ext"
     write_wav(ext / "a.wav", np.zeros(4000) + 0.1)
-    with pytest.raises(PlanError, match="no dcase2021 dataset"):
-        Plan(config_for({"ext": {"kind": "folder", "root": str(ext)}}))
+    only = Plan(config_for({"ext": {"kind": "folder", "root": str(ext)}}))  # folder-only: ext is a scope
+    assert only.folder_only and only.scopes == ["ext", "global"] and only.folders == ["ext"]
+    assert only.members(10, "ext") == only.members(10, "global") == [("ext", "all")]
+    assert only.plots("mel", 5) == ["results/plots/mel/stack5/global.png", "results/plots/mel/stack5/ext.png"]
     with pytest.raises(PlanError, match=r"datasets\.gone\.root: folder '.*nowhere' does not exist") as err:
         Plan(config_for({"gone": {"kind": "dcase2021", "root": str(tmp_path / "nowhere")}}))
     assert "bin/demo" not in str(err.value)  # not the demo's dataset: no demo advice
@@ -118,14 +120,19 @@ def test_folder_only_and_broken_configurations(tmp_path, dcase_root):
         Plan(config_for({"demo": {"kind": "dcase2021", "root": str(tmp_path / "nowhere")}}))
     with pytest.raises(PlanError, match=r"config key 'representations': unknown representation 'cqt'; known: l3, mel, stft"):
         Plan(config_for({"ext": {"kind": "folder", "root": str(ext)}}, representations=["mel", "cqt"]))
-    with pytest.raises(PlanError, match=r"datasets\.ext: no file .* follows the DCASE 2021 layout"):
+    with pytest.raises(PlanError, match=r"datasets\.ext: no file .* follows the DCASE 2021 names .*"
+                                        r"expected <device>/<train\|source_test.*found e\.g\. 'a\.wav'"):
         Plan(config_for({"ext": {"kind": "dcase2021", "root": str(ext)}}))
-    with pytest.raises(PlanError, match=r"datasets\.dev\.ground_truth: folder"):
+    with pytest.raises(PlanError, match=r"datasets\.ext: no file .* follows the DCASE 2020-2025 names .*"
+                                        r"_id_<II>_.* or .*section_<SS>.*found e\.g\. 'a\.wav'"):
+        Plan(config_for({"ext": {"kind": "dcase", "root": str(ext)}}))
+    with pytest.raises(PlanError, match=r"datasets\.dev\.ground_truth: '.*no_truth' does not exist"):
         Plan(config_for({"dev": {"kind": "dcase2021", "root": str(dcase_root),
                                  "ground_truth": str(tmp_path / "no_truth")}}))
     write_wav(tmp_path / "g/global/train/section_00_source_train_normal_0000.wav", np.zeros(4000) + 0.1)
-    with pytest.raises(PlanError, match="may not be called 'global'"):
-        Plan(config_for({"g": {"kind": "dcase2021", "root": str(tmp_path / "g")}}))
+    named_global = Plan(config_for({"g": {"kind": "dcase2021", "root": str(tmp_path / "g")}}))
+    assert named_global.devices == ["global~"] and named_global.device_name("global~") == "global"
+    assert named_global.scopes == ["global~", "global"]
 
 
 def test_ground_truth_tables_are_inputs(dcase_root, tmp_path):

@@ -106,5 +106,31 @@ def test_gather_matches_stacking_per_store(stores):
 
 def test_empty_scope_says_why(stores):
     table, paths = stores
-    with pytest.raises(ValueError, match="no windows"):
+    with pytest.raises(sampling.EmptyScope, match="no file of scope 'pump' is long enough for a window of 10000 frames: the longest holds"):
         sampling.sample_scope(table, paths, 10_000, CAPS, seed=0, scope="pump")
+    with pytest.raises(sampling.EmptyScope, match="every file of scope 'pump' was left out"):
+        sampling.sample_scope(table.iloc[:0], paths, 5, CAPS, seed=0, scope="pump")
+
+
+def test_external_cap_per_file(tmp_path):
+    """One long recording must not supply most of an external set's windows."""
+    ext = tmp_path / "ext"
+    write_wav(ext / "long.wav", np.random.default_rng(0).standard_normal(16000 * 20))
+    for i in range(4):
+        write_wav(ext / f"short{i}.wav", np.random.default_rng(1 + i).standard_normal(8000))
+    table, _ = manifest.build_manifest("ext", {"kind": "folder", "root": str(ext)}, 0.1)
+    out = tmp_path / "ext.zarr"
+    features.extract(table["path"].tolist(), "mel", representations.params("mel"), out)
+    stores = {("ext", "all"): str(out)}
+    caps = {"test": 1, "train": 1, "external": 100}
+    uncapped = sampling.sample_scope(table, stores, 1, caps, seed=0, scope="global")
+    per_file = uncapped.groupby("path").size()
+    assert per_file[str(ext / "long.wav")] / len(uncapped) > 0.8  # the long file dominates
+    capped = sampling.sample_scope(table, stores, 1, {**caps, "external_per_file": 10}, seed=0, scope="global")
+    per_file = capped.groupby("path").size()
+    assert per_file.max() == 10 and len(per_file) == 5 and len(capped) == 10 + 4 * min(10, 16)
+    assert not capped.duplicated(["path", "first_frame"]).any()
+    long_frames = capped.loc[capped["path"] == str(ext / "long.wav"), "first_frame"]
+    assert long_frames.is_monotonic_increasing and long_frames.max() > 100  # spread over the file
+    again = sampling.sample_scope(table, stores, 1, {**caps, "external_per_file": 10}, seed=0, scope="global")
+    pd.testing.assert_frame_equal(capped, again)

@@ -54,7 +54,8 @@ def test_default_dag(demo_work):
     proc = snakemake("-n", "--directory", str(work), "--configfile", str(config))
     assert job_counts(proc.stdout) == {
         "manifest": 2, "features": 6, "excluded_report": 2, "sample": 18, "umap": 18,
-        "plot_device": 12, "plot_global": 6, "plot_section": 36, "benchmark_summary": 1, "all": 1, "total": 102,
+        "plot_device": 12, "plot_global": 6, "plot_section": 36, "skipped_report": 1, "benchmark_summary": 1,
+        "all": 1, "total": 103,
     }
 
 
@@ -104,7 +105,7 @@ def tiny_run(tmp_path_factory):
 def test_end_to_end(tiny_run):
     work, _, proc = tiny_run
     counts = job_counts(proc.stdout + proc.stderr)
-    assert counts["umap"] == 6 and counts["plot_section"] == 8 and counts["total"] == 38
+    assert counts["umap"] == 6 and counts["plot_section"] == 8 and counts["total"] == 39
     plots = sorted(p.relative_to(work / "results/plots").as_posix() for p in (work / "results/plots").rglob("*.png"))
     assert len(plots) == 14 and "mel/stack4/valve_section_01.png" in plots
     for png in (work / "results/plots").rglob("*.png"):
@@ -124,8 +125,9 @@ def test_end_to_end(tiny_run):
     used = set(read_tsv(work / "results/samples/mel/stack1/fan.tsv")["path"])
     assert {str(work / "broken/good.wav"), str(work / "broken/odd name #1 ü.wav")} <= used
     # every rule wrote its log and benchmark; the summary counts every job
-    assert len(list((work / "results/benchmarks").rglob("*.tsv"))) == 37
-    assert len(list((work / "results/logs").rglob("*.log"))) == 37
+    assert len(list((work / "results/benchmarks").rglob("*.tsv"))) == 38
+    assert len(list((work / "results/logs").rglob("*.log"))) == 38
+    assert pd.read_csv(work / "results/reports/skipped.tsv", sep="\t").empty  # every map was drawn
     summary = pd.read_csv(work / "results/reports/benchmarks.tsv", sep="\t").set_index("rule")
     assert summary["jobs"].to_dict() == {rule: n for rule, n in counts.items() if rule not in ("all", "total", "benchmark_summary")}
     assert (summary["total_s"] > 0).all() and (summary["max_rss_mb"] > 0).all()
@@ -187,7 +189,7 @@ def test_every_job_declares_what_it_reads(tmp_path):
     a job reading an undeclared file (a store, a table) would find it gone."""
     config = prepare(tmp_path, tiny_demo())
     proc = snakemake("--directory", str(tmp_path), "--configfile", str(config), "--cores", "2", "--all-temp")
-    assert job_counts(proc.stdout + proc.stderr)["total"] == 16
+    assert job_counts(proc.stdout + proc.stderr)["total"] == 17
     assert not (tmp_path / "results/features").exists() or not any((tmp_path / "results/features").rglob("*.zarr"))
     assert not any((tmp_path / "results/umap").rglob("*.tsv"))
     assert len(list((tmp_path / "results/plots").rglob("*.png"))) == 4
@@ -202,6 +204,10 @@ def test_every_job_declares_what_it_reads(tmp_path):
          r"'external' is a required property"),
         ({"audio": {"normalisaton": "absmax"}}, r"normalisaton"),
         ({"representations": ["stft", "cqt"]}, r"cqt"),
+        ({"umap": {"n_neighbours": 15, "seed": 1}},
+         r"config key 'umap\.n_neighbours': not an argument of umap-learn's UMAP; did you mean 'n_neighbors'\?"),
+        ({"umap": {"n_components": 3}}, r"config key 'umap\.n_components': the maps are 2-D"),
+        ({"audio": {"channels": "left"}}, r"audio\.channels"),
     ],
 )
 def test_malformed_config_names_the_key(tmp_path, change, message):
@@ -209,6 +215,7 @@ def test_malformed_config_names_the_key(tmp_path, change, message):
     proc = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(config), check=False)
     assert proc.returncode != 0
     assert re.search(message, proc.stdout + proc.stderr), proc.stderr[-2000:]
+    assert "Traceback" not in proc.stdout + proc.stderr
 
 
 def test_missing_dataset_folder_is_named(tmp_path):
@@ -302,8 +309,9 @@ def imports_of(path: Path, seen=None) -> set[str]:
 
 
 def test_every_rule_has_log_benchmark_conda_and_resources(rules):
-    assert set(rules) == {"manifest", "features", "features_l3", "excluded_report", "benchmark_summary", "sample",
-                          "umap", "plot_global", "plot_device", "plot_section", "all"}
+    assert set(rules) == {"manifest", "features", "features_l3", "excluded_report", "skipped_report",
+                          "benchmark_summary", "sample", "umap", "plot_global", "plot_device", "plot_section",
+                          "plot_folder", "all"}
     for name, rule in rules.items():
         if name == "all":
             continue
@@ -311,14 +319,19 @@ def test_every_rule_has_log_benchmark_conda_and_resources(rules):
         assert {"mem_mb", "runtime", "_cores"} <= set(rule["resources"]), name
 
 
-def test_compute_rules_retry_with_growing_requests_and_bookkeeping_stays_local(rules):
-    compute = {"features", "features_l3", "sample", "umap", "plot_global", "plot_device", "plot_section"}
+def test_only_the_cluster_retries_with_growing_requests_and_bookkeeping_stays_local(rules):
+    """A local failure is deterministic: no rule retries; the SLURM profile resubmits jobs the
+    cluster killed, each asking for its estimate times the attempt."""
+    compute = {"features", "features_l3", "sample", "umap", "plot_global", "plot_device", "plot_section",
+               "plot_folder"}
+    assert yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())["retries"] == RETRIES
+    assert "retries" not in yaml.safe_load((ROOT / "profiles/default/config.yaml").read_text())
     for name in compute:
-        assert rules[name]["retries"] == RETRIES and not rules[name]["local"], name
+        assert not rules[name]["retries"] and not rules[name]["local"], name
         # requests computed from the job's inputs and attempt (audio_umaps.resources.on_attempt)
         assert rules[name]["resources"]["mem_mb"] == rules[name]["resources"]["runtime"] == "function", name
     assert {name for name, rule in rules.items() if rule["local"]} == {
-        "manifest", "excluded_report", "benchmark_summary", "all"}
+        "manifest", "excluded_report", "skipped_report", "benchmark_summary", "all"}
 
 
 def test_conda_envs_list_what_scripts_import_and_install_the_package(rules):

@@ -31,11 +31,13 @@ def normalise(y: np.ndarray, method: str = "absmax") -> np.ndarray:
     return (y / scale).astype(np.float32)
 
 
-def load(path: str, sample_rate: int = 16000, normalisation: str = "absmax") -> np.ndarray:
+def load(path: str, sample_rate: int = 16000, normalisation: str = "absmax",
+         channels="mix") -> np.ndarray:
     """Read ``path`` as mono float32 at ``sample_rate``, normalised (see :func:`normalise`).
 
-    Stereo is averaged to mono; other rates are resampled with soxr (librosa's default).
-    Raises :class:`AudioError` naming the reason when the file cannot be used.
+    ``channels`` (config key ``audio.channels``): ``mix`` averages every channel to mono; a
+    number picks that channel (counted from 0). Other rates are resampled with soxr (librosa's
+    default). Raises :class:`AudioError` naming the reason when the file cannot be used.
     """
     try:
         y, sr = sf.read(path, dtype="float32", always_2d=True)
@@ -43,7 +45,12 @@ def load(path: str, sample_rate: int = 16000, normalisation: str = "absmax") -> 
         raise AudioError(f"unreadable: {exc}".replace("\n", " ")) from exc
     if y.shape[0] == 0:
         raise AudioError("empty: no samples")
-    y = y.mean(axis=1)
+    if channels == "mix":
+        y = y.mean(axis=1)
+    elif int(channels) < y.shape[1]:
+        y = y[:, int(channels)]
+    else:
+        raise AudioError(f"has {y.shape[1]} channel(s); audio.channels asks for channel {channels}")
     if sr != sample_rate:
         import librosa
 

@@ -174,7 +174,8 @@ def settings_of(config: dict) -> dict:
 def roots_of(config: dict, directory: str | Path = ".") -> dict[str, Path | None]:
     """``{"dcase_dataset": root, "external_dataset": root or None}``: the roots of the datasets the
     demo block names, relative to ``directory``. Raises :class:`DemoError` naming the key when a
-    named dataset is missing or of the wrong kind."""
+    named dataset is missing, of the wrong kind, or has its root outside ``directory/results``
+    (the demo replaces what it writes; ``..`` in a root must not reach other folders)."""
     block = config.get("demo") or {}
     datasets = config.get("datasets") or {}
     roots = {}
@@ -189,7 +190,15 @@ def roots_of(config: dict, directory: str | Path = ".") -> dict[str, Path | None
                 f"config key 'demo.{key}': '{name}' must name a dataset of kind '{kind}' in "
                 f"'datasets' (found: {', '.join(datasets) or 'none'}); the demo is written to its root"
             )
-        roots[key] = Path(directory) / entry["root"]
+        root = Path(directory) / entry["root"]
+        results = (Path(directory) / "results").resolve()
+        if not root.resolve().is_relative_to(results):
+            raise DemoError(
+                f"config key 'datasets.{name}.root': the demo writes (and replaces) its data only "
+                f"inside results/, but '{entry['root']}' lies outside it; use e.g. "
+                f"results/demo/{name}"
+            )
+        roots[key] = root
     return roots
 
 

@@ -45,6 +45,7 @@ def extract(
     *,
     sample_rate: int = 16000,
     normalisation: str = "absmax",
+    channels="mix",
     attrs: dict | None = None,
     threads: int = 1,
 ) -> ExtractResult:
@@ -76,7 +77,7 @@ def extract(
 
     for i, path in enumerate(paths):
         try:
-            y = audio.load(path, sample_rate, normalisation)
+            y = audio.load(path, sample_rate, normalisation, channels)
         except audio.AudioError as exc:
             log.warning("left out %s: %s", path, exc)
             result.excluded.append((path, str(exc)))
@@ -112,6 +113,7 @@ def extract(
             "params": params,
             "sample_rate": sample_rate,
             "normalisation": normalisation,
+            "channels": channels,
             "frame_hop_seconds": float(frame_times[1] - frame_times[0]),
             "frame_offset_seconds": float(frame_times[0]),
             "has_energy": energy_arr is not None,

@@ -1,30 +1,43 @@
 """Manifests: one row per audio file of a dataset, with the metadata every later step carries.
 
-Two dataset kinds exist:
+Dataset kinds:
 
-``dcase2021``
-    The DCASE 2021 Task 2 layout (see :mod:`audio_umaps.naming`). Devices and sections come
-    from the folders and names found, never from a fixed list. Its feature jobs are split per
-    device (the ``part`` column).
+``dcase`` and ``dcase2020`` ... ``dcase2025``
+    A DCASE Task 2 tree of that edition (``dcase``: the edition found from the file names; see
+    :mod:`audio_umaps.naming`). Devices and sections come from the folders and names found,
+    never from a fixed list. Its feature jobs are split per device (the ``part`` column, the
+    device's safe name). Attribute strings of the names become ``attr_<name>`` columns.
 ``folder``
-    Every audio file under a root, used as external data; sub-folders become the ``subfolder``
-    column. Its feature jobs are split into ``jobs`` parts by a stable hash of the path.
+    Every audio file under a root, used as external data (or, in a run without DCASE data, as
+    scopes of their own); sub-folders become the ``subfolder`` column. Its feature jobs are
+    split into ``jobs`` parts by a stable hash of the path.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from pathlib import Path
 
 import pandas as pd
 import soundfile as sf
 
-from .naming import FileNameError, parse_dcase2021, read_ground_truth
-from .tables import COLUMNS, EXCLUDED_COLUMNS
+from . import naming
+from .naming import FileNameError, read_ground_truth
+from .tables import ATTRIBUTE_PREFIX, COLUMNS, EXCLUDED_COLUMNS, KEPT, LEFT_OUT
 
 AUDIO_EXTENSIONS = {".wav", ".flac", ".ogg", ".aif", ".aiff", ".mp3"}
-KINDS = ("dcase2021", "folder")
+DCASE_KINDS = ("dcase",) + tuple(f"dcase{e}" for e in naming.EDITIONS)
+KINDS = DCASE_KINDS + ("folder",)
+
+
+def edition_of(kind: str, relpaths) -> str | None:
+    """The edition a dataset of ``kind`` is read as: the one its kind names, or (``dcase``) the
+    one its file names follow (None when they follow none)."""
+    if kind == "dcase":
+        return naming.detect_edition(relpaths)
+    return kind.removeprefix("dcase")
 
 
 
@@ -61,29 +74,66 @@ def folder_parts(jobs: int) -> list[str]:
     return ["all"] if jobs <= 1 else [f"part{i}" for i in range(jobs)]
 
 
-def _probe(path: Path, min_duration: float) -> tuple[dict | None, str | None]:
-    """Header facts of one audio file, or the reason it is left out."""
+SHOULD_BE = re.compile(r"^(?P<chunk>\S+)\s*:\s*(?P<declared>\d+)\s*\(should be (?P<real>\d+)\)", re.M)
+
+
+def _damage(info) -> str | None:
+    """What libsndfile's log says is wrong with a file it can still read: a data chunk shorter
+    than its header says (a truncated file), or its warnings."""
+    text = getattr(info, "extra_info", "") or ""
+    for m in SHOULD_BE.finditer(text):
+        if m["chunk"].lower() in ("data", "ssnd"):
+            align = re.search(r"Block Align\s*:\s*(\d+)", text)
+            block = int(align[1]) if align else max(info.channels, 1) * 2
+            declared = int(m["declared"]) / block / info.samplerate
+            return (f"truncated: the header says {declared:.3f} s of audio, the file holds "
+                    f"{info.frames / info.samplerate:.3f} s")
+    # "*** <chunk> : <n> (unknown marker)": a chunk libsndfile skips (ID3 tags, ...), harmless
+    warnings = [line.strip(" *") for line in text.splitlines()
+                if line.lstrip().startswith("***") and "unknown marker" not in line]
+    if warnings:
+        return "decoder warning: " + "; ".join(warnings)
+    return None
+
+
+def probe(path: str | Path, min_duration: float, channels="mix") -> tuple[dict | None, str | None, str | None]:
+    """Header facts of one audio file: ``(facts, reason it is left out, damage it is kept with)``.
+
+    ``channels`` is ``audio.channels``: ``mix`` or the channel (counted from 0) to use; a file
+    without that channel is left out. A damaged file that still holds enough audio (e.g. one
+    truncated after its header was written) is kept with its real length, and the damage is
+    returned for the exclusion report.
+    """
     try:
-        info = sf.info(str(path))
+        info = sf.info(str(path), verbose=True)
     except Exception as exc:  # soundfile raises RuntimeError/LibsndfileError/TypeError
-        return None, f"unreadable: {exc}".replace("\n", " ")
+        return None, f"unreadable: {exc}".replace("\n", " "), None
+    damage = _damage(info)
     if info.frames == 0 or info.samplerate <= 0:
-        return None, "empty: no samples"
+        return None, "empty: no samples" + (f" ({damage})" if damage else ""), None
     duration = info.frames / info.samplerate
     if duration < min_duration:
-        return None, f"too short: {duration:.3f} s < audio.min_duration {min_duration} s"
-    return {"duration": duration, "samplerate": info.samplerate, "channels": info.channels}, None
+        return None, (f"too short: {duration:.3f} s < audio.min_duration {min_duration} s"
+                      + (f" ({damage})" if damage else "")), None
+    if channels != "mix" and int(channels) >= info.channels:
+        return None, (f"has {info.channels} channel(s); config key audio.channels asks for channel "
+                      f"{channels} (counted from 0): set it to mix or a channel the file has"), None
+    facts = {"duration": duration, "samplerate": info.samplerate, "channels": info.channels}
+    return facts, None, damage
 
 
 def build_manifest(
-    dataset: str, entry: dict, min_duration: float
+    dataset: str, entry: dict, min_duration: float, channels="mix"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Manifest and excluded-file table of one configured dataset.
 
-    ``entry`` is the dataset's config entry (``kind``, ``root``, and for ``dcase2021`` an
-    optional ``ground_truth`` folder, for ``folder`` an optional ``jobs``).
-    Files with odd names, unreadable, empty or too short files are not raised on: they go to
-    the excluded table with the reason, and the manifest goes on without them.
+    ``entry`` is the dataset's config entry (``kind``, ``root``, and for DCASE kinds an
+    optional ``ground_truth`` folder or file, for ``folder`` an optional ``jobs``).
+    Files with odd names, unreadable, empty, too short files or files without the channel
+    ``channels`` asks for are not raised on: they go to the excluded table with the reason
+    (outcome ``left out``), and the manifest goes on without them. Damaged files that are still
+    usable are kept and listed there too (outcome ``kept``). A dataset left with no usable file
+    gives an empty manifest.
     """
     kind = entry["kind"]
     root = Path(entry["root"])
@@ -95,39 +145,52 @@ def build_manifest(
             f"in config/config.yaml or remove the dataset"
         )
     truth = read_ground_truth(entry["ground_truth"]) if entry.get("ground_truth") else {}
+    found = list_audio(root)
+    edition = edition_of(kind, [f for f in found if declarable(f)]) if kind != "folder" else None
     rows, excluded = [], []
-    for rel in list_audio(root):
+    for rel in found:
         path = root / rel
         meta = {"dataset": dataset, "kind": kind, "path": path.as_posix(), "relpath": rel}
         if not declarable(rel):
-            excluded.append([dataset, meta["path"], "manifest", BRACES_REASON])
+            excluded.append([dataset, meta["path"], "manifest", BRACES_REASON, LEFT_OUT])
             continue
-        if kind == "dcase2021":
+        if kind != "folder":
             try:
-                name = parse_dcase2021(rel)
+                if edition is None:
+                    raise FileNameError(f"no file follows a DCASE layout; expected one of: "
+                                        + "; ".join(naming.EXPECTED.values()))
+                name = naming.parse(rel, edition)
             except FileNameError as exc:
-                excluded.append([dataset, meta["path"], "manifest", f"odd file name: {exc}"])
+                excluded.append([dataset, meta["path"], "manifest", f"odd file name: {exc}", LEFT_OUT])
                 continue
-            label = name.label
-            if label == "unknown":
-                label = truth.get((name.device, Path(rel).name), "unknown")
+            facts = truth.get((name.device, Path(rel).name), {})
+            label = facts.get("label", "unknown") if name.label == "unknown" else name.label
+            domain = facts.get("domain", "unknown") if name.domain == "unknown" else name.domain
+            attributes = name.attributes or facts.get("attributes", "")
             meta.update(
-                part=name.device, device=name.device, section=name.section, domain=name.domain,
-                split=name.split, label=label, file_id=name.file_id,
-                attributes=name.attributes, subfolder=str(Path(rel).parent.as_posix()),
+                part=naming.safe_name(name.device), device=name.device, section=name.section,
+                domain=domain, split=name.split, label=label, file_id=name.file_id,
+                attributes=attributes, subfolder=str(Path(rel).parent.as_posix()),
+                edition=edition,
+                **{ATTRIBUTE_PREFIX + k: v for k, v in naming.attribute_columns(attributes).items()},
             )
         else:
             subfolder = Path(rel).parent.as_posix()
             meta.update(
                 part=folder_part(rel, int(entry.get("jobs", 1))), device="", section="",
                 domain="", split="external", label="unknown", file_id=Path(rel).stem,
-                attributes="", subfolder="" if subfolder == "." else subfolder,
+                attributes="", subfolder="" if subfolder == "." else subfolder, edition="",
             )
-        facts, reason = _probe(path, min_duration)
+        facts, reason, damage = probe(path, min_duration, channels)
         if reason:
-            excluded.append([dataset, meta["path"], "manifest", reason])
+            excluded.append([dataset, meta["path"], "manifest", reason, LEFT_OUT])
             continue
+        if damage:
+            excluded.append([dataset, meta["path"], "manifest", damage,
+                             f"{KEPT} with its real length, {facts['duration']:.3f} s"])
         meta.update(facts)
         rows.append(meta)
-    manifest = pd.DataFrame(rows, columns=COLUMNS)
+    extra = sorted({k for row in rows for k in row if k.startswith(ATTRIBUTE_PREFIX)})
+    manifest = pd.DataFrame(rows, columns=COLUMNS + extra)
+    manifest[extra] = manifest[extra].fillna("")
     return manifest, pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)

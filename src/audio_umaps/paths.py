@@ -11,10 +11,15 @@ FEATURES = "results/features/{dataset}/{representation}/{part}.zarr"
 FEATURES_EXCLUDED = "results/features/{dataset}/{representation}/{part}.excluded.tsv"
 EXCLUDED_REPORT = "results/reports/{dataset}.excluded.tsv"
 SAMPLE = "results/samples/{representation}/stack{stack}/{scope}.tsv"
+# Each sample and UMAP has a status beside it: how many windows, and why it is empty or skipped.
+SAMPLE_STATUS = "results/samples/{representation}/stack{stack}/{scope}.json"
 EMBEDDING = "results/umap/{representation}/stack{stack}/{scope}.tsv"
+EMBEDDING_STATUS = "results/umap/{representation}/stack{stack}/{scope}.json"
 PLOT_GLOBAL = "results/plots/{representation}/stack{stack}/global.png"
 PLOT_DEVICE = "results/plots/{representation}/stack{stack}/{device}.png"
 PLOT_SECTION = "results/plots/{representation}/stack{stack}/{device}_section_{section}.png"
+PLOT_FOLDER = "results/plots/{representation}/stack{stack}/{folder}.png"  # folder-only runs
+SKIPPED_REPORT = "results/reports/skipped.tsv"
 BENCHMARK_SUMMARY = "results/reports/benchmarks.tsv"
 BENCHMARK_PLOT = "results/reports/benchmarks.png"
 # Each rule's Snakemake benchmark (time, memory), per job; the run's summary reads them all.
@@ -28,4 +33,6 @@ BENCHMARKS = {
     "plot_global": "results/benchmarks/plot_global/{representation}/stack{stack}.tsv",
     "plot_device": "results/benchmarks/plot_device/{representation}/stack{stack}/{device}.tsv",
     "plot_section": "results/benchmarks/plot_section/{representation}/stack{stack}/{device}_{section}.tsv",
+    "plot_folder": "results/benchmarks/plot_folder/{representation}/stack{stack}/{folder}.tsv",
+    "skipped_report": "results/benchmarks/skipped_report.tsv",
 }

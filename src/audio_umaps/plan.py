@@ -20,14 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .manifest import KINDS, declarable, folder_part, folder_parts, list_audio
-from .naming import FileNameError, ground_truth_tables, parse_dcase2021
+from . import naming
+from .manifest import DCASE_KINDS, KINDS, declarable, edition_of, folder_part, folder_parts, list_audio
+from .naming import FileNameError, ground_truth_tables
 from .representations import REGISTRY
-from .paths import (BENCHMARK_PLOT, BENCHMARK_SUMMARY, BENCHMARKS, EXCLUDED_REPORT, FEATURES,
-                    FEATURES_EXCLUDED, MANIFEST, PLOT_DEVICE, PLOT_GLOBAL, PLOT_SECTION)
+from .paths import (BENCHMARK_PLOT, BENCHMARK_SUMMARY, BENCHMARKS, EMBEDDING_STATUS, EXCLUDED_REPORT,
+                    FEATURES, FEATURES_EXCLUDED, MANIFEST, PLOT_DEVICE, PLOT_FOLDER, PLOT_GLOBAL,
+                    PLOT_SECTION, SKIPPED_REPORT)
 
 GLOBAL = "global"
 L3 = "l3"  # computed by its own rule (features_l3), in its own environment
+
 
 class PlanError(ValueError):
     """A dataset folder or entry the workflow cannot use; the message names the config key."""
@@ -42,10 +45,12 @@ class Dataset:
     root: str
     files: tuple[str, ...]  # audio files below root the jobs can declare (relative, '/'-separated), sorted
     parts: dict[str, tuple[str, ...]]  # feature part -> its files (relative to root)
-    sections: dict[str, tuple[str, ...]] = field(default_factory=dict)  # device -> sections
+    sections: dict[str, tuple[str, ...]] = field(default_factory=dict)  # device (safe name) -> sections
     ground_truth: str | None = None
     colour: str | None = None
     entry: dict = field(default_factory=dict)  # the config entry, defaults filled in
+    edition: str | None = None  # DCASE edition its names are read as
+    device_names: dict[str, str] = field(default_factory=dict)  # safe name -> folder name
 
     @property
     def external(self) -> bool:
@@ -58,17 +63,18 @@ class Dataset:
         return [(Path(self.root) / rel).as_posix() for rel in rels]
 
     def ground_truth_tables(self) -> list[str]:
-        """The ground-truth tables the manifest reads (``ground_truth_<device>_section_<SS>_test.csv``)."""
+        """The ground-truth files the manifest reads (:func:`audio_umaps.naming.ground_truth_tables`)."""
         if not self.ground_truth:
             return []
         return [t.as_posix() for t in ground_truth_tables(self.ground_truth)]
 
 
 def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
-    """List a dataset's audio files and decide its parts (and, for DCASE data, its devices and
-    sections) from the names found. Raises :class:`PlanError` naming the key when the folder is
-    missing or holds nothing usable; ``demo`` says that the config's demo block writes this
-    dataset (the message then says how)."""
+    """List a dataset's audio files and decide its parts (and, for DCASE data, its edition,
+    devices and sections) from the names found. Raises :class:`PlanError` naming the key when
+    the folder is missing, or when a DCASE dataset holds audio but no file follows its
+    edition's names; ``demo`` says that the config's demo block writes this dataset (the
+    message then says how)."""
     kind, root = entry["kind"], entry["root"]
     if kind not in KINDS:
         raise PlanError(f"datasets.{name}.kind: '{kind}' is none of {', '.join(KINDS)}")
@@ -81,26 +87,36 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
         )
     files = tuple(f for f in list_audio(root) if declarable(f))  # the manifest reports the rest
     truth = entry.get("ground_truth")
-    if truth and not Path(truth).is_dir():
+    if truth and not Path(truth).exists():
         raise PlanError(
-            f"datasets.{name}.ground_truth: folder '{truth}' does not exist. Point it at the "
-            "folder holding ground_truth_<device>_section_<SS>_test.csv, or remove the key."
+            f"datasets.{name}.ground_truth: '{truth}' does not exist. Point it at the folder "
+            "holding the ground truth (ground_truth_<device>_section_<SS>_test.csv tables, or "
+            "the ground_truth_data/, ground_truth_domain/, ground_truth_attributes/ folders; "
+            "DCASE 2020: eval_data_list.csv), or remove the key."
         )
     parts: dict[str, list[str]] = {}
     sections: dict[str, set[str]] = {}
-    if kind == "dcase2021":
-        for rel in files:
+    device_names: dict[str, str] = {}
+    edition = None
+    if kind in DCASE_KINDS:
+        edition = edition_of(kind, files)
+        for rel in files if edition else ():
             try:
-                parsed = parse_dcase2021(rel)
+                parsed = naming.parse(rel, edition)
             except FileNameError:
                 continue  # the manifest step reports it
-            parts.setdefault(parsed.device, []).append(rel)
-            sections.setdefault(parsed.device, set()).add(parsed.section)
-        if not parts:
+            device = naming.safe_name(parsed.device)
+            device_names[device] = parsed.device
+            parts.setdefault(device, []).append(rel)
+            sections.setdefault(device, set()).add(parsed.section)
+        if files and not parts:
+            expected = ([naming.EXPECTED[naming.layout(edition)]] if edition
+                        else list(naming.EXPECTED.values()))
             raise PlanError(
-                f"datasets.{name}: no file under '{root}' follows the DCASE 2021 layout "
-                "<device>/<train|source_test|target_test|test>/section_<SS>_..._<NNNN>.wav; "
-                "use 'kind: folder' for other audio"
+                f"datasets.{name}: no file under '{root}' follows the DCASE "
+                f"{edition or '2020-2025'} names (kind '{kind}'); expected "
+                + " or ".join(expected) + f"; found e.g. '{files[0]}'. Set 'kind' to the "
+                "edition of the data (dcase detects it), or 'kind: folder' for other audio."
             )
     else:
         jobs = int(entry.get("jobs", 1))
@@ -117,6 +133,8 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
         ground_truth=truth,
         colour=entry.get("colour"),
         entry=dict(entry),
+        edition=edition,
+        device_names=device_names,
     )
 
 
@@ -149,19 +167,24 @@ class Plan:
                         for name, entry in config["datasets"].items()}
         self.datasets = datasets
         sections: dict[str, set[str]] = {}
+        self.device_names: dict[str, str] = {}  # safe name (wildcards, paths) -> folder name
         for dataset in self.datasets.values():
             for device, found in dataset.sections.items():
                 sections.setdefault(device, set()).update(found)
+            self.device_names.update(dataset.device_names)
         self.sections: dict[str, list[str]] = {d: sorted(s) for d, s in sorted(sections.items())}
-        if GLOBAL in self.sections:
-            raise PlanError(f"a device may not be called '{GLOBAL}': rename its folder")
-        if not self.sections:
-            raise PlanError("no dcase2021 dataset in config 'datasets': there is no device to plot")
+        if not self.sections and not self.external:
+            raise PlanError("config 'datasets' names no dataset with audio: there is nothing to map")
 
     # ---- what exists -------------------------------------------------------------------------
     @property
     def devices(self) -> list[str]:
+        """The devices' safe names (as wildcards and paths carry them), sorted."""
         return list(self.sections)
+
+    def device_name(self, device: str) -> str:
+        """The folder name of a device, from its safe name."""
+        return self.device_names.get(device, device)
 
     @property
     def external(self) -> list[str]:
@@ -169,9 +192,20 @@ class Plan:
         return [name for name, d in self.datasets.items() if d.external]
 
     @property
+    def folder_only(self) -> bool:
+        """Whether the run has no DCASE device: each ``folder`` dataset is then a scope of its
+        own, and the global scope maps them all."""
+        return not self.sections
+
+    @property
+    def folders(self) -> list[str]:
+        """The ``folder`` datasets that are scopes of their own (in a folder-only run)."""
+        return self.external if self.folder_only else []
+
+    @property
     def scopes(self) -> list[str]:
-        """Every device, then ``global``."""
-        return self.devices + [GLOBAL]
+        """Every device (or, in a folder-only run, every folder dataset), then ``global``."""
+        return self.devices + self.folders + [GLOBAL]
 
     def parts(self, dataset: str) -> list[str]:
         return list(self.datasets[dataset].parts)
@@ -187,17 +221,20 @@ class Plan:
     # ---- scopes ------------------------------------------------------------------------------
     def includes_external(self, scope: str, stack: int) -> bool:
         """Whether a scope draws external data at a stack (not for global scopes listed in
-        ``sampling.global_without_external_at_stacks``)."""
+        ``sampling.global_without_external_at_stacks``, unless external data is all there is)."""
         without = self.config["sampling"].get("global_without_external_at_stacks", [])
-        return not (scope == GLOBAL and int(stack) in without)
+        return self.folder_only or not (scope == GLOBAL and int(stack) in without)
 
     def members(self, stack: int, scope: str) -> list[tuple[str, str]]:
         """The ``(dataset, part)`` pairs a scope draws from at a stack: its device's parts
-        (every device's, for ``global``), plus the external datasets' parts."""
+        (every device's, for ``global``), plus the external datasets' parts; in a folder-only
+        run, a folder dataset's scope draws from that dataset alone."""
         self._check_scope(scope)
         chosen = []
         for name, dataset in self.datasets.items():
-            if dataset.external:
+            if scope in self.folders:
+                parts = list(dataset.parts) if name == scope else []
+            elif dataset.external:
                 parts = list(dataset.parts) if self.includes_external(scope, stack) else []
             else:
                 parts = [p for p in dataset.parts if scope in (GLOBAL, p)]
@@ -213,7 +250,8 @@ class Plan:
         return sorted({d for d, _ in self.members(stack, scope)})
 
     def caps(self, scope: str) -> dict[str, int]:
-        """Most windows per group of each split (``test``, ``train``, ``external``)."""
+        """Most windows per group of each split (``test``, ``train``, ``external``), and per file
+        of an external group (``external_per_file``, None for no cap)."""
         self._check_scope(scope)
         return dict(self.config["sampling"]["global" if scope == GLOBAL else "device"])
 
@@ -236,14 +274,20 @@ class Plan:
             for p in self.parts(dataset)
         ]
 
+    def embedding_statuses(self) -> list[str]:
+        """The status file of every UMAP of the run (its windows, or why it was skipped)."""
+        return [EMBEDDING_STATUS.format(representation=r, stack=s, scope=c)
+                for r in self.representations for s in self.stacks for c in self.scopes]
+
     # ---- targets -----------------------------------------------------------------------------
     def plots(self, representation: str, stack: int) -> list[str]:
-        """The global, device and section plots of one representation and stack."""
+        """The global, device (or folder) and section plots of one representation and stack."""
         keys = dict(representation=representation, stack=stack)
         targets = [PLOT_GLOBAL.format(**keys)]
         for device, sections in self.sections.items():
             targets.append(PLOT_DEVICE.format(device=device, **keys))
             targets += [PLOT_SECTION.format(device=device, section=s, **keys) for s in sections]
+        targets += [PLOT_FOLDER.format(folder=f, **keys) for f in self.folders]
         return targets
 
     def all_plots(self) -> list[str]:
@@ -272,10 +316,12 @@ class Plan:
                 b["plot_section"].format(device=d, section=s, **k)
                 for k in combos for d, sections in self.sections.items() for s in sections
             ],
+            "plot_folder": [b["plot_folder"].format(folder=f, **k) for k in combos for f in self.folders],
+            "skipped_report": [b["skipped_report"]],
         }
 
     def targets(self) -> list[str]:
-        """Everything a full run makes: each dataset's exclusion report, every plot, and the
-        summary of the run's benchmarks."""
+        """Everything a full run makes: each dataset's exclusion report, every plot, the list
+        of skipped maps, and the summary of the run's benchmarks."""
         reports = [EXCLUDED_REPORT.format(dataset=d) for d in self.datasets]
-        return reports + self.all_plots() + [BENCHMARK_SUMMARY, BENCHMARK_PLOT]
+        return reports + self.all_plots() + [SKIPPED_REPORT, BENCHMARK_SUMMARY, BENCHMARK_PLOT]

@@ -9,6 +9,9 @@
   evaluation windows without a label, if any.
 * section: one section of one device, test windows coloured per audio file, the section's
   training data as shadows, and the "approximate origin" cross.
+* folder (runs without DCASE data): the windows of ``folder`` datasets, a colour per
+  sub-folder (or per dataset, on the global plot).
+* note: a map that could not be drawn (no windows, too few for UMAP) says why instead.
 
 Layout, in the style of umap-learn's ``umap/plot.py``:
 
@@ -22,6 +25,8 @@ Layout, in the style of umap-learn's ``umap/plot.py``:
 """
 
 from __future__ import annotations
+
+import textwrap
 
 import matplotlib
 
@@ -37,7 +42,8 @@ from .tables import stores_flagged  # noqa: E402
 # kept for external data).
 DEVICE_FAMILIES = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:brown", "tab:pink",
                    "tab:olive", "tab:cyan"]
-DOMAIN_FAMILIES = {"source": "tab:blue", "target": "tab:orange", "unknown": "tab:green"}
+DOMAIN_FAMILIES = {"source": "tab:blue", "target": "tab:orange", "unknown": "tab:green",
+                   "none": "tab:blue"}  # none: DCASE 2020, which has no domains
 DEFAULT_EXTERNAL_COLOUR = "#8c8c8c"
 SHADOW = dict(s=70, alpha=0.10, linewidths=0)
 PANEL_LABELS = {"normal": "normal test windows", "anomaly": "anomalous test windows",
@@ -166,6 +172,11 @@ def _finish_axis(ax, points: pd.DataFrame):
 def _shadows(ax, emb: pd.DataFrame, colours: dict[str, str] | None):
     for _, colour, rows in _external_groups(emb, colours):
         ax.scatter(rows["x"], rows["y"], color=colour, **SHADOW)
+
+
+def _group(section: str, domain: str) -> str:
+    """A legend's name of a section and domain: DCASE 2020 has machine ids and no domains."""
+    return f"id {section}" if domain == "none" else f"{section} {domain}"
 
 
 def _handle(colour, label, alpha=1.0, size=7, marker="o"):
@@ -370,10 +381,10 @@ def device_handles(emb: pd.DataFrame, device: str, *,
     palette = _domain_colours(rows)
     handles = _external_handles(emb, colours)
     for (section, domain), _ in train.groupby(["section", "domain"], sort=True):
-        handles.append(_handle(palette[(section, domain)], f"train {section} {domain}", alpha=0.4,
+        handles.append(_handle(palette[(section, domain)], f"train {_group(section, domain)}", alpha=0.4,
                                size=11))
     for (section, domain), _ in test.groupby(["section", "domain"], sort=True):
-        handles.append(_handle(palette[(section, domain)], f"test {section} {domain}"))
+        handles.append(_handle(palette[(section, domain)], f"test {_group(section, domain)}"))
     return handles
 
 
@@ -537,6 +548,83 @@ def section_figure(emb: pd.DataFrame, device: str, section: str, style: dict, *,
     for label, ax in zip(panels, axes):
         plot_section_panel(ax, emb, device, section, label, origin=origin)
     return _decorate(fig, section_handles(emb, device, section, origin=origin), title)
+
+
+# --------------------------------------------------------------------------------------------
+# Folder plot (runs without DCASE data) and notes
+# --------------------------------------------------------------------------------------------
+
+FOLDER_GROUPS = 20  # most colours on a folder plot; the rest are drawn grey as "other"
+
+
+def _folder_groups(emb: pd.DataFrame, by: str) -> list[tuple[str, pd.DataFrame]]:
+    """(label, rows) per value of ``by``, the largest first; beyond :data:`FOLDER_GROUPS`
+    groups, the rest as one ``other`` group. A sub-folder of ``""`` is the dataset's top."""
+    groups = sorted(emb.groupby(by, sort=True), key=lambda g: (-len(g[1]), str(g[0])))
+    labelled = [(str(key) or "(top folder)", rows) for key, rows in groups]
+    if len(labelled) > FOLDER_GROUPS:
+        rest = pd.concat([rows for _, rows in labelled[FOLDER_GROUPS - 1:]])
+        labelled = labelled[:FOLDER_GROUPS - 1] + [(f"other ({len(groups) - FOLDER_GROUPS + 1})", rest)]
+    return labelled
+
+
+def _folder_colours(n: int) -> list:
+    cmap = plt.get_cmap("tab20")
+    return [cmap(i % 20) for i in range(n)]
+
+
+def plot_folder(ax, emb: pd.DataFrame, *, by: str = "subfolder"):
+    """Draw the windows of ``folder`` datasets on ``ax``, a colour per value of ``by``
+    (``subfolder`` or ``dataset``), the largest groups first in the legend
+    (:func:`folder_handles`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+    """
+    groups = _folder_groups(emb, by)
+    for (label, rows), colour in zip(groups, _folder_colours(len(groups))):
+        if label.startswith("other ("):
+            colour = DEFAULT_EXTERNAL_COLOUR
+        ax.scatter(rows["x"], rows["y"], s=4, color=colour, alpha=0.7, linewidths=0)
+    _finish_axis(ax, emb)
+    return ax
+
+
+def folder_handles(emb: pd.DataFrame, *, by: str = "subfolder") -> list[Line2D]:
+    """Legend entries of :func:`plot_folder`: one per group, with its window count."""
+    groups = _folder_groups(emb, by)
+    return [_handle(DEFAULT_EXTERNAL_COLOUR if label.startswith("other (") else colour,
+                    f"{label} ({len(rows)})")
+            for (label, rows), colour in zip(groups, _folder_colours(len(groups)))]
+
+
+def folder_figure(emb: pd.DataFrame, style: dict, *, by: str = "subfolder", title: str = ""):
+    """A folder plot: one panel (:func:`plot_folder`), its legend and a title."""
+    fig, (ax,) = _figure(1, style)
+    plot_folder(ax, emb, by=by)
+    return _decorate(fig, folder_handles(emb, by=by), title)
+
+
+def note_figure(style: dict, *, title: str, note: str):
+    """A figure that says why there is no map (an empty scope or section, too few windows for
+    UMAP), in place of the plot: the report and the results folder keep one file per target."""
+    fig, (ax,) = _figure(1, style)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, "No map: " + "\n".join(textwrap.wrap(note, 70)), ha="center", va="center",
+            fontsize=12, transform=ax.transAxes,
+            bbox=dict(boxstyle="round", facecolor="#fff3cd", edgecolor="#b58900"))
+    fig.suptitle(title, fontsize=13)
+    return fig
+
+
+def section_note(emb: pd.DataFrame, device: str, section: str) -> str | None:
+    """Why a device's map holds no window of one of its sections (None when it holds some)."""
+    if ((emb["kind"] != "folder") & (emb["device"] == device) & (emb["section"] == section)).any():
+        return None
+    return (f"the map of {device} holds no window of section {section}: its files were left out "
+            "(see the dataset's exclusion report in results/reports/) or are too short for the stack")
 
 
 # --------------------------------------------------------------------------------------------

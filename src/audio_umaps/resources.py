@@ -3,8 +3,9 @@ job reads, and grown on each retry.
 
 The rates come from runs on a 2-core machine (README, "Running on SLURM"); every estimate adds
 a fixed base (Python, imports, the job's own snakemake) and a margin over the measured rate. A
-job that still exceeds its request is killed by the cluster and, in rules with ``retries``,
-resubmitted with the request times the attempt (x2, then x3).
+job that still exceeds its request is killed by the cluster and, with the SLURM profile's
+``retries``, resubmitted with the request times the attempt (x2, then x3). Local runs do not
+retry: a job that fails there fails the same way again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-RETRIES = 2  # resubmissions of a job the cluster killed (out of memory or time)
+RETRIES = 2  # resubmissions of a job the cluster killed (profiles/slurm/config.yaml: retries)
 L3_RATE = 0.86  # measured: seconds of L3 work per second of audio on 2 CPU cores
 MEL_RATE = 0.01  # measured: seconds of log-mel / log-STFT work per second of audio
 

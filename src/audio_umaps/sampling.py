@@ -20,10 +20,17 @@ import pandas as pd
 
 from .store import Store
 from .stacking import window_energy, windows_per_file
+from .tables import attribute_columns
 
 METADATA = ["dataset", "kind", "part", "path", "device", "section", "domain", "split", "label",
             "file_id", "attributes", "subfolder"]
 GROUP_KEYS = ["dataset", "device", "section", "domain", "split"]
+WINDOW_COLUMNS = ["store", "file_index", "first_frame", "start_time", "stack", "energy", "random_weights"]
+SAMPLE_COLUMNS = ["point"] + METADATA + WINDOW_COLUMNS
+
+
+class EmptyScope(ValueError):
+    """A scope with no window to draw; the message says why (for its plots and the report)."""
 
 
 def group_seed(seed: int, *key) -> np.random.Generator:
@@ -53,7 +60,9 @@ def sample_scope(
     stack : int
         Frames per window.
     caps : dict
-        Most windows per group of each split (``test``, ``train``, ``external``).
+        Most windows per group of each split (``test``, ``train``, ``external``), and most
+        windows of one file in an external group (``external_per_file``; absent or None: no
+        cap per file).
     seed : int
         The sampling seed; each group's draw is seeded from it, the scope's name, the stack and
         the group.
@@ -64,31 +73,47 @@ def sample_scope(
     -------
     DataFrame
         One row per window with its dataset, file, store, first frame, start time, energy,
-        metadata and whether its store was made with random test weights, in a stable order.
+        metadata (with the manifest's ``attr_*`` columns) and whether its store was made with
+        random test weights, in a stable order.
+
+    Raises
+    ------
+    EmptyScope
+        When the scope has no window: every file was left out, or none is long enough.
     """
     keys = pd.MultiIndex.from_arrays([manifest["dataset"], manifest["part"]])
     rows = manifest[keys.isin(list(stores))]
-    tables = []
+    metadata = METADATA + attribute_columns(rows)
+    tables, longest, stored = [], 0, 0
     for (dataset, part), part_rows in rows.groupby(["dataset", "part"], sort=True):
         store = Store(stores[(dataset, part)])
         index_of = {path: i for i, path in enumerate(store.files)}
         part_rows = part_rows[part_rows["path"].isin(index_of)].copy()
         part_rows["file_index"] = part_rows["path"].map(index_of).astype(np.int64)
-        part_rows["n_windows"] = windows_per_file(store.n_frames[part_rows["file_index"].to_numpy()], stack)
+        frames = store.n_frames[part_rows["file_index"].to_numpy()]
+        stored += len(part_rows)
+        longest = max(longest, int(frames.max(initial=0)))
+        part_rows["n_windows"] = windows_per_file(frames, stack)
         for key, group in part_rows.groupby(GROUP_KEYS, sort=True):
             split = key[-1]
             counts = group["n_windows"].to_numpy()
-            total = int(counts.sum())
+            per_file = caps.get(f"{split}_per_file")
+            allowed = counts if not per_file else np.minimum(counts, int(per_file))
+            total = int(allowed.sum())
             take = min(int(caps[split]), total)
             if take == 0:
                 continue
             rng = group_seed(seed, scope, stack, *key)
             flat = np.sort(rng.choice(total, size=take, replace=False))
-            ends = np.cumsum(counts)
+            ends = np.cumsum(allowed)
             which = np.searchsorted(ends, flat, side="right")
-            first = flat - (ends[which] - counts[which])
+            first = flat - (ends[which] - allowed[which])
+            if per_file:  # a capped file offers a seeded subset of its windows, in time order
+                for f in np.unique(which[allowed[which] < counts[which]]):
+                    subset = np.sort(rng.choice(counts[f], size=allowed[f], replace=False))
+                    first[which == f] = subset[first[which == f]]
             chosen = group.iloc[which]
-            table = chosen[METADATA].reset_index(drop=True)
+            table = chosen[metadata].reset_index(drop=True)
             table["store"] = store.path
             table["file_index"] = chosen["file_index"].to_numpy()
             table["first_frame"] = first
@@ -98,10 +123,16 @@ def sample_scope(
             table["random_weights"] = bool(store.attrs.get("random_weights", False))
             tables.append(table)
     if not tables:
-        raise ValueError(
-            f"scope '{scope}' at stack {stack} has no windows: no file in it is long enough "
-            f"for {stack} frames, or no data was found for it"
-        )
+        datasets = ", ".join(sorted({d for d, _ in stores}))
+        if not stored:
+            raise EmptyScope(
+                f"no usable audio: every file of scope '{scope}' was left out (or none was "
+                f"found); see the exclusion reports of {datasets} (results/reports/)")
+        raise EmptyScope(
+            f"no file of scope '{scope}' is long enough for a window of {stack} frames: the "
+            f"longest holds {longest}; use a smaller stack or longer files")
     sample = pd.concat(tables, ignore_index=True)
     sample.insert(0, "point", np.arange(len(sample)))
-    return sample
+    attrs = attribute_columns(sample)
+    sample[attrs] = sample[attrs].fillna("")
+    return sample[SAMPLE_COLUMNS + attrs]

@@ -7,10 +7,16 @@ from pathlib import Path
 import pandas as pd
 
 COLUMNS = [
-    "dataset", "kind", "part", "path", "relpath", "device", "section", "domain", "split",
-    "label", "file_id", "attributes", "subfolder", "duration", "samplerate", "channels",
+    "dataset", "kind", "edition", "part", "path", "relpath", "device", "section", "domain",
+    "split", "label", "file_id", "attributes", "subfolder", "duration", "samplerate", "channels",
 ]
-EXCLUDED_COLUMNS = ["dataset", "path", "stage", "reason"]
+# The attribute string of a DCASE file name, one column per attribute (attr_car, attr_spd, ...).
+ATTRIBUTE_PREFIX = "attr_"
+# Every file left out of a dataset, and every damaged file kept: at which stage, why, and what
+# was done with it (outcome "left out", or "kept ..." saying how).
+EXCLUDED_COLUMNS = ["dataset", "path", "stage", "reason", "outcome"]
+LEFT_OUT = "left out"
+KEPT = "kept"
 
 TEXT_COLUMNS = [c for c in COLUMNS if c not in ("duration", "samplerate", "channels")] + ["store"]
 # Numbers that may be absent: a window's energy (representations without energy, e.g. l3).
@@ -21,8 +27,15 @@ def read_tsv(path: str | Path) -> pd.DataFrame:
     """Read a manifest, sample or embedding TSV with every metadata column as text
     (sections keep their leading zero, empty fields stay empty strings); an empty optional
     number (energy) is NaN."""
-    return pd.read_csv(path, sep="\t", dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
+    header = pd.read_csv(path, sep="\t", nrows=0).columns
+    text = TEXT_COLUMNS + [c for c in header if c.startswith(ATTRIBUTE_PREFIX)]
+    return pd.read_csv(path, sep="\t", dtype={c: str for c in text}, keep_default_na=False,
                        na_values={c: [""] for c in OPTIONAL_NUMBERS})
+
+
+def attribute_columns(table: pd.DataFrame) -> list[str]:
+    """The ``attr_*`` columns of a table, in table order."""
+    return [c for c in table.columns if c.startswith(ATTRIBUTE_PREFIX)]
 
 
 RANDOM_WEIGHTS_NOTE = "RANDOM WEIGHTS: made with a randomly initialised test model, not pretrained embeddings"

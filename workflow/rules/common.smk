@@ -1,12 +1,14 @@
 import csv
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
 from audio_umaps import config as _config
+from audio_umaps import embedding as _embedding
 from audio_umaps import paths
 from audio_umaps import plan as _plan
 from audio_umaps import representations as _representations
@@ -22,6 +24,9 @@ os.environ.update(AUDIO_UMAPS_SOURCE=str(Path(workflow.basedir).parent))
 # Every problem is named by its key; the schema's defaults are filled in.
 try:
     _config.check(config)
+    _problems = _embedding.check_params(config["umap"])
+    if _problems:
+        raise _config.ConfigError("\n".join(_problems))
     PLAN = _plan.Plan(config)
 except (_config.ConfigError, _plan.PlanError) as _exc:
     raise WorkflowError(str(_exc)) from None
@@ -87,14 +92,20 @@ onstart:
             raise WorkflowError(str(_exc)) from None
 
 
+def one_of(names):
+    """A wildcard constraint matching exactly one of ``names`` (none: matches nothing)."""
+    return "|".join(map(re.escape, names)) or "(?!)"
+
+
 wildcard_constraints:
-    dataset="|".join(PLAN.datasets),
-    representation="|".join(PLAN.representations),
+    dataset=one_of(PLAN.datasets),
+    representation=one_of(PLAN.representations),
     stack=r"\d+",
-    scope="|".join(PLAN.scopes),
-    device="|".join(PLAN.devices),
+    scope=one_of(PLAN.scopes),
+    device=one_of(PLAN.devices),
+    folder=one_of(PLAN.folders),
     section=r"\d+",
-    part=r"[A-Za-z0-9_.-]+",
+    part=r"[A-Za-z0-9_.~-]+",
 
 
 # ---- inputs of rules: thin functions over the plan -------------------------------------------
@@ -168,12 +179,12 @@ ESTIMATES = {
     ),
     "plot": lambda wildcards, input: _resources.plot(tsv_rows(input.umap)),
 }
-RETRIES = _resources.RETRIES
 
 
 def resource(job, name):
     """A rule's ``name`` resource (mem_mb or runtime) for a ``job`` kind of ESTIMATES, times the
-    attempt: a job the cluster killed for memory or time is resubmitted with more."""
+    attempt: a job the cluster killed for memory or time is resubmitted with more (the SLURM
+    profile sets ``retries``; locally a failing job is not retried)."""
 
     def request(wildcards, input, attempt):
         return _resources.on_attempt(

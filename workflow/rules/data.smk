@@ -2,6 +2,7 @@
 localrules:
     manifest,
     excluded_report,
+    skipped_report,
     benchmark_summary,
 
 
@@ -24,7 +25,7 @@ rule manifest:
         runtime=30,
     params:
         entry=lambda wildcards: PLAN.datasets[wildcards.dataset].entry,
-        min_duration=config["audio"]["min_duration"],
+        audio=config["audio"],
     script:
         "../scripts/manifest.py"
 
@@ -48,6 +49,31 @@ rule excluded_report:
         runtime=5,
     script:
         "../scripts/excluded_report.py"
+
+
+rule skipped_report:
+    """Every map of the run that was skipped (no windows, too few for UMAP), and why."""
+    input:
+        lambda wildcards: PLAN.embedding_statuses(),
+    output:
+        report(
+            paths.SKIPPED_REPORT,
+            caption="../report/skipped.rst",
+            category="Run",
+            labels={"what": "skipped maps"},
+        ),
+    log:
+        "results/logs/skipped_report.log",
+    benchmark:
+        paths.BENCHMARKS["skipped_report"]
+    conda:
+        "../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../scripts/skipped_report.py"
 
 
 rule benchmark_summary:

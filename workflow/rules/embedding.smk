@@ -1,15 +1,16 @@
 rule sample:
-    """Choose the windows of one scope at one stack: which file, which frames, what metadata."""
+    """Choose the windows of one scope at one stack: which file, which frames, what metadata.
+    A scope without windows gets an empty table and a status that says why."""
     input:
         stores=lambda wildcards: list(scope_stores(wildcards).values()),
         manifests=scope_manifests,
     output:
-        paths.SAMPLE,
+        sample=paths.SAMPLE,
+        status=paths.SAMPLE_STATUS,
     log:
         "results/logs/sample/{representation}/stack{stack}/{scope}.log",
     benchmark:
         paths.BENCHMARKS["sample"]
-    retries: RETRIES
     conda:
         "../envs/umap.yaml"
     threads: 1
@@ -26,17 +27,19 @@ rule sample:
 
 rule umap:
     """2-D UMAP of one sample, stored as the sample table plus x and y. Reads the windows from
-    the feature stores the sample draws from."""
+    the feature stores the sample draws from. An empty sample, or one too small for UMAP, gives
+    an empty table and a status that says why."""
     input:
         sample=paths.SAMPLE,
+        status=paths.SAMPLE_STATUS,
         stores=lambda wildcards: list(scope_stores(wildcards).values()),
     output:
-        paths.EMBEDDING,
+        umap=paths.EMBEDDING,
+        status=paths.EMBEDDING_STATUS,
     log:
         "results/logs/umap/{representation}/stack{stack}/{scope}.log",
     benchmark:
         paths.BENCHMARKS["umap"]
-    retries: RETRIES
     conda:
         "../envs/umap.yaml"
     threads: 1 if config["umap"].get("seed") is not None else 4

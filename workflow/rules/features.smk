@@ -13,7 +13,6 @@ rule features:
         paths.BENCHMARKS["features"]
     wildcard_constraints:
         representation="|".join(r for r in PLAN.representations if r != L3) or "(?!)",
-    retries: RETRIES
     conda:
         "../envs/features.yaml"
     threads: 1

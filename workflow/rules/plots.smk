@@ -2,6 +2,7 @@ rule plot_global:
     """Every device in a colour family, a shade per section; external data as shadows."""
     input:
         umap=paths.EMBEDDING.replace("{scope}", "global"),
+        status=paths.EMBEDDING_STATUS.replace("{scope}", "global"),
     output:
         report(
             paths.PLOT_GLOBAL,
@@ -14,7 +15,6 @@ rule plot_global:
         "results/logs/plot_global/{representation}/stack{stack}.log",
     benchmark:
         paths.BENCHMARKS["plot_global"]
-    retries: RETRIES
     conda:
         "../envs/plots.yaml"
     threads: 1
@@ -22,9 +22,10 @@ rule plot_global:
         mem_mb=resource("plot", "mem_mb"),
         runtime=resource("plot", "runtime"),
     params:
-        subject="All devices",
+        subject="All devices" if PLAN.sections else "All folders",
         style=config["plots"],
         colours=PLAN.colours(),
+        folder_only=PLAN.folder_only,
     script:
         "../scripts/plot_global.py"
 
@@ -33,6 +34,7 @@ rule plot_device:
     """Training shadows on both panels; normal test windows left, anomalous ones right."""
     input:
         umap=paths.EMBEDDING.replace("{scope}", "{device}"),
+        status=paths.EMBEDDING_STATUS.replace("{scope}", "{device}"),
     output:
         report(
             paths.PLOT_DEVICE,
@@ -45,7 +47,6 @@ rule plot_device:
         "results/logs/plot_device/{representation}/stack{stack}/{device}.log",
     benchmark:
         paths.BENCHMARKS["plot_device"]
-    retries: RETRIES
     conda:
         "../envs/plots.yaml"
     threads: 1
@@ -53,7 +54,8 @@ rule plot_device:
         mem_mb=resource("plot", "mem_mb"),
         runtime=resource("plot", "runtime"),
     params:
-        subject=lambda wildcards: wildcards.device,
+        subject=lambda wildcards: PLAN.device_name(wildcards.device),
+        device=lambda wildcards: PLAN.device_name(wildcards.device),
         style=config["plots"],
         colours=PLAN.colours(),
     script:
@@ -64,6 +66,7 @@ rule plot_section:
     """One section of one device: test windows coloured per file, the approximate origin."""
     input:
         umap=paths.EMBEDDING.replace("{scope}", "{device}"),
+        status=paths.EMBEDDING_STATUS.replace("{scope}", "{device}"),
     output:
         report(
             paths.PLOT_SECTION,
@@ -76,7 +79,6 @@ rule plot_section:
         "results/logs/plot_section/{representation}/stack{stack}/{device}_{section}.log",
     benchmark:
         paths.BENCHMARKS["plot_section"]
-    retries: RETRIES
     conda:
         "../envs/plots.yaml"
     threads: 1
@@ -84,7 +86,38 @@ rule plot_section:
         mem_mb=resource("plot", "mem_mb"),
         runtime=resource("plot", "runtime"),
     params:
-        subject=lambda wildcards: f"{wildcards.device} section {wildcards.section}",
+        subject=lambda wildcards: f"{PLAN.device_name(wildcards.device)} section {wildcards.section}",
+        device=lambda wildcards: PLAN.device_name(wildcards.device),
         style=config["plots"],
     script:
         "../scripts/plot_section.py"
+
+
+rule plot_folder:
+    """A folder dataset's map in a run without DCASE data: a colour per sub-folder."""
+    input:
+        umap=paths.EMBEDDING.replace("{scope}", "{folder}"),
+        status=paths.EMBEDDING_STATUS.replace("{scope}", "{folder}"),
+    output:
+        report(
+            paths.PLOT_FOLDER,
+            caption="../report/plot_folder.rst",
+            category="{representation}",
+            subcategory="stack {stack}",
+            labels={"scope": "{folder}", "plot": "folder"},
+        ),
+    log:
+        "results/logs/plot_folder/{representation}/stack{stack}/{folder}.log",
+    benchmark:
+        paths.BENCHMARKS["plot_folder"]
+    conda:
+        "../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=resource("plot", "mem_mb"),
+        runtime=resource("plot", "runtime"),
+    params:
+        subject=lambda wildcards: wildcards.folder,
+        style=config["plots"],
+    script:
+        "../scripts/plot_folder.py"

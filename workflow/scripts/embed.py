@@ -1,10 +1,21 @@
-"""Fit a 2-D UMAP to one sample (rule umap). Not named umap.py, which would shadow umap-learn."""
-from audio_umaps import embedding, runlog, tables
+"""Fit a 2-D UMAP to one sample (rule umap). Not named umap.py, which would shadow umap-learn.
+A sample that is empty or too small for UMAP gives an empty table and a status saying why."""
+from audio_umaps import embedding, runlog, status, tables
 
 log = runlog.start(snakemake.log[0])
+w = snakemake.wildcards
 sample = tables.read_tsv(snakemake.input.sample)
+before = status.read(snakemake.input.status)
 tables.warn_flagged(log, sample)
-result = embedding.embed(sample, snakemake.params.umap, threads=snakemake.threads,
-                         stores=snakemake.input.stores)
-result.to_csv(snakemake.output[0], sep="\t", index=False)
-log.info("embedded %d windows", len(result))
+facts = dict(scope=w.scope, representation=w.representation, stack=int(w.stack))
+skipped = before["skipped"] or embedding.too_small(len(sample), snakemake.params.umap)
+if skipped:
+    log.warning("no UMAP for scope %s at stack %s: %s", w.scope, w.stack, skipped)
+    embedding.empty_embedding(sample).to_csv(snakemake.output.umap, sep="\t", index=False)
+    status.write(snakemake.output.status, windows=len(sample), skipped=skipped, **facts)
+else:
+    result = embedding.embed(sample, snakemake.params.umap, threads=snakemake.threads,
+                             stores=snakemake.input.stores)
+    result.to_csv(snakemake.output.umap, sep="\t", index=False)
+    status.write(snakemake.output.status, windows=len(result), **facts)
+    log.info("embedded %d windows", len(result))

@@ -16,11 +16,12 @@ result = features.extract(
     snakemake.output.store,
     sample_rate=snakemake.params.audio["sample_rate"],
     normalisation=snakemake.params.audio["normalisation"],
+    channels=snakemake.params.audio["channels"],
     attrs={"dataset": w.dataset, "part": w.part},
     threads=snakemake.threads,
 )
 pd.DataFrame(
-    [(w.dataset, path, "features", reason) for path, reason in result.excluded],
+    [(w.dataset, path, "features", reason, tables.LEFT_OUT) for path, reason in result.excluded],
     columns=tables.EXCLUDED_COLUMNS,
 ).to_csv(snakemake.output.excluded, sep="\t", index=False)
 log.info("%d files, %d frames, %d left out", len(result.files), result.frames, len(result.excluded))

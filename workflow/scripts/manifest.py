@@ -3,15 +3,21 @@ from audio_umaps import manifest, runlog
 
 log = runlog.start(snakemake.log[0])
 table, excluded = manifest.build_manifest(
-    snakemake.wildcards.dataset, snakemake.params.entry, snakemake.params.min_duration
+    snakemake.wildcards.dataset,
+    snakemake.params.entry,
+    snakemake.params.audio["min_duration"],
+    snakemake.params.audio["channels"],
 )
 for row in excluded.itertuples():
-    log.warning("left out %s: %s", row.path, row.reason)
+    log.warning("%s %s: %s", row.outcome, row.path, row.reason)
 if table.empty:
-    raise ValueError(
-        f"dataset '{snakemake.wildcards.dataset}': no usable audio file under "
-        f"{snakemake.params.entry['root']} ({len(excluded)} left out, see {snakemake.output.excluded})"
+    log.warning(
+        "dataset '%s': no usable audio file under %s (%d left out, see %s); its scopes get "
+        "empty results that say so", snakemake.wildcards.dataset,
+        snakemake.params.entry["root"], len(excluded), snakemake.output.excluded,
     )
+elif table["edition"].iloc[0]:
+    log.info("read as DCASE %s names", table["edition"].iloc[0])
 table.to_csv(snakemake.output.manifest, sep="\t", index=False)
 excluded.to_csv(snakemake.output.excluded, sep="\t", index=False)
-log.info("%d files in the manifest, %d left out", len(table), len(excluded))
+log.info("%d files in the manifest, %d listed in the exclusion table", len(table), len(excluded))

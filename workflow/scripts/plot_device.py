@@ -1,11 +1,15 @@
 """Draw a device's dual plot from its embedding (rule plot_device)."""
-from audio_umaps import plots, runlog, tables
+from audio_umaps import plots, runlog, status, tables
 
 log = runlog.start(snakemake.log[0])
 p, w = snakemake.params, snakemake.wildcards
 emb = tables.read_tsv(snakemake.input.umap)
+skipped = status.read(snakemake.input.status)["skipped"]
 tables.warn_flagged(log, emb)
 title = plots.title(p.subject, w.representation, w.stack, emb)
-fig = plots.device_figure(emb, w.device, p.style, colours=p.colours, title=title)
+if skipped:
+    fig = plots.note_figure(p.style, title=title, note=skipped)
+else:
+    fig = plots.device_figure(emb, p.device, p.style, colours=p.colours, title=title)
 plots.save(fig, snakemake.output[0], dpi=p.style["dpi"])
-log.info("wrote %s from %d windows", snakemake.output[0], len(emb))
+log.info("wrote %s from %d windows%s", snakemake.output[0], len(emb), f" (skipped: {skipped})" if skipped else "")
