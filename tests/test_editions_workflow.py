@@ -141,7 +141,8 @@ def test_folder_datasets_alone_are_mapped(folder_run):
     for scope in ("sounds", "machines", "global"):
         emb = read_tsv(work / f"results/umap/mel/stack5/{scope}.tsv")
         assert len(emb) > 11 and emb[["x", "y"]].notna().all().all(), scope
-        assert coloured_pixels(work / f"results/plots/mel/stack5/{scope}.png") > 20, scope
+        # one panel left of its legend: its coloured dots, wherever UMAP put them
+        assert coloured_pixels(work / f"results/plots/mel/stack5/{scope}.png", width=0.7) > 20, scope
     glob = read_tsv(work / "results/umap/mel/stack5/global.tsv")
     assert set(glob["dataset"]) == {"sounds", "machines"}
     assert set(read_tsv(work / "results/umap/mel/stack5/machines.tsv")["subfolder"]) == {"drill", "saw", ""}

@@ -20,12 +20,12 @@ from audio_umaps.resources import RETRIES
 from conftest import ROOT, SNAKEFILE, prepare, snakemake, tiny_demo, tone, write_wav
 
 
-def coloured_pixels(png: Path) -> int:
-    """Saturated (coloured, not grey, white or black) pixels in the left 40 % of a plot: its
+def coloured_pixels(png: Path, width: float = 0.4) -> int:
+    """Saturated (coloured, not grey, white or black) pixels in the left ``width`` of a plot: its
     first panel, left of the legend. Titles and frames are black; a blank panel has none."""
     with Image.open(png) as im:
         hsv = np.asarray(im.convert("RGB").convert("HSV"), dtype=float)
-    left = hsv[:, : int(hsv.shape[1] * 0.4)]
+    left = hsv[:, : int(hsv.shape[1] * width)]
     return int(((left[..., 1] > 80) & (left[..., 2] > 60)).sum())
 
 

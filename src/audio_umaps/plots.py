@@ -569,6 +569,9 @@ def _folder_groups(emb: pd.DataFrame, by: str) -> list[tuple[str, pd.DataFrame]]
 
 
 def _folder_colours(n: int) -> list:
+    """Distinct colours: tab10 (without its grey, kept for "other") up to 9 groups, else tab20."""
+    if n <= 9:
+        return [plt.get_cmap("tab10")(i) for i in (0, 1, 2, 3, 4, 5, 6, 8, 9)[:n]]
     cmap = plt.get_cmap("tab20")
     return [cmap(i % 20) for i in range(n)]
 
@@ -587,7 +590,7 @@ def plot_folder(ax, emb: pd.DataFrame, *, by: str = "subfolder"):
     for (label, rows), colour in zip(groups, _folder_colours(len(groups))):
         if label.startswith("other ("):
             colour = DEFAULT_EXTERNAL_COLOUR
-        ax.scatter(rows["x"], rows["y"], s=4, color=colour, alpha=0.7, linewidths=0)
+        ax.scatter(rows["x"], rows["y"], s=8, color=colour, alpha=0.8, linewidths=0)
     _finish_axis(ax, emb)
     return ax
 
