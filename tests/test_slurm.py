@@ -122,7 +122,7 @@ def test_jobs_ran_as_slurm_jobs(runs):
     assert ran == SLURM_RULES
     # bookkeeping rules stayed on this node and were never submitted
     local = {rule for rule, is_local in jobs_of.values() if is_local}
-    assert local == {"manifest", "excluded_report", "benchmark_summary", "all"}
+    assert local == {"manifest", "excluded_report", "skipped_report", "benchmark_summary", "all"}
 
 
 def test_outputs_match_a_local_run(runs):
