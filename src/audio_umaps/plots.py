@@ -658,6 +658,13 @@ def title(subject: str, representation: str, stack, emb: pd.DataFrame) -> str:
     return text
 
 
+def write_map(path, emb: pd.DataFrame, *, title: str, style: dict, skipped: str | None, figure) -> None:
+    """Write a plot job's output: ``figure()`` (a figure builder bound to its arguments), or,
+    when the map was ``skipped``, a :func:`note_figure` saying why."""
+    fig = note_figure(style, title=title, note=skipped) if skipped else figure()
+    save(fig, path, dpi=style["dpi"])
+
+
 def save(fig, path, *, dpi: float) -> None:
     """Write ``fig`` to ``path`` (tight bounding box) and close it.
 

@@ -7,9 +7,6 @@ emb = tables.read_tsv(snakemake.input.umap)
 skipped = status.read(snakemake.input.status)["skipped"] or plots.section_note(emb, p.device, w.section)
 tables.warn_flagged(log, emb)
 title = plots.title(p.subject, w.representation, w.stack, emb)
-if skipped:
-    fig = plots.note_figure(p.style, title=title, note=skipped)
-else:
-    fig = plots.section_figure(emb, p.device, w.section, p.style, title=title)
-plots.save(fig, snakemake.output[0], dpi=p.style["dpi"])
-log.info("wrote %s from %d windows%s", snakemake.output[0], len(emb), f" (skipped: {skipped})" if skipped else "")
+plots.write_map(snakemake.output[0], emb, title=title, style=p.style, skipped=skipped,
+                figure=lambda: plots.section_figure(emb, p.device, w.section, p.style, title=title))
+log.info("wrote %s from %d windows (skipped: %s)", snakemake.output[0], len(emb), skipped)
