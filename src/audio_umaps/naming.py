@@ -43,7 +43,6 @@ SECTION_RE = re.compile(
     r"\.wav$",
     re.IGNORECASE,
 )
-NAME_RE = SECTION_RE  # the 2021-2025 convention
 ID_RE = re.compile(r"^(?:(?P<label>normal|anomaly)_)?id_(?P<section>\d{2})_(?P<file_id>\d+)\.wav$",
                    re.IGNORECASE)
 
@@ -54,7 +53,6 @@ FOLDERS_2021 = {
     "test": ("test", None),
 }
 FOLDERS_2022 = {"train": ("train", None), "test": ("test", None)}
-FOLDERS = FOLDERS_2021
 FOLDERS_2020 = {"train": "train", "test": "test"}
 
 EXPECTED = {
