@@ -41,8 +41,8 @@ def test_interrupted_extraction_leaves_no_store(tmp_path, monkeypatch):
             raise KeyboardInterrupt("killed")
         return real(*args, **kwargs)
 
-    real = representations.get("stft").compute
-    monkeypatch.setattr(representations.get("stft"), "compute", failing)
+    real = representations.get("stft").from_power
+    monkeypatch.setattr(representations.get("stft"), "from_power", failing)
     with pytest.raises(KeyboardInterrupt):
         features.extract(paths, "stft", representations.params("stft"), tmp_path / "s.zarr")
     assert not (tmp_path / "s.zarr").exists()
@@ -73,3 +73,38 @@ def test_read_rows_any_order_with_repeats(tmp_path):
     store = Store(tmp_path / "m.zarr")
     rows = np.array([40, 3, 40, 0])
     np.testing.assert_array_equal(store.read_rows("features", rows), store.features[:][rows])
+
+
+def test_one_decoding_and_one_stft_for_every_spectral_representation(tmp_path, monkeypatch):
+    from audio_umaps import audio
+    from audio_umaps.representations import stft
+
+    paths = _files(tmp_path, seconds=(1.0, 0.5, 2.0, 1.5, 0.7))
+    silent = str(write_wav(tmp_path / "silent.wav", np.zeros(16000)))
+    paths = paths[:2] + [silent] + paths[2:]
+    separate = {}
+    for name in ("stft", "mel"):
+        separate[name] = tmp_path / f"alone_{name}.zarr"
+        features.extract(paths, name, representations.params(name), separate[name])
+    calls = {"load": 0, "stft": 0}
+
+    def counted(name, real):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(audio, "load", counted("load", audio.load))
+    monkeypatch.setattr(stft, "power_spectrogram", counted("stft", stft.power_spectrogram))
+    outputs = {name: (representations.params(name), tmp_path / f"both_{name}.zarr")
+               for name in ("stft", "mel")}
+    result = features.extract_many(paths, outputs, threads=2)
+    assert calls == {"load": 6, "stft": 5}  # each file decoded once, one STFT per usable file
+    assert [p for p, _ in result.excluded] == [silent] and len(result.files) == 5
+    for name in ("stft", "mel"):
+        together, alone = Store(outputs[name][1]), Store(separate[name])
+        assert together.files == alone.files == [p for p in paths if p != silent]
+        np.testing.assert_array_equal(together.offsets, alone.offsets)
+        np.testing.assert_array_equal(together.features[:], alone.features[:])  # threads: same order
+        np.testing.assert_array_equal(together.group["energy"][:], alone.group["energy"][:])
+        assert together.attrs["representation"] == name

@@ -53,9 +53,9 @@ def test_default_dag(demo_work):
     work, config = demo_work
     proc = snakemake("-n", "--directory", str(work), "--configfile", str(config))
     assert job_counts(proc.stdout) == {
-        "manifest": 2, "features": 6, "excluded_report": 2, "sample": 18, "umap": 18,
+        "manifest": 2, "features": 3, "excluded_report": 2, "sample": 18, "umap": 18,
         "plot_device": 12, "plot_global": 6, "plot_section": 36, "skipped_report": 1, "benchmark_summary": 1,
-        "all": 1, "total": 103,
+        "all": 1, "total": 100,
     }
 
 

@@ -52,7 +52,9 @@ def load(path: str, sample_rate: int = 16000, normalisation: str = "absmax",
     else:
         raise AudioError(f"has {y.shape[1]} channel(s); audio.channels asks for channel {channels}")
     if sr != sample_rate:
-        import librosa
+        import soxr  # librosa.resample's default (soxr_hq), without importing librosa
 
-        y = librosa.resample(y, orig_sr=sr, target_sr=sample_rate)
+        n = int(np.ceil(len(y) * sample_rate / sr))  # librosa's length (fix=True)
+        y = soxr.resample(y, sr, sample_rate, quality="soxr_hq")[:n]
+        y = np.pad(y, (0, n - len(y)))
     return normalise(y, normalisation)

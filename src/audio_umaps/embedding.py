@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import importlib.util
 import logging
+import os
+import time
 import warnings
 from functools import cache
 from pathlib import Path
@@ -19,9 +22,13 @@ from .stacking import stack_windows
 log = logging.getLogger(__name__)
 
 
+GATHER_CHUNK = 8192  # windows read at once: memory stays at the output plus one chunk's frames
+
+
 def gather(sample: pd.DataFrame, stores=None) -> np.ndarray:
     """The flattened windows of a sample table (rows in table order), read store by store
-    with vectorised reads of just the chunks that hold them.
+    and ``GATHER_CHUNK`` windows at a time, with vectorised reads of just the zarr chunks that
+    hold them, into one float32 array (the only full-size copy).
 
     ``stores``, when given, are the stores the caller declared it reads (a rule's inputs); a
     table naming any other store is refused rather than read behind the workflow's back.
@@ -35,27 +42,37 @@ def gather(sample: pd.DataFrame, stores=None) -> np.ndarray:
             )
     stack = int(sample["stack"].iloc[0])
     out = None
+    positions = np.arange(len(sample))
     for store_path, rows in sample.groupby("store", sort=False):
         store = Store(store_path)
-        windows = stack_windows(store, rows["file_index"].to_numpy(), rows["first_frame"].to_numpy(), stack)
+        width = store.dims * stack
         if out is None:
-            out = np.empty((len(sample), windows.shape[1]), dtype=np.float32)
-        elif windows.shape[1] != out.shape[1]:
+            out = np.empty((len(sample), width), dtype=np.float32)
+        elif width != out.shape[1]:
             raise ValueError(
-                f"{store_path} has {windows.shape[1] // stack} features per frame, other stores "
+                f"{store_path} has {store.dims} features per frame, other stores "
                 f"{out.shape[1] // stack}: stores of one representation must share parameters"
             )
-        out[rows.index.to_numpy()] = windows
+        where = positions[sample.index.get_indexer(rows.index)]
+        files = rows["file_index"].to_numpy()
+        firsts = rows["first_frame"].to_numpy()
+        for start in range(0, len(rows), GATHER_CHUNK):
+            part = slice(start, start + GATHER_CHUNK)
+            out[where[part]] = stack_windows(store, files[part], firsts[part], stack)
     return out
 
 
 # Keys of the config's `umap` block that umap.UMAP's own arguments do not cover, or that the
 # workflow sets itself.
-OWN_KEYS = {"seed": "the workflow's seed (umap.UMAP's random_state)"}
+OWN_KEYS = {
+    "seed": "the workflow's seed (umap.UMAP's random_state)",
+    "backend": "which UMAP implementation: auto, umap-learn or cuml",
+}
 SET_BY_WORKFLOW = {
     "n_components": "the maps are 2-D: n_components is always 2; remove the key",
     "random_state": "use the key umap.seed instead",
     "n_jobs": "set by the job's threads (1 when umap.seed is set); remove the key",
+    "precomputed_knn": "the workflow computes the neighbours itself (exact, faiss); remove the key",
 }
 
 
@@ -94,6 +111,9 @@ def check_params(params: dict) -> list[str]:
             near = difflib.get_close_matches(key, known, n=1)
             hint = f"; did you mean '{near[0]}'?" if near else ""
             problems.append(f"config key 'umap.{key}': not an argument of umap-learn's UMAP{hint}")
+    if params.get("backend", "auto") not in BACKENDS:
+        problems.append(f"config key 'umap.backend': {params['backend']!r} is not one of "
+                        f"{', '.join(BACKENDS)}")
     n = params.get("n_neighbors", 15)
     if not isinstance(n, int) or isinstance(n, bool) or n < 2:
         problems.append(f"config key 'umap.n_neighbors': must be an integer of at least 2, not {n!r}")
@@ -114,47 +134,204 @@ DISCONNECTED = ("the neighbour graph is not fully connected ({components} compon
                 "one file are each other's nearest neighbours, so files (or groups of similar "
                 "files) form islands that UMAP places apart; distances between islands mean little")
 
+BACKENDS = ("auto", "umap-learn", "cuml")
+# umap.UMAP arguments that cuML's UMAP takes as well (the others are umap-learn's own)
+CUML_ARGUMENTS = ("min_dist", "spread", "metric", "n_epochs", "learning_rate", "init",
+                  "negative_sample_rate", "repulsion_strength", "set_op_mix_ratio",
+                  "local_connectivity", "a", "b")
 
-def fit_umap(x: np.ndarray, params: dict, threads: int = 1) -> np.ndarray:
-    """2-D UMAP of ``x`` with umap-learn; ``params`` are UMAP keyword arguments plus ``seed``.
+
+def numba_cache_dir() -> Path:
+    """Where compiled umap-learn code is cached between processes: ``$AUDIO_UMAPS_NUMBA_CACHE``,
+    else ``audio-umaps/numba`` under ``$XDG_CACHE_HOME`` (``~/.cache``). numba keys each entry by
+    the source file, its timestamp and the processor, so one cache serves every job, and a
+    cluster's different machines each get their own entries."""
+    if os.environ.get("AUDIO_UMAPS_NUMBA_CACHE"):
+        return Path(os.environ["AUDIO_UMAPS_NUMBA_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base, "audio-umaps", "numba")
+
+
+def import_umap():
+    """umap-learn, imported so that its numba functions are cached on disk.
+
+    umap-learn compiles its numba functions (graph, layout, spectral helpers) in every fresh
+    process: about 11 s of each UMAP job here, whatever its size. Its decorators do not ask for
+    numba's on-disk cache, so while umap-learn's modules are first imported, ``numba.njit`` and
+    ``numba.jit`` default to ``cache=True``; the first job compiles and writes the cache, every
+    later process loads it (tests/test_embedding.py times a second fresh process). Functions
+    numba cannot cache (dynamic globals) are simply compiled as before.
+    """
+    import sys
+
+    if "umap" in sys.modules:  # already imported (with or without the cache): use it as it is
+        return sys.modules["umap"]
+    cache = numba_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache))
+    import numba
+
+    numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
+    njit, jit = numba.njit, numba.jit
+
+    def cached(decorator):
+        @functools.wraps(decorator)
+        def wrapper(*args, **kwargs):
+            kwargs.setdefault("cache", True)
+            return decorator(*args, **kwargs)
+        return wrapper
+
+    numba.njit, numba.jit = cached(njit), cached(jit)
+    try:
+        with warnings.catch_warnings():
+            # "cannot cache function ...: it uses dynamic globals" names functions that stay
+            # compiled per process; nothing to act on
+            warnings.filterwarnings("ignore", message=".*cannot cache.*")
+            import umap
+    finally:
+        numba.njit, numba.jit = njit, jit
+    return umap
+
+
+def cuml_available() -> bool:
+    """Whether cuML is installed and sees a CUDA device."""
+    if importlib.util.find_spec("cuml") is None:
+        return False
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # no driver, no device
+        return False
+
+
+def backend(params: dict) -> str:
+    """The UMAP implementation ``params`` (the config's ``umap`` block) asks for, resolved:
+    ``umap-learn`` or ``cuml`` (``auto``: cuML when it is installed and sees a GPU).
+
+    Raises ``ValueError`` when ``cuml`` is asked for and cannot run here."""
+    name = params.get("backend", "auto")
+    if name not in BACKENDS:
+        raise ValueError(f"config key 'umap.backend': {name!r} is not one of {', '.join(BACKENDS)}")
+    if name == "auto":
+        return "cuml" if cuml_available() else "umap-learn"
+    if name == "cuml" and not cuml_available():
+        raise ValueError("config key 'umap.backend' is 'cuml', but cuML is not installed here or "
+                         "sees no CUDA GPU: install RAPIDS cuML (e.g. pip install cuml-cu12) on "
+                         "a GPU machine, or set umap.backend to auto or umap-learn")
+    return name
+
+
+def fit_umap(x: np.ndarray, params: dict, threads: int = 1, neighbours=None) -> np.ndarray:
+    """2-D UMAP of ``x``; ``params`` are UMAP keyword arguments plus ``seed`` and ``backend``.
+
+    ``neighbours``: precomputed ``(indices, distances)`` of each row's ``n_neighbors`` nearest
+    rows (itself first), as :func:`audio_umaps.neighbours.knn` gives them; None computes them
+    here with that engine when it supports the metric (else umap-learn searches its own).
 
     With a seed, umap-learn runs single-threaded and is reproducible. A neighbour graph of more
     than one component (umap-learn warns "Graph is not fully connected") is explained in the
     log in one line, with the number of components.
     Raises ``ValueError`` for fewer windows than ``n_neighbors`` + 1 (:func:`too_small`).
     """
-    import umap
     from scipy.sparse.csgraph import connected_components
+
+    from . import neighbours as engine
 
     params = dict(params)
     seed = params.pop("seed", None)
+    chosen = backend(params)
+    params.pop("backend", None)
     reason = too_small(len(x), params)
     if reason:
         raise ValueError(reason)
     n_neighbors = int(params.pop("n_neighbors", 15))
+    metric = params.get("metric", "euclidean")
+    if chosen == "cuml":
+        return _fit_cuml(x, params, n_neighbors, seed)
+    if neighbours is None and engine.supports(metric):
+        start = time.perf_counter()
+        neighbours = engine.knn(x, k=n_neighbors, metric=metric, threads=threads)
+        log.info("exact %d-nearest neighbours of %d windows x %d dims (faiss): %.1f s",
+                 n_neighbors, *x.shape, time.perf_counter() - start)
+    umap = import_umap()
     reducer = umap.UMAP(
         n_components=2, n_neighbors=n_neighbors, random_state=seed,
-        n_jobs=1 if seed is not None else threads, **params,
+        n_jobs=1 if seed is not None else threads,
+        precomputed_knn=(None, None, None) if neighbours is None else tuple(neighbours),
+        **params,
     )
     log.info("UMAP of %d points x %d dims, n_neighbors=%d, seed=%s", *x.shape, n_neighbors, seed)
+    start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         coords = reducer.fit_transform(x).astype(np.float32)
+    log.info("umap-learn fit: %.1f s", time.perf_counter() - start)
     # umap-learn (through scikit-learn's spectral embedding) warns "Graph is not fully connected"
     # without saying what it means for these maps; one line here says it, with the count.
     components = connected_components(reducer.graph_, directed=False)[0]
     if components > 1:
         log.warning("umap-learn: %s", DISCONNECTED.format(components=components))
     for warning in caught:
-        if "not fully connected" not in str(warning.message):
-            log.warning("%s: %s", warning.category.__name__, warning.message)
+        if "not fully connected" in str(warning.message):
+            continue
+        if "n_jobs value 1 overridden" in str(warning.message):
+            continue  # umap-learn's note that a seed means one thread: the docs say so
+        if "knn_search_index" in str(warning.message):
+            continue  # no search index with precomputed neighbours: the maps never transform
+        log.warning("%s: %s", warning.category.__name__, warning.message)
     return coords
 
 
-def embed(sample: pd.DataFrame, params: dict, threads: int = 1, stores=None) -> pd.DataFrame:
+def _fit_cuml(x: np.ndarray, params: dict, n_neighbors: int, seed) -> np.ndarray:
+    """2-D UMAP of ``x`` with cuML on the GPU, exact (brute-force) neighbours."""
+    from cuml.manifold import UMAP
+
+    kwargs = {k: v for k, v in params.items() if k in CUML_ARGUMENTS}
+    ignored = sorted(set(params) - set(kwargs))
+    if ignored:
+        log.warning("cuML's UMAP does not take %s: ignored", ", ".join(ignored))
+    reducer = UMAP(n_components=2, n_neighbors=n_neighbors, random_state=seed,
+                   build_algo="brute_force_knn", **kwargs)
+    log.info("cuML UMAP of %d points x %d dims, n_neighbors=%d, seed=%s", *x.shape, n_neighbors,
+             seed)
+    start = time.perf_counter()
+    coords = np.asarray(reducer.fit_transform(np.ascontiguousarray(x, dtype=np.float32)),
+                        dtype=np.float32)
+    log.info("cuML fit: %.1f s", time.perf_counter() - start)
+    return coords
+
+
+def windows_for_umap(sample: pd.DataFrame, stores=None, pca: int | None = None,
+                     seed: int | None = 0) -> np.ndarray:
+    """The windows a UMAP of ``sample`` is fitted on: the gathered windows, or with ``pca``
+    components their projection, fitted on a seeded subset and computed chunk by chunk
+    (:mod:`audio_umaps.neighbours`), so the full windows are never all in memory at once."""
+    from . import neighbours as engine
+
+    width = Store(sample["store"].iloc[0]).dims * int(sample["stack"].iloc[0]) if len(sample) else 0
+    if not pca or pca >= width:  # nothing to reduce
+        return gather(sample, stores)
+    sample = sample.reset_index(drop=True)
+
+    def windows(rows):
+        return gather(sample.iloc[rows].reset_index(drop=True), stores)
+
+    start = time.perf_counter()
+    model = engine.fit_pca(windows, len(sample), int(pca), seed=seed)
+    out = engine.project(model, windows, len(sample))
+    log.info("PCA of %d windows: %.1f s", len(sample), time.perf_counter() - start)
+    return out
+
+
+def embed(sample: pd.DataFrame, params: dict, threads: int = 1, stores=None,
+          pca: int | None = None) -> pd.DataFrame:
     """The sample table with ``x`` and ``y`` UMAP coordinates appended (``stores``: see
-    :func:`gather`)."""
-    coords = fit_umap(gather(sample, stores), params, threads)
+    :func:`gather`; ``pca``: components to reduce the windows to first, None for none)."""
+    start = time.perf_counter()
+    x = windows_for_umap(sample, stores, pca, seed=params.get("seed"))
+    log.info("%d windows x %d dims ready: %.1f s", *x.shape, time.perf_counter() - start)
+    coords = fit_umap(x, params, threads)
     out = sample.copy()
     out["x"] = coords[:, 0]
     out["y"] = coords[:, 1]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,156 @@ class ExtractResult:
     excluded: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
 
+class _StoreWriter:
+    """Appends one representation's frames to a store under ``<out>.partial``; :meth:`close`
+    writes offsets and attributes and renames it to ``out``."""
+
+    def __init__(self, representation: str, params: dict, out):
+        self.representation, self.params, self.out = representation, params, Path(out)
+        self.module = representations.get(representation)
+        self.tmp = self.out.with_name(self.out.name + ".partial")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.group = zarr.open_group(str(self.tmp), mode="w")
+        self.arr = self.energy_arr = None
+        self.buffer, self.energy_buffer, self.buffered = [], [], 0
+        self.offsets = [0]
+
+    def add(self, feats: np.ndarray, energy: np.ndarray | None) -> None:
+        if self.arr is None:
+            self.arr = self.group.create_array(
+                "features", shape=(0, feats.shape[1]), chunks=(CHUNK_FRAMES, feats.shape[1]),
+                dtype="float32",
+            )
+            if energy is not None:
+                self.energy_arr = self.group.create_array(
+                    "energy", shape=(0,), chunks=(CHUNK_FRAMES * 16,), dtype="float32"
+                )
+        self.buffer.append(feats)
+        if self.energy_arr is not None:
+            self.energy_buffer.append(energy)
+        self.buffered += len(feats)
+        self.offsets.append(self.offsets[-1] + len(feats))
+        if self.buffered >= CHUNK_FRAMES * 4:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffered:
+            self.arr.append(np.concatenate(self.buffer), axis=0)
+            if self.energy_arr is not None:
+                self.energy_arr.append(np.concatenate(self.energy_buffer), axis=0)
+        self.buffer, self.energy_buffer, self.buffered = [], [], 0
+
+    def close(self, files: list[str], sample_rate: int, normalisation: str, channels,
+              attrs: dict | None) -> None:
+        if self.arr is None:  # nothing usable: an empty store, still well-formed
+            self.arr = self.group.create_array("features", shape=(0, 0), chunks=(CHUNK_FRAMES, 1),
+                                               dtype="float32")
+        self.flush()
+        self.group.create_array("offsets", data=np.asarray(self.offsets, dtype=np.int64),
+                                chunks=(len(self.offsets),))
+        module, params = self.module, self.params
+        frame_times = module.frame_times(2, sample_rate, params)
+        self.group.attrs.update(
+            {
+                "representation": self.representation,
+                "params": params,
+                "sample_rate": sample_rate,
+                "normalisation": normalisation,
+                "channels": channels,
+                "frame_hop_seconds": float(frame_times[1] - frame_times[0]),
+                "frame_offset_seconds": float(frame_times[0]),
+                "has_energy": self.energy_arr is not None,
+                "files": files,
+                **(module.provenance(params) if hasattr(module, "provenance") else {}),
+                **(attrs or {}),
+            }
+        )
+        shutil.rmtree(self.out, ignore_errors=True)
+        os.replace(self.tmp, self.out)
+
+
+def _compute_all(y: np.ndarray, sample_rate: int, specs: dict) -> dict:
+    """Every representation of one signal; spectral ones that share STFT parameters share one
+    power spectrogram."""
+    from .representations import stft
+
+    powers = {}
+    out = {}
+    for name, params in specs.items():
+        module = representations.get(name)
+        if hasattr(module, "from_power"):
+            key = module.stft_key(params)
+            if key not in powers:
+                powers[key] = stft.power_spectrogram(y, params)
+            out[name] = module.from_power(powers[key], sample_rate, params)
+        else:
+            out[name] = module.compute(y, sample_rate, params)
+    return out
+
+
+def extract_many(
+    paths: list[str],
+    outputs: dict[str, tuple[dict, str | Path]],
+    *,
+    sample_rate: int = 16000,
+    normalisation: str = "absmax",
+    channels="mix",
+    attrs: dict | None = None,
+    threads: int = 1,
+) -> ExtractResult:
+    """Compute several representations of every file in ``paths``, decoding each file once.
+
+    ``outputs`` maps a representation to ``(params, store path)``. Spectral representations
+    with equal STFT parameters (log-STFT and log-mel by default) share one STFT per file. With
+    ``threads`` > 1 and only spectral representations, files are decoded and transformed on
+    that many threads (soundfile, numpy's FFT and BLAS release the GIL); a representation with
+    its own threading (L3's torch) gets the threads instead.
+
+    Each store is written under ``<out>.partial`` and renamed when complete, so an interrupted
+    job never leaves a store that looks done. Files that cannot be used (unreadable, silent)
+    are logged, left out of every store and returned in ``excluded``; the others keep their
+    order.
+    """
+    specs = {name: params for name, (params, _) in outputs.items()}
+    modules = {name: representations.get(name) for name in specs}
+    spectral = all(hasattr(m, "from_power") for m in modules.values())
+    for module in modules.values():
+        if hasattr(module, "set_threads"):
+            module.set_threads(threads)
+    writers = {name: _StoreWriter(name, params, out) for name, (params, out) in outputs.items()}
+    result = ExtractResult()
+
+    def work(path):
+        try:
+            y = audio.load(path, sample_rate, normalisation, channels)
+        except audio.AudioError as exc:
+            return exc
+        return _compute_all(y, sample_rate, specs)
+
+    workers = max(1, int(threads)) if spectral else 1
+    with ThreadPoolExecutor(workers) as pool:
+        # a bounded window of files in flight, so memory does not grow with the file count
+        step = 2 * workers
+        done = 0
+        for first in range(0, len(paths), step):
+            batch = paths[first:first + step]
+            for path, computed in zip(batch, pool.map(work, batch) if workers > 1 else map(work, batch)):
+                done += 1
+                if isinstance(computed, Exception):
+                    log.warning("left out %s: %s", path, computed)
+                    result.excluded.append((path, str(computed)))
+                    continue
+                for name, (feats, energy) in computed.items():
+                    writers[name].add(feats, energy)
+                result.files.append(path)
+                if done % 100 == 0:
+                    log.info("%d/%d files", done, len(paths))
+    for writer in writers.values():
+        writer.close(result.files, sample_rate, normalisation, channels, attrs)
+    result.frames = next(iter(writers.values())).offsets[-1] if writers else 0
+    return result
+
+
 def extract(
     paths: list[str],
     representation: str,
@@ -49,80 +200,8 @@ def extract(
     attrs: dict | None = None,
     threads: int = 1,
 ) -> ExtractResult:
-    """Compute ``representation`` for every file in ``paths`` into the zarr store ``out``.
-
-    The store is written under ``<out>.partial`` and renamed when complete, so an interrupted
-    job never leaves a store that looks done. Files that cannot be used (unreadable, silent)
-    are logged, left out and returned in ``excluded``; the others keep their order.
-    """
-    module = representations.get(representation)
-    if hasattr(module, "set_threads"):
-        module.set_threads(threads)
-    out = Path(out)
-    tmp = out.with_name(out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    group = zarr.open_group(str(tmp), mode="w")
-    result = ExtractResult()
-    offsets = [0]
-    arr = energy_arr = None
-    buffer, energy_buffer, buffered = [], [], 0
-
-    def flush():
-        nonlocal buffer, energy_buffer, buffered
-        if buffered:
-            arr.append(np.concatenate(buffer), axis=0)
-            if energy_arr is not None:
-                energy_arr.append(np.concatenate(energy_buffer), axis=0)
-        buffer, energy_buffer, buffered = [], [], 0
-
-    for i, path in enumerate(paths):
-        try:
-            y = audio.load(path, sample_rate, normalisation, channels)
-        except audio.AudioError as exc:
-            log.warning("left out %s: %s", path, exc)
-            result.excluded.append((path, str(exc)))
-            continue
-        feats, energy = module.compute(y, sample_rate, params)
-        if arr is None:
-            arr = group.create_array(
-                "features", shape=(0, feats.shape[1]), chunks=(CHUNK_FRAMES, feats.shape[1]),
-                dtype="float32",
-            )
-            if energy is not None:
-                energy_arr = group.create_array(
-                    "energy", shape=(0,), chunks=(CHUNK_FRAMES * 16,), dtype="float32"
-                )
-        buffer.append(feats)
-        if energy_arr is not None:
-            energy_buffer.append(energy)
-        buffered += len(feats)
-        offsets.append(offsets[-1] + len(feats))
-        result.files.append(path)
-        if buffered >= CHUNK_FRAMES * 4:
-            flush()
-        if (i + 1) % 100 == 0:
-            log.info("%d/%d files, %d frames", i + 1, len(paths), offsets[-1])
-    if arr is None:  # nothing usable: an empty store, still well-formed
-        arr = group.create_array("features", shape=(0, 0), chunks=(CHUNK_FRAMES, 1), dtype="float32")
-    flush()
-    group.create_array("offsets", data=np.asarray(offsets, dtype=np.int64), chunks=(len(offsets),))
-    frame_times = module.frame_times(2, sample_rate, params)
-    group.attrs.update(
-        {
-            "representation": representation,
-            "params": params,
-            "sample_rate": sample_rate,
-            "normalisation": normalisation,
-            "channels": channels,
-            "frame_hop_seconds": float(frame_times[1] - frame_times[0]),
-            "frame_offset_seconds": float(frame_times[0]),
-            "has_energy": energy_arr is not None,
-            "files": result.files,
-            **(module.provenance(params) if hasattr(module, "provenance") else {}),
-            **(attrs or {}),
-        }
-    )
-    result.frames = offsets[-1]
-    shutil.rmtree(out, ignore_errors=True)
-    os.replace(tmp, out)
-    return result
+    """Compute ``representation`` for every file in ``paths`` into the zarr store ``out``
+    (one representation of :func:`extract_many`)."""
+    return extract_many(paths, {representation: (params, out)}, sample_rate=sample_rate,
+                        normalisation=normalisation, channels=channels, attrs=attrs,
+                        threads=threads)

@@ -25,8 +25,8 @@ BENCHMARK_PLOT = "results/reports/benchmarks.png"
 # Each rule's Snakemake benchmark (time, memory), per job; the run's summary reads them all.
 BENCHMARKS = {
     "manifest": "results/benchmarks/manifest/{dataset}.tsv",
-    "features": "results/benchmarks/features/{dataset}/{representation}/{part}.tsv",
-    "features_l3": "results/benchmarks/features_l3/{dataset}/{representation}/{part}.tsv",
+    "features": "results/benchmarks/features/{dataset}/{part}.tsv",
+    "features_l3": "results/benchmarks/features_l3/{dataset}/{part}.tsv",
     "excluded_report": "results/benchmarks/excluded_report/{dataset}.tsv",
     "sample": "results/benchmarks/sample/{representation}/stack{stack}/{scope}.tsv",
     "umap": "results/benchmarks/umap/{representation}/stack{stack}/{scope}.tsv",

@@ -159,6 +159,12 @@ class Plan:
                 f"config key 'representations': unknown representation '{unknown[0]}'; "
                 f"known: {', '.join(sorted(REGISTRY))}"
             )
+        for name in (config.get("neighbours") or {}).get("pca") or {}:
+            if name not in REGISTRY:
+                raise PlanError(
+                    f"config key 'neighbours.pca.{name}': unknown representation '{name}'; "
+                    f"known: {', '.join(sorted(REGISTRY))}"
+                )
         self.stacks: list[int] = [int(s) for s in config["stacks"]]
         if datasets is None:
             demo = config.get("demo") or {}
@@ -206,6 +212,17 @@ class Plan:
     def scopes(self) -> list[str]:
         """Every device (or, in a folder-only run, every folder dataset), then ``global``."""
         return self.devices + self.folders + [GLOBAL]
+
+    @property
+    def spectral(self) -> list[str]:
+        """The representations computed from the STFT (every one but L3): one job per dataset
+        part writes them all from one decoding and one STFT of each file."""
+        return [r for r in self.representations if r != L3]
+
+    def pca(self, representation: str) -> int | None:
+        """PCA components the windows of ``representation`` are reduced to before the neighbour
+        search and UMAP (config key ``neighbours.pca``); None for none."""
+        return ((self.config.get("neighbours") or {}).get("pca") or {}).get(representation)
 
     def parts(self, dataset: str) -> list[str]:
         return list(self.datasets[dataset].parts)
@@ -300,11 +317,11 @@ class Plan:
         return {
             "manifest": [b["manifest"].format(dataset=d) for d in self.datasets],
             "features": [
-                b["features"].format(dataset=d, representation=r, part=p)
-                for d in self.datasets for r in self.representations if r != L3 for p in self.parts(d)
+                b["features"].format(dataset=d, part=p)
+                for d in self.datasets if self.spectral for p in self.parts(d)
             ],
             "features_l3": [
-                b["features_l3"].format(dataset=d, representation=L3, part=p)
+                b["features_l3"].format(dataset=d, part=p)
                 for d in self.datasets if L3 in self.representations for p in self.parts(d)
             ],
             "excluded_report": [b["excluded_report"].format(dataset=d) for d in self.datasets],

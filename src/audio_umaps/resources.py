@@ -18,6 +18,9 @@ L3_RATE = 0.86  # measured: seconds of L3 work per second of audio on 2 CPU core
 MEL_RATE = 0.01  # measured: seconds of log-mel / log-STFT work per second of audio
 
 
+UMAP_THREADS_FROM = 20000  # windows from which a seeded UMAP job takes two threads
+
+
 class Estimate(NamedTuple):
     mem_mb: float
     runtime: float  # minutes
@@ -30,10 +33,14 @@ def on_attempt(value: float, attempt: int) -> int:
     return int(math.ceil(value * attempt))
 
 
+FILES_IN_FLIGHT = 4  # files a two-thread feature job holds decoded at once (features.py)
+
+
 def features(longest_s: float, total_s: float) -> Estimate:
-    """log-STFT / log-mel: one file's audio and spectrogram at a time (~40 MB per minute of the
-    longest file) plus a frame buffer; runtime at 20x the measured rate."""
-    return Estimate(800 + 40 * longest_s / 60, 5 + total_s * MEL_RATE * 20 / 60)
+    """log-STFT and log-mel of one part in one job: up to FILES_IN_FLIGHT files' audio, framed
+    signal and spectrogram at a time (~40 MB per minute of the longest file each) plus the
+    stores' frame buffers; runtime at 20x the measured rate."""
+    return Estimate(800 + FILES_IN_FLIGHT * 40 * longest_s / 60, 5 + total_s * MEL_RATE * 20 / 60)
 
 
 def l3(longest_s: float, total_s: float, chunk_frames: int) -> Estimate:
@@ -49,11 +56,36 @@ def sample(manifest_rows: int) -> Estimate:
     return Estimate(800 + 0.01 * manifest_rows, 5 + manifest_rows / 10000)
 
 
-def umap(windows: int, stack: int, dims: int) -> Estimate:
-    """UMAP: the gathered windows (float32) three times over (copies, graph) plus per-window
-    bookkeeping (UMAPs of 9,600-26,000 windows took 33-44 s and at most 1.2 GB here)."""
-    data_mb = windows * stack * dims * 4 / 1e6
-    return Estimate(1500 + 3 * data_mb + windows * 0.02, 10 + windows * stack / 2000)
+# UMAP job, measured (benchmarks/umap_stage.py, README "Speed"): a fresh process with
+# umap-learn, faiss and scikit-learn imported holds about UMAP_BASE_MB; the neighbour search
+# costs about KNN_S seconds per window pair per dimension (faiss, 2 threads), the seeded layout
+# about LAYOUT_S seconds per window (200 epochs, one thread); umap-learn's graph and layout
+# bookkeeping about UMAP_PER_WINDOW_MB per window.
+UMAP_BASE_MB = 600
+UMAP_PER_WINDOW_MB = 0.004
+KNN_S = 1.2e-11
+LAYOUT_S = 4e-4
+
+
+def umap(windows: int, stack: int, dims: int, pca: int | None = None) -> Estimate:
+    """UMAP of ``windows`` windows of ``stack`` frames of ``dims`` features, reduced to ``pca``
+    components first when set. Memory: without PCA the gathered windows once (float32; faiss
+    and umap-learn work on that array without copies) plus one gather chunk; with PCA the
+    seeded fitting subset, a few batches and the projected windows. Runtime: the exact
+    neighbour search (quadratic in windows) and the layout (linear), with a 3x margin."""
+    from .embedding import GATHER_CHUNK
+    from .neighbours import PCA_BATCH, PCA_FIT_WINDOWS
+
+    width = stack * dims
+    if pca:
+        working = (min(windows, PCA_FIT_WINDOWS) + 3 * PCA_BATCH) * width * 4 / 1e6 + windows * pca * 4 / 1e6
+        searched = pca
+    else:
+        working = (windows + 2 * min(windows, GATHER_CHUNK)) * width * 4 / 1e6
+        searched = width
+    mem = UMAP_BASE_MB + 1.25 * working + windows * UMAP_PER_WINDOW_MB
+    seconds = KNN_S * windows ** 2 * searched + LAYOUT_S * windows
+    return Estimate(mem, 5 + 3 * seconds / 60)
 
 
 def plot(windows: int) -> Estimate:

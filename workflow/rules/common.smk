@@ -74,6 +74,11 @@ if L3 in PLAN.representations:
         )
 
 
+def for_representations(pattern, representations):
+    """``pattern`` (a path of paths.py) for each of ``representations``, other wildcards kept."""
+    return expand(pattern, representation=representations, allow_missing=True)
+
+
 def representation_params(representation):
     params = _representations.params(
         representation, config["representation_params"].get(representation)
@@ -176,9 +181,18 @@ ESTIMATES = {
         tsv_rows(input.sample),
         int(wildcards.stack),
         feature_dims(wildcards.representation),
+        PLAN.pca(wildcards.representation),
     ),
     "plot": lambda wildcards, input: _resources.plot(tsv_rows(input.umap)),
 }
+
+
+def umap_threads(wildcards, input):
+    """Threads of a UMAP job: two for a large sample (the neighbour search uses them) or an
+    unseeded UMAP (umap-learn's layout then runs in parallel); one for a small seeded one,
+    whose single-threaded layout is all there is, so that jobs run side by side."""
+    large = tsv_rows(input.sample) >= _resources.UMAP_THREADS_FROM
+    return 2 if large or config["umap"].get("seed") is None else 1
 
 
 def resource(job, name):

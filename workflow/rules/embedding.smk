@@ -27,7 +27,8 @@ rule sample:
 
 rule umap:
     """2-D UMAP of one sample, stored as the sample table plus x and y. Reads the windows from
-    the feature stores the sample draws from. An empty sample, or one too small for UMAP, gives
+    the feature stores the sample draws from (optionally reduced by PCA), finds their exact
+    nearest neighbours (faiss) and hands that graph to umap-learn (or cuML on a GPU). An empty sample, or one too small for UMAP, gives
     an empty table and a status that says why."""
     input:
         sample=paths.SAMPLE,
@@ -42,11 +43,12 @@ rule umap:
         paths.BENCHMARKS["umap"]
     conda:
         "../envs/umap.yaml"
-    threads: 1 if config["umap"].get("seed") is not None else 4
+    threads: umap_threads
     resources:
         mem_mb=resource("umap", "mem_mb"),
         runtime=resource("umap", "runtime"),
     params:
         umap=config["umap"],
+        pca=lambda wildcards: PLAN.pca(wildcards.representation),
     script:
         "../scripts/embed.py"

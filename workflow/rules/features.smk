@@ -1,43 +1,60 @@
-rule features:
-    """Frames x features of one representation for one part of a dataset (a device, or a slice
-    of an external dataset), with file offsets and per-frame energy, as a zarr store."""
-    input:
-        manifest=paths.MANIFEST,
-        audio=part_audio,
-    output:
-        store=directory(paths.FEATURES),
-        excluded=paths.FEATURES_EXCLUDED,
-    log:
-        "results/logs/features/{dataset}/{representation}/{part}.log",
-    benchmark:
-        paths.BENCHMARKS["features"]
-    wildcard_constraints:
-        representation="|".join(r for r in PLAN.representations if r != L3) or "(?!)",
-    conda:
-        "../envs/features.yaml"
-    threads: 1
-    resources:
-        mem_mb=resource("features", "mem_mb"),
-        runtime=resource("features", "runtime"),
-    params:
-        representation=lambda wildcards: wildcards.representation,
-        params=lambda wildcards: representation_params(wildcards.representation),
-        audio=config["audio"],
-    script:
-        "../scripts/features.py"
+if PLAN.spectral:
+
+    rule features:
+        """Frames x features of every spectral representation (log-STFT, log-mel) for one part
+        of a dataset (a device, or a slice of an external dataset), with file offsets and
+        per-frame energy, one zarr store per representation. Each file is decoded once and
+        transformed by one STFT, on the job's threads."""
+        input:
+            manifest=paths.MANIFEST,
+            audio=part_audio,
+        output:
+            stores=directory(for_representations(paths.FEATURES, PLAN.spectral)),
+            excluded=for_representations(paths.FEATURES_EXCLUDED, PLAN.spectral),
+        log:
+            "results/logs/features/{dataset}/{part}.log",
+        benchmark:
+            paths.BENCHMARKS["features"]
+        conda:
+            "../envs/features.yaml"
+        threads: 2
+        resources:
+            mem_mb=resource("features", "mem_mb"),
+            runtime=resource("features", "runtime"),
+        params:
+            representations=PLAN.spectral,
+            params=lambda wildcards: {r: representation_params(r) for r in PLAN.spectral},
+            audio=config["audio"],
+        script:
+            "../scripts/features.py"
 
 
-use rule features as features_l3 with:
-    benchmark:
-        paths.BENCHMARKS["features_l3"]
-    # L3 (OpenL3) embeddings, stored like the other representations (without energy). Runs
-    # torchopenl3 in its own environment, on a GPU when the job has one; the weights file was
-    # checked (or fetched) before any job started.
-    wildcard_constraints:
-        representation=L3,
-    conda:
-        "../envs/l3.yaml"
-    threads: 2
-    resources:
-        mem_mb=resource("l3", "mem_mb"),
-        runtime=resource("l3", "runtime"),
+if L3 in PLAN.representations:
+
+    rule features_l3:
+        """L3 (OpenL3) embeddings of one part of a dataset, stored like the other
+        representations (without energy). Runs torchopenl3 in its own environment, on a GPU
+        when the job has one; the weights file was checked (or fetched) before any job
+        started."""
+        input:
+            manifest=paths.MANIFEST,
+            audio=part_audio,
+        output:
+            stores=directory(for_representations(paths.FEATURES, [L3])),
+            excluded=for_representations(paths.FEATURES_EXCLUDED, [L3]),
+        log:
+            "results/logs/features_l3/{dataset}/{part}.log",
+        benchmark:
+            paths.BENCHMARKS["features_l3"]
+        conda:
+            "../envs/l3.yaml"
+        threads: 2
+        resources:
+            mem_mb=resource("l3", "mem_mb"),
+            runtime=resource("l3", "runtime"),
+        params:
+            representations=[L3],
+            params=lambda wildcards: {L3: representation_params(L3)},
+            audio=config["audio"],
+        script:
+            "../scripts/features.py"

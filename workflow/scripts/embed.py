@@ -15,7 +15,7 @@ if skipped:
     status.write(snakemake.output.status, windows=len(sample), skipped=skipped, **facts)
 else:
     result = embedding.embed(sample, snakemake.params.umap, threads=snakemake.threads,
-                             stores=snakemake.input.stores)
+                             stores=snakemake.input.stores, pca=snakemake.params.pca)
     result.to_csv(snakemake.output.umap, sep="\t", index=False)
     status.write(snakemake.output.status, windows=len(result), **facts)
     log.info("embedded %d windows", len(result))
