@@ -23,7 +23,9 @@ if PLAN.spectral:
             runtime=resource("features", "runtime"),
         params:
             representations=PLAN.spectral,
-            params=lambda wildcards: {r: representation_params(r) for r in PLAN.spectral},
+            params=lambda wildcards: {
+                r: representation_params(r) for r in PLAN.spectral
+            },
             audio=config["audio"],
         script:
             "../scripts/features.py"
