@@ -24,7 +24,7 @@ PYTHON = sys.executable
 def clips(workdir: Path, count: int, seconds: float = 10.0) -> list[str]:
     """``count`` synthetic 10 s clips of one machine (the demo's fan sound, 4 sections, source
     and target domains, normal and anomalous), written once under ``workdir``."""
-    root = workdir / f"clips_{seconds:g}s"
+    root = workdir / f"clips_{count}x{seconds:g}s"
     per_section = max(1, -(-count // 4) - 12)  # 12 test clips per section besides the training
     done = root / "done.json"
     if not done.exists():
@@ -33,7 +33,7 @@ def clips(workdir: Path, count: int, seconds: float = 10.0) -> list[str]:
         done.write_text(json.dumps({"count": count}))
     found = sorted(str(p) for p in root.rglob("*.wav"))
     if len(found) < count:
-        raise RuntimeError(f"{root} holds {len(found)} clips, fewer than {count}; delete it")
+        raise RuntimeError(f"{root} holds {len(found)} clips, not {count}; delete it")
     return found[:count]
 
 

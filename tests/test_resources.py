@@ -30,3 +30,14 @@ def test_estimates_cover_what_was_measured():
     assert l3.mem_mb > 870 and l3.runtime * 60 > 236
     # the paper-scale run: a UMAP of ~26,000 stack-10 STFT windows peaked at 1.2 GB
     assert resources.umap(26_000, 10, 513).mem_mb > 1200
+
+
+def test_umap_estimates_cover_the_benchmarks_peaks():
+    # benchmarks/umap_stage.py, fresh processes on this machine: peak resident memory in MB
+    assert resources.umap(24_000, 10, 513).mem_mb > 1740  # log-STFT stack 10, no PCA
+    assert resources.umap(96_000, 5, 128).mem_mb > 1222  # log-mel stack 5, no PCA
+    assert resources.umap(96_000, 5, 128, pca=64).mem_mb > 828
+    # PCA bounds the working set: at the paper's caps it costs a fraction of the full windows
+    full, reduced = resources.umap(266_000, 10, 513), resources.umap(266_000, 10, 513, pca=64)
+    assert full.mem_mb > 266_000 * 5130 * 4 / 1e6 > reduced.mem_mb
+    assert resources.umap(1000, 1, 128, pca=256) == resources.umap(1000, 1, 128)  # nothing to reduce

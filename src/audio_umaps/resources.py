@@ -61,8 +61,8 @@ def sample(manifest_rows: int) -> Estimate:
 # costs about KNN_S seconds per window pair per dimension (faiss, 2 threads), the seeded layout
 # about LAYOUT_S seconds per window (200 epochs, one thread); umap-learn's graph and layout
 # bookkeeping about UMAP_PER_WINDOW_MB per window.
-UMAP_BASE_MB = 600
-UMAP_PER_WINDOW_MB = 0.004
+UMAP_BASE_MB = 700
+UMAP_PER_WINDOW_MB = 0.005
 KNN_S = 1.2e-11
 LAYOUT_S = 4e-4
 
@@ -70,18 +70,18 @@ LAYOUT_S = 4e-4
 def umap(windows: int, stack: int, dims: int, pca: int | None = None) -> Estimate:
     """UMAP of ``windows`` windows of ``stack`` frames of ``dims`` features, reduced to ``pca``
     components first when set. Memory: without PCA the gathered windows once (float32; faiss
-    and umap-learn work on that array without copies) plus one gather chunk; with PCA the
+    and umap-learn work on that array without copies) plus a gather chunk's copies; with PCA the
     seeded fitting subset, a few batches and the projected windows. Runtime: the exact
     neighbour search (quadratic in windows) and the layout (linear), with a 3x margin."""
     from .embedding import GATHER_CHUNK
     from .neighbours import PCA_BATCH, PCA_FIT_WINDOWS
 
     width = stack * dims
-    if pca:
+    if pca and pca < width:  # (windows of fewer dimensions are not reduced)
         working = (min(windows, PCA_FIT_WINDOWS) + 3 * PCA_BATCH) * width * 4 / 1e6 + windows * pca * 4 / 1e6
         searched = pca
     else:
-        working = (windows + 2 * min(windows, GATHER_CHUNK)) * width * 4 / 1e6
+        working = (windows + 3 * min(windows, GATHER_CHUNK)) * width * 4 / 1e6
         searched = width
     mem = UMAP_BASE_MB + 1.25 * working + windows * UMAP_PER_WINDOW_MB
     seconds = KNN_S * windows ** 2 * searched + LAYOUT_S * windows
