@@ -64,7 +64,7 @@ def test_l3_features_samples_umaps_and_plots(l3_run):
 def test_outputs_made_with_random_weights_say_so(l3_run):
     work, _ = l3_run
     logs = work / "results/logs"
-    for log in ["features/demo/l3/fan.log", "sample/l3/stack5/fan.log", "umap/l3/stack5/global.log",
+    for log in ["features_l3/demo/fan.log", "sample/l3/stack5/fan.log", "umap/l3/stack5/global.log",
                 "plot_device/l3/stack5/fan.log", "plot_section/l3/stack5/fan_00.log"]:
         assert "RANDOM WEIGHTS" in (logs / log).read_text(), log
 

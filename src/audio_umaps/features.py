@@ -188,20 +188,8 @@ def extract_many(
     return result
 
 
-def extract(
-    paths: list[str],
-    representation: str,
-    params: dict,
-    out: str | Path,
-    *,
-    sample_rate: int = 16000,
-    normalisation: str = "absmax",
-    channels="mix",
-    attrs: dict | None = None,
-    threads: int = 1,
-) -> ExtractResult:
-    """Compute ``representation`` for every file in ``paths`` into the zarr store ``out``
-    (one representation of :func:`extract_many`)."""
-    return extract_many(paths, {representation: (params, out)}, sample_rate=sample_rate,
-                        normalisation=normalisation, channels=channels, attrs=attrs,
-                        threads=threads)
+def extract(paths: list[str], representation: str, params: dict, out: str | Path,
+            **options) -> ExtractResult:
+    """Compute ``representation`` for every file in ``paths`` into the zarr store ``out``: one
+    representation of :func:`extract_many`, which takes the same keyword ``options``."""
+    return extract_many(paths, {representation: (params, out)}, **options)

@@ -18,7 +18,8 @@ L3_RATE = 0.86  # measured: seconds of L3 work per second of audio on 2 CPU core
 MEL_RATE = 0.01  # measured: seconds of log-mel / log-STFT work per second of audio
 
 
-UMAP_THREADS_FROM = 20000  # windows from which a seeded UMAP job takes two threads
+UMAP_THREADS_FROM = 2000  # windows per group (test + train + external caps) from which a
+# seeded UMAP job takes two threads (the demo's caps: 440; the paper's: 40,000)
 
 
 class Estimate(NamedTuple):

@@ -187,11 +187,14 @@ ESTIMATES = {
 }
 
 
-def umap_threads(wildcards, input):
-    """Threads of a UMAP job: two for a large sample (the neighbour search uses them) or an
-    unseeded UMAP (umap-learn's layout then runs in parallel); one for a small seeded one,
-    whose single-threaded layout is all there is, so that jobs run side by side."""
-    large = tsv_rows(input.sample) >= _resources.UMAP_THREADS_FROM
+def umap_threads(wildcards):
+    """Threads of a UMAP job: two when its scope's caps allow a large sample (the neighbour
+    search uses them) or the UMAP is unseeded (umap-learn's layout then runs in parallel); one
+    for a small seeded one, whose single-threaded layout is all there is, so that such jobs run
+    side by side. Decided from the config: a dry run has no sample to count."""
+    caps = PLAN.caps(wildcards.scope)
+    per_group = sum(caps.get(split) or 0 for split in ("test", "train", "external"))
+    large = per_group >= _resources.UMAP_THREADS_FROM
     return 2 if large or config["umap"].get("seed") is None else 1
 
 
