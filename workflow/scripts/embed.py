@@ -4,6 +4,11 @@ from audio_umaps import embedding, runlog, status, tables
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
+try:
+    embedding.backend(snakemake.params.umap)
+except ValueError as exc:  # umap.backend cuml on a machine without cuML or a GPU: say so, once
+    log.error("%s", exc)
+    raise SystemExit(1) from None
 sample = tables.read_tsv(snakemake.input.sample)
 before = status.read(snakemake.input.status)
 tables.warn_flagged(log, sample)

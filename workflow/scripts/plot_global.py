@@ -1,11 +1,10 @@
 """Draw the global plot of one embedding (rule plot_global): every device, external data as
 shadows; in a run without DCASE data, every folder dataset in its own colour."""
-from audio_umaps import plots, runlog, status, tables
+from audio_umaps import plots, runlog
 
 log = runlog.start(snakemake.log[0])
 p, w = snakemake.params, snakemake.wildcards
-emb, skipped = tables.read_tsv(snakemake.input.umap), status.read(snakemake.input.status)["skipped"]
-tables.warn_flagged(log, emb)
+emb, skipped = plots.read_map(snakemake.input.umap, snakemake.input.status, log)
 title = plots.title(p.subject, w.representation, w.stack, emb)
 if p.folder_only:
     figure = lambda: plots.folder_figure(emb, p.style, by="dataset", title=title)  # noqa: E731

@@ -1,11 +1,10 @@
 """Draw one section of a device from the device's embedding (rule plot_section)."""
-from audio_umaps import plots, runlog, status, tables
+from audio_umaps import plots, runlog
 
 log = runlog.start(snakemake.log[0])
 p, w = snakemake.params, snakemake.wildcards
-emb = tables.read_tsv(snakemake.input.umap)
-skipped = status.read(snakemake.input.status)["skipped"] or plots.section_note(emb, p.device, w.section)
-tables.warn_flagged(log, emb)
+emb, skipped = plots.read_map(snakemake.input.umap, snakemake.input.status, log)
+skipped = skipped or plots.section_note(emb, p.device, w.section)
 title = plots.title(p.subject, w.representation, w.stack, emb)
 plots.write_map(snakemake.output[0], emb, title=title, style=p.style, skipped=skipped,
                 figure=lambda: plots.section_figure(emb, p.device, w.section, p.style, title=title))
