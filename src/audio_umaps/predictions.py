@@ -1,0 +1,180 @@
+"""A system's own predictions: DCASE Task 2 submission files, read, checked and joined to the
+test files they score.
+
+A submission folder holds, per machine type and section, ``anomaly_score_<machine>_section_<SS>
+[_test].csv`` (2020: ``..._id_<id>.csv``) with rows ``<file name>,<anomaly score>``, and
+optionally ``decision_result_<same>.csv`` with rows ``<file name>,<0 or 1>``. Every problem is
+reported with its file and line (unknown files, rows for files that are no test file of that
+machine and section, duplicate or missing rows, scores that are not numbers, decisions that are
+not 0 or 1) and the rest is used: one bad row or file never loses the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+SUBMISSION_RE = re.compile(
+    r"^(?P<kind>anomaly_score|decision_result)_(?P<device>.+?)_(?:section|id)_(?P<section>\d+)"
+    r"(?:_(?P<tail>[A-Za-z_]+))?\.csv$"
+)
+FILE_COLUMNS = ["dataset", "edition", "device", "section", "domain", "label", "path", "file",
+                "score", "decision"]
+PROBLEM_COLUMNS = ["system", "file", "line", "problem"]
+
+
+def submission_files(folder: str | Path) -> list[str]:
+    """The CSV files of a submission folder (sorted; other files are not read)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p.as_posix() for p in folder.iterdir() if p.suffix.lower() == ".csv")
+
+
+def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *,
+                    csv_files=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a submission folder against the test files it should score.
+
+    Parameters
+    ----------
+    system : str
+        The system's name (config key ``predictions.<system>``), for messages.
+    folder : str or Path
+        The submission folder.
+    test_files : DataFrame
+        Manifest rows of the test files of the run's DCASE datasets (``dataset``, ``edition``,
+        ``device``, ``section``, ``domain``, ``label``, ``path``).
+    csv_files : list of str, optional
+        The folder's CSV files (default: :func:`submission_files`).
+
+    Returns
+    -------
+    files : DataFrame
+        One row per test file that has a score (``FILE_COLUMNS``; ``decision`` is empty where
+        no decision file gives one).
+    problems : DataFrame
+        One row per problem (``PROBLEM_COLUMNS``): the file, the line (0 for the whole file)
+        and what is wrong and what to do.
+    """
+    problems: list[list] = []
+
+    def problem(file, line, text):
+        problems.append([system, str(file), int(line), text])
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        problem(folder, 0, f"folder does not exist: fix config key 'predictions.{system}' or remove it")
+        return pd.DataFrame(columns=FILE_COLUMNS), pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+    test_files = test_files.assign(file=test_files["path"].map(lambda p: Path(p).name))
+    by_key = {key: group for key, group in test_files.groupby(["device", "section"], sort=False)}
+    scores: dict[tuple, dict[str, float]] = {}
+    decisions: dict[tuple, dict[str, int]] = {}
+    for path in csv_files if csv_files is not None else submission_files(folder):
+        name = Path(path).name
+        m = SUBMISSION_RE.match(name)
+        if not m:
+            problem(path, 0, "not a submission file name (anomaly_score_<machine>_section_<SS>_test.csv "
+                             "or decision_result_<machine>_section_<SS>_test.csv): ignored")
+            continue
+        key = (m["device"], m["section"])
+        if key not in by_key:
+            known = ", ".join(f"{d} section {s}" for d, s in sorted(by_key)) or "none"
+            problem(path, 0, f"no test files of machine '{key[0]}' section {key[1]} in the run's "
+                             f"datasets (test files exist for: {known}): ignored")
+            continue
+        group = by_key[key]
+        domain = (m["tail"] or "").split("_")[0]  # 2021 files: one per domain (..._source_test.csv)
+        if domain in ("source", "target"):
+            group = group[group["domain"] == domain]
+        expected = set(group["file"])
+        target = scores if m["kind"] == "anomaly_score" else decisions
+        seen = target.setdefault(key, {})
+        before, elsewhere = set(seen), []
+        for lineno, row in _rows(path, problem):
+            if len(row) < 2:
+                problem(path, lineno, f"expected '<file name>,<value>', got {','.join(row)!r}")
+                continue
+            file, value = Path(row[0].strip()).name, row[1].strip()
+            if file not in expected:
+                problem(path, lineno, f"'{file}' is no test file of {key[0]} section {key[1]}: row ignored")
+                continue
+            if file in seen:
+                if file in before:
+                    elsewhere.append(file)
+                else:
+                    problem(path, lineno, f"second row for '{file}': the first one is kept")
+                continue
+            if m["kind"] == "anomaly_score":
+                try:
+                    number = float(value)
+                except ValueError:
+                    number = math.nan
+                if not math.isfinite(number):
+                    problem(path, lineno, f"score {value!r} of '{file}' is not a finite number: row ignored")
+                    continue
+                seen[file] = number
+            else:
+                if value not in ("0", "1"):
+                    problem(path, lineno, f"decision {value!r} of '{file}' is not 0 or 1: row ignored")
+                    continue
+                seen[file] = int(value)
+        missing = sorted(expected - set(seen))
+        if elsewhere:
+            problem(path, 0, f"'{elsewhere[0]}' and {len(elsewhere) - 1} more file(s) are scored by "
+                             "another file of the folder too: that file's rows are kept")
+        if missing:
+            what = "score" if m["kind"] == "anomaly_score" else "decision"
+            problem(path, 0, f"no {what} for {len(missing)} of the {len(expected)} test files of "
+                             f"{key[0]} section {key[1]}, e.g. '{missing[0]}'; they are left out")
+    for key in sorted(set(by_key) - set(scores)):
+        problem(folder, 0, f"no anomaly_score_{key[0]}_section_{key[1]}_test.csv: the "
+                           f"{len(by_key[key])} test files of {key[0]} section {key[1]} have no score")
+    rows = []
+    for key, seen in sorted(scores.items()):
+        group = by_key[key]
+        chosen = group[group["file"].isin(seen)].copy()
+        chosen["score"] = chosen["file"].map(seen)
+        chosen["decision"] = chosen["file"].map(decisions.get(key, {})).astype("Int64")
+        rows.append(chosen)
+    files = (pd.concat(rows, ignore_index=True)[FILE_COLUMNS] if rows
+             else pd.DataFrame(columns=FILE_COLUMNS))
+    if not scores:
+        problem(folder, 0, "no anomaly_score_*.csv file with a usable row: the system is not evaluated")
+    return files, pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+
+
+def _rows(path, problem):
+    """``(line number, fields)`` of a CSV file's non-empty rows; an unreadable file is a
+    problem, not an error."""
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            for lineno, row in enumerate(csv.reader(handle), start=1):
+                if row and any(field.strip() for field in row):
+                    yield lineno, row
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        problem(path, 0, f"cannot be read ({exc}): ignored")
+
+
+def official_rows(system: str, files: pd.DataFrame) -> pd.DataFrame:
+    """The official DCASE score of a system's file scores, per dataset (tidy rows with space
+    ``system`` and method the system's name)."""
+    from .scoring import official
+
+    rows = []
+    for (dataset, edition), group in files.groupby(["dataset", "edition"], sort=True):
+        decisions = "decision" if group["decision"].notna().any() else None
+        table = official(group, edition, score="score", decision=decisions)
+        for row in table.to_dict("records"):
+            rows.append(dict(representation="", stack="", device=row["device"], dataset=dataset,
+                             section=row["section"], domain=row["domain"], space="system",
+                             method=system, level="official", measure=row["measure"],
+                             value=row["value"], normal=row["normal"], anomalous=row["anomalous"],
+                             files=row["normal"] + row["anomalous"], train=0, edition=str(edition),
+                             note=f"DCASE {edition} evaluation of the submission"))
+    from .metrics import TIDY_COLUMNS
+
+    return pd.DataFrame(rows, columns=TIDY_COLUMNS)
