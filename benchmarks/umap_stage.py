@@ -28,7 +28,7 @@ import numpy as np
 
 from benchmarks.common import RSS, clips, fresh, sample, stores
 
-from audio_umaps.embedding import gather
+from audio_umaps.stacking import gather
 
 BASELINE = f"""
 import sys, numpy as np, umap

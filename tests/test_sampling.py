@@ -78,15 +78,15 @@ def test_gather_refuses_stores_the_job_did_not_declare(stores):
     sample = sampling.sample_scope(table, paths, 2, CAPS, seed=0, scope="global")
     declared = [p for key, p in paths.items() if key[0] != "ext"]
     with pytest.raises(ValueError, match="not among the job's inputs: .*ext_all.zarr"):
-        embedding.gather(sample, stores=declared)
-    assert embedding.gather(sample, stores=list(paths.values())).shape == (len(sample), 2 * 128)
+        stacking.gather(sample, stores=declared)
+    assert stacking.gather(sample, stores=list(paths.values())).shape == (len(sample), 2 * 128)
 
 
 def test_sampling_reads_no_features(stores):
     """Sampling needs offsets and energy only: it still works with the feature chunks gone."""
     table, paths = stores
     before = sampling.sample_scope(table, paths, 2, CAPS, seed=3, scope="pump")
-    gathered = embedding.gather(before)
+    gathered = stacking.gather(before)
     for path in paths.values():
         shutil.rmtree(f"{path}/features/c", ignore_errors=True)
     after = sampling.sample_scope(table, paths, 2, CAPS, seed=3, scope="pump")
@@ -97,7 +97,7 @@ def test_sampling_reads_no_features(stores):
 def test_gather_matches_stacking_per_store(stores):
     table, paths = stores
     sample = sampling.sample_scope(table, paths, 4, CAPS, seed=2, scope="pump")
-    gathered = embedding.gather(sample)
+    gathered = stacking.gather(sample)
     row = sample.iloc[-1]
     store = Store(row["store"])
     direct = stacking.stack_windows(store, np.array([row["file_index"]]), np.array([row["first_frame"]]), 4)

@@ -17,49 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .store import Store
-from .stacking import stack_windows
+from .stacking import gather
 
 log = logging.getLogger(__name__)
-
-
-GATHER_CHUNK = 8192  # windows read at once: memory stays at the output plus one chunk's frames
-
-
-def gather(sample: pd.DataFrame, stores=None) -> np.ndarray:
-    """The flattened windows of a sample table (rows in table order), read store by store
-    and ``GATHER_CHUNK`` windows at a time, with vectorised reads of just the zarr chunks that
-    hold them, into one float32 array (the only full-size copy).
-
-    ``stores``, when given, are the stores the caller declared it reads (a rule's inputs); a
-    table naming any other store is refused rather than read behind the workflow's back.
-    """
-    if stores is not None:
-        undeclared = sorted(set(sample["store"]) - {str(s) for s in stores})
-        if undeclared:
-            raise ValueError(
-                f"the sample names feature stores that are not among the job's inputs: "
-                f"{', '.join(undeclared)}; rebuild the sample (its scope's stores changed)"
-            )
-    stack = int(sample["stack"].iloc[0])
-    out = None
-    positions = np.arange(len(sample))
-    for store_path, rows in sample.groupby("store", sort=False):
-        store = Store(store_path)
-        width = store.dims * stack
-        if out is None:
-            out = np.empty((len(sample), width), dtype=np.float32)
-        elif width != out.shape[1]:
-            raise ValueError(
-                f"{store_path} has {store.dims} features per frame, other stores "
-                f"{out.shape[1] // stack}: stores of one representation must share parameters"
-            )
-        where = positions[sample.index.get_indexer(rows.index)]
-        files = rows["file_index"].to_numpy()
-        firsts = rows["first_frame"].to_numpy()
-        for start in range(0, len(rows), GATHER_CHUNK):
-            part = slice(start, start + GATHER_CHUNK)
-            out[where[part]] = stack_windows(store, files[part], firsts[part], stack)
-    return out
 
 
 # Keys of the config's `umap` block that umap.UMAP's own arguments do not cover, or that the

@@ -74,7 +74,7 @@ def umap(windows: int, stack: int, dims: int, pca: int | None = None) -> Estimat
     and umap-learn work on that array without copies) plus a gather chunk's copies; with PCA the
     seeded fitting subset, a few batches and the projected windows. Runtime: the exact
     neighbour search (quadratic in windows) and the layout (linear), with a 3x margin."""
-    from .embedding import GATHER_CHUNK
+    from .stacking import GATHER_CHUNK
     from .neighbours import PCA_BATCH, PCA_FIT_WINDOWS
 
     width = stack * dims
@@ -91,3 +91,34 @@ def umap(windows: int, stack: int, dims: int, pca: int | None = None) -> Estimat
 
 def plot(windows: int) -> Estimate:
     return Estimate(800 + 0.005 * windows, 5 + windows / 20000)
+
+
+# Metrics job (benchmarks/metrics_knn.py, README "Measuring SEP and DSUP"): the bank of one
+# section and one chunk of test windows (float32) for the exact search; the SVM's subset, its
+# standardised copy and liblinear's own copy (an index and a double per value: 16 bytes).
+METRICS_BASE_MB = 800
+METRICS_THREADS_FROM = 500  # audio files of a device from which its metrics jobs take 2 threads
+SVM_S = 4e-8  # seconds per window per dimension of one SVM fit (liblinear, hinge; measured on
+# the demo's log-STFT stack 10: 60 fits, 2.2e8 window-dimensions, 8.6 s)
+
+
+def metrics(test_files: int, train_files: int, longest_s: float, stack: int, dims: int,
+            frame_rate: float, settings: dict) -> Estimate:
+    """SEP and DSUP of one device: ``test_files`` and ``train_files`` of at most ``longest_s``
+    seconds, ``frame_rate`` frames a second, windows of ``stack`` frames of ``dims`` features;
+    ``settings`` is the config's ``metrics`` block. Runtime: the exact search of every test
+    window against its section's bank, and the SVM fits (grouped folds plus one, per group),
+    with a 3x margin."""
+    from .metrics import CHUNK
+
+    width = stack * dims
+    per_file = max(int(longest_s * frame_rate) - stack + 1, 1)
+    tested = per_file if not settings.get("windows_per_file") else min(per_file, settings["windows_per_file"])
+    test_windows = test_files * tested
+    bank = min(int(settings.get("train_windows", 10000)), train_files * per_file)
+    svm = min(int((settings.get("svm") or {}).get("windows", 20000)), test_windows)
+    mem = METRICS_BASE_MB + 1.25 * (bank + 2 * min(CHUNK, test_windows)) * width * 4 / 1e6 \
+        + svm * width * 24 / 1e6
+    folds = int((settings.get("svm") or {}).get("folds", 5))
+    seconds = KNN_S * test_windows * bank * width + SVM_S * 2 * svm * width * (folds + 1)
+    return Estimate(mem, 5 + 3 * seconds / 60)

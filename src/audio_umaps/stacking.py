@@ -1,10 +1,11 @@
 """Stacking: a window is ``k`` consecutive frames of one file, flattened; windows never cross
-files.
+files. :func:`gather` reads the windows of a table (sample, metrics) from their stores.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def windows_per_file(n_frames: np.ndarray, stack: int) -> np.ndarray:
@@ -43,3 +44,45 @@ def window_energy(store, file_index: np.ndarray, first_frame: np.ndarray, stack:
         return np.full(len(file_index), np.nan)
     rows = window_rows(store.offsets, file_index, first_frame, stack)
     return store.read_rows("energy", rows.ravel()).reshape(rows.shape).astype(np.float64).sum(axis=1)
+
+
+GATHER_CHUNK = 8192  # windows read at once: memory stays at the output plus one chunk's frames
+
+
+def gather(sample: pd.DataFrame, stores=None) -> np.ndarray:
+    """The flattened windows of a sample table (rows in table order), read store by store
+    and ``GATHER_CHUNK`` windows at a time, with vectorised reads of just the zarr chunks that
+    hold them, into one float32 array (the only full-size copy).
+
+    ``stores``, when given, are the stores the caller declared it reads (a rule's inputs); a
+    table naming any other store is refused rather than read behind the workflow's back.
+    """
+    if stores is not None:
+        undeclared = sorted(set(sample["store"]) - {str(s) for s in stores})
+        if undeclared:
+            raise ValueError(
+                f"the sample names feature stores that are not among the job's inputs: "
+                f"{', '.join(undeclared)}; rebuild the sample (its scope's stores changed)"
+            )
+    stack = int(sample["stack"].iloc[0])
+    out = None
+    positions = np.arange(len(sample))
+    for store_path, rows in sample.groupby("store", sort=False):
+        from .store import Store
+
+        store = Store(store_path)
+        width = store.dims * stack
+        if out is None:
+            out = np.empty((len(sample), width), dtype=np.float32)
+        elif width != out.shape[1]:
+            raise ValueError(
+                f"{store_path} has {store.dims} features per frame, other stores "
+                f"{out.shape[1] // stack}: stores of one representation must share parameters"
+            )
+        where = positions[sample.index.get_indexer(rows.index)]
+        files = rows["file_index"].to_numpy()
+        firsts = rows["first_frame"].to_numpy()
+        for start in range(0, len(rows), GATHER_CHUNK):
+            part = slice(start, start + GATHER_CHUNK)
+            out[where[part]] = stack_windows(store, files[part], firsts[part], stack)
+    return out

@@ -1,0 +1,537 @@
+"""Separability (SEP) and discriminative support (DSUP) of one device, measured rather than seen.
+
+Fernandez & Plumbley define two qualities of a representation and judge them by eye on UMAP
+plots of a subsample. This module measures them on the windows themselves (the *original*
+space: every test file of a device, not the UMAP's sample) and on the UMAP's 2-D coordinates
+(the *umap* space), so that the two can be read side by side:
+
+SEP
+    A linear soft-margin SVM (their eq. 1; scikit-learn's ``LinearSVC`` with the hinge loss at
+    a fixed ``C``) separates normal from anomalous test windows, standardised. Reported: the
+    ROC-AUC of its decision values under grouped cross-validation (a file's windows are never
+    in both a training and a test fold) and the mean hinge loss, the paper's slack sum over the
+    windows, both in-sample (``hinge``) and on held-out folds (``hinge_cv``).
+DSUP
+    Each test window's anomaly score is its mean distance to its ``k`` nearest training windows
+    of the same section (source and target training together; :mod:`audio_umaps.neighbours`,
+    exact), and, as a second detector, its local outlier factor against those training windows
+    (scikit-learn's ``LocalOutlierFactor`` in novelty mode, fed the same exact neighbours).
+    Reported: ROC-AUC and pAUC (``max_fpr`` 0.1, standardised as scikit-learn's
+    ``roc_auc_score`` does, which the official evaluators call) of windows and of files (a
+    file's score is the mean over its windows), and *support*: the share of normal test windows
+    whose score lies within the training windows' own scores (leave-one-out, below their
+    ``percentile``), with the same share for anomalous windows beside it.
+
+Memory is bounded whatever a device's number of test windows: the training bank of a section is
+capped (seeded), and test windows are read and scored ``CHUNK`` at a time. The SVM is fitted on
+a seeded, capped subset of windows, drawn whole file by whole file's share (the table records
+how many windows and files each number used).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .neighbours import knn
+
+log = logging.getLogger(__name__)
+
+CHUNK = 8192  # test windows read and scored at a time
+SVM_ITERATIONS = 5000  # liblinear iterations of one SVM fit (a fit that needs more is noted)
+MAX_FPR = 0.1  # pAUC's false-positive range, as in every DCASE Task 2 edition
+ORIGINAL, UMAP = "original", "umap"  # the two spaces measured
+ALL = "all"  # section or domain column of a row over a whole device (or both domains)
+LABELS = ("normal", "anomaly")
+
+# Columns of the tidy table: one row per measured number.
+TIDY_COLUMNS = ["representation", "stack", "device", "dataset", "section", "domain", "space",
+                "method", "level", "measure", "value", "normal", "anomalous", "files", "train",
+                "edition", "note"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The config's ``metrics`` block (defaults as in the schema)."""
+
+    k: int = 5
+    percentile: float = 95.0
+    windows_per_file: int | None = None
+    train_windows: int = 10000
+    svm_c: float = 0.01
+    svm_folds: int = 5
+    svm_windows: int = 20000
+    seed: int = 0
+
+    @classmethod
+    def from_config(cls, block: dict | None) -> "Settings":
+        block = dict(block or {})
+        svm = dict(block.pop("svm", None) or {})
+        return cls(
+            k=int(block.get("k", cls.k)),
+            percentile=float(block.get("support_percentile", cls.percentile)),
+            windows_per_file=block.get("windows_per_file"),
+            train_windows=int(block.get("train_windows", cls.train_windows)),
+            svm_c=float(svm.get("C", cls.svm_c)),
+            svm_folds=int(svm.get("folds", cls.svm_folds)),
+            svm_windows=int(svm.get("windows", cls.svm_windows)),
+            seed=int(block.get("seed", cls.seed)),
+        )
+
+
+def _rng(seed: int, *key) -> np.random.Generator:
+    digest = zlib.crc32("|".join(map(str, key)).encode())
+    return np.random.default_rng(np.random.SeedSequence([int(seed), digest]))
+
+
+# ---- which windows ---------------------------------------------------------------------------
+def windows_of_files(files: pd.DataFrame, n_frames: np.ndarray, stack: int, *,
+                     per_file: int | None = None, seed: int = 0, key=()) -> pd.DataFrame:
+    """Windows of ``stack`` frames of each file of ``files`` (rows with ``store`` and
+    ``file_index``; ``n_frames`` the frames of each): all of them, or a seeded subset of at most
+    ``per_file`` of each (in time order). Returns the file rows repeated once per window, with
+    ``first_frame`` and ``stack`` added; files too short for one window give none."""
+    counts = np.maximum(np.asarray(n_frames, dtype=np.int64) - stack + 1, 0)
+    firsts = []
+    for row, count in zip(files.itertuples(index=False), counts):
+        if per_file is not None and count > per_file:
+            rng = _rng(seed, *key, row.store, row.file_index)
+            firsts.append(np.sort(rng.choice(count, size=int(per_file), replace=False)))
+        else:
+            firsts.append(np.arange(count))
+    repeat = np.array([len(f) for f in firsts], dtype=np.int64)
+    table = files.loc[files.index.repeat(repeat)].reset_index(drop=True)
+    table["first_frame"] = np.concatenate(firsts) if firsts else np.empty(0, dtype=np.int64)
+    table["stack"] = int(stack)
+    return table
+
+
+def draw_windows(files: pd.DataFrame, n_frames: np.ndarray, stack: int, most: int, *,
+                 seed: int = 0, key=()) -> pd.DataFrame:
+    """At most ``most`` windows of ``stack`` frames drawn uniformly without replacement from
+    all windows of ``files`` (seeded), without listing every window first."""
+    counts = np.maximum(np.asarray(n_frames, dtype=np.int64) - stack + 1, 0)
+    total = int(counts.sum())
+    if total <= most:
+        return windows_of_files(files, n_frames, stack)
+    flat = np.sort(_rng(seed, *key).choice(total, size=int(most), replace=False))
+    ends = np.cumsum(counts)
+    which = np.searchsorted(ends, flat, side="right")
+    table = files.iloc[which].reset_index(drop=True)
+    table["first_frame"] = flat - (ends[which] - counts[which])
+    table["stack"] = int(stack)
+    return table
+
+
+def cap(table: pd.DataFrame, most: int, *, seed: int = 0, key=()) -> pd.DataFrame:
+    """At most ``most`` rows of ``table``, a seeded uniform subset in table order."""
+    if len(table) <= most:
+        return table
+    rows = np.sort(_rng(seed, *key).choice(len(table), size=int(most), replace=False))
+    return table.iloc[rows].reset_index(drop=True)
+
+
+# ---- scores ----------------------------------------------------------------------------------
+def _graph(indices: np.ndarray, distances: np.ndarray, n_base: int):
+    """Neighbours as the sparse distance graph scikit-learn's ``metric="precomputed"`` reads."""
+    import scipy.sparse as sp
+    from sklearn.neighbors import sort_graph_by_row_values
+
+    rows = np.repeat(np.arange(len(indices)), indices.shape[1])
+    graph = sp.csr_matrix((distances.ravel().astype(np.float64), (rows, indices.ravel())),
+                          shape=(len(indices), n_base))
+    return sort_graph_by_row_values(graph, warn_when_not_sorted=False)
+
+
+class Detector:
+    """The kNN-distance and LOF detectors of one section, fitted on its training windows.
+
+    Parameters
+    ----------
+    bank : ndarray, shape (m, d)
+        The section's training windows (source and target together).
+    k : int
+        Neighbours of each score; lowered to ``m - 1`` for a bank that small (``k`` then says
+        what was used).
+    threads : int, optional
+        Threads of the neighbour search.
+    """
+
+    def __init__(self, bank: np.ndarray, *, k: int, threads: int | None = None):
+        from sklearn.neighbors import LocalOutlierFactor
+
+        if len(bank) < 2:
+            raise ValueError(f"a detector needs at least 2 training windows, not {len(bank)}")
+        self.bank = np.ascontiguousarray(bank, dtype=np.float32)
+        self.k = min(int(k), len(bank) - 1)
+        self.threads = threads
+        # Each training window's own neighbours: itself first (distance 0), then k others.
+        indices, distances = knn(self.bank, None, k=self.k + 1, threads=threads)
+        self.train_scores = distances[:, 1:].mean(axis=1, dtype=np.float64)
+        self.lof = LocalOutlierFactor(n_neighbors=self.k, novelty=True, metric="precomputed")
+        self.lof.fit(_graph(indices, distances, len(self.bank)))
+
+    def score(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(knn, lof)`` scores of ``windows``: mean distance to the ``k`` nearest training
+        windows, and the local outlier factor (both higher for more anomalous)."""
+        indices, distances = knn(windows, self.bank, k=self.k, threads=self.threads)
+        lof = -self.lof.score_samples(_graph(indices, distances, len(self.bank)))
+        return distances.mean(axis=1, dtype=np.float64), lof
+
+    def threshold(self, percentile: float) -> float:
+        """The ``percentile`` of the training windows' own (leave-one-out) kNN scores."""
+        return float(np.percentile(self.train_scores, percentile))
+
+
+def auc(labels, scores, max_fpr: float | None = None) -> float:
+    """ROC-AUC (or, with ``max_fpr``, standardised pAUC) of ``scores`` for anomalous (label
+    ``anomaly``) against normal; NaN when either class is absent."""
+    from sklearn.metrics import roc_auc_score
+
+    y = np.asarray(labels) == "anomaly"
+    if y.all() or not y.any():
+        return float("nan")
+    return float(roc_auc_score(y, np.asarray(scores, dtype=np.float64), max_fpr=max_fpr))
+
+
+def grouped_folds(y: np.ndarray, groups: np.ndarray, *, folds: int = 5, seed: int = 0) -> list:
+    """Stratified cross-validation folds that never split a group (a file): ``[(train rows,
+    test rows), ...]``, at most ``folds`` and no more than the files of the rarer class allow;
+    empty when a class has a single file. Every training fold holds both classes."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    y, groups = np.asarray(y), np.asarray(groups)
+    n = min(int(folds), *(len(np.unique(groups[y == v])) for v in np.unique(y)))
+    if n < 2 or len(np.unique(y)) < 2:
+        return []
+    split = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
+    return [(train, test) for train, test in split.split(np.zeros(len(y)), y, groups)
+            if len(np.unique(y[train])) == 2]
+
+
+def separability(x: np.ndarray, labels, groups, *, c: float = 0.01, folds: int = 5,
+                 seed: int = 0) -> dict:
+    """SEP of windows ``x``: a standardised linear soft-margin SVM, normal against anomalous.
+
+    Returns ``auc`` (ROC-AUC of held-out decision values, grouped cross-validation by
+    ``groups``, stratified), ``hinge_cv`` (their mean hinge loss), ``hinge`` (the mean hinge
+    loss of the SVM fitted on all windows, the paper's slack sum over n), ``folds`` used, and
+    ``note`` (why a number is missing, or how many fits did not converge).
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import hinge_loss, roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import LinearSVC
+
+    y = (np.asarray(labels) == "anomaly").astype(int)
+    groups = np.asarray(groups)
+    files = [len(np.unique(groups[y == v])) for v in (0, 1)]
+    out = dict(auc=np.nan, hinge=np.nan, hinge_cv=np.nan, folds=0, note="")
+    if min(files) == 0:
+        out["note"] = "no anomalous windows" if files[1] == 0 else "no normal windows"
+        return out
+
+    def svm():
+        return make_pipeline(StandardScaler(),
+                             LinearSVC(C=c, loss="hinge", dual=True, max_iter=SVM_ITERATIONS,
+                                       random_state=seed))
+
+    unconverged = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model = svm().fit(x, y)
+        out["hinge"] = float(hinge_loss(y, model.decision_function(x)))
+        splits = grouped_folds(y, groups, folds=folds, seed=seed)
+        if splits:
+            decision = np.full(len(y), np.nan)
+            for train, test in splits:
+                decision[test] = svm().fit(x[train], y[train]).decision_function(x[test])
+            held = ~np.isnan(decision)  # (every window, unless a fold was dropped)
+            out.update(auc=float(roc_auc_score(y[held], decision[held])),
+                       hinge_cv=float(hinge_loss(y[held], decision[held])), folds=len(splits))
+        else:
+            out["note"] = "one file of a class: no cross-validation"
+        unconverged = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+    if unconverged:
+        out["note"] = (out["note"] + "; " if out["note"] else "") + \
+            f"{unconverged} SVM fit(s) did not converge in {SVM_ITERATIONS:,} iterations"
+    return out
+
+
+# ---- one device ------------------------------------------------------------------------------
+def file_scores(windows: pd.DataFrame, columns) -> pd.DataFrame:
+    """A file's score per column: the mean over its windows (one row per ``path``)."""
+    keys = [c for c in ("dataset", "device", "section", "domain", "label", "path") if c in windows]
+    return (windows.groupby(keys, sort=True, dropna=False)
+            .agg(windows=("path", "size"), **{c: (c, "mean") for c in columns})
+            .reset_index())
+
+
+def dsup_rows(windows: pd.DataFrame, files: pd.DataFrame, thresholds: dict, *,
+              space: str, train: dict, k: int) -> list[dict]:
+    """Tidy rows of DSUP from scored windows (columns ``knn`` and ``lof``) and their file
+    scores: per dataset x section x domain, AUC and pAUC of each detector at window and file
+    level, and support (normal and anomalous windows within the training scores'
+    ``thresholds[section]``)."""
+    rows = []
+    for (dataset, section, domain), group in windows.groupby(["dataset", "section", "domain"], sort=True):
+        labelled = group[group["label"].isin(LABELS)]
+        fgroup = files[(files["dataset"] == dataset) & (files["section"] == section)
+                       & (files["domain"] == domain) & files["label"].isin(LABELS)]
+        base = dict(dataset=dataset, section=section, domain=domain, space=space,
+                    train=train.get(section, 0), note=f"k={k}")
+        for level, table in (("window", labelled), ("file", fgroup)):
+            counts = dict(normal=int((table["label"] == "normal").sum()),
+                          anomalous=int((table["label"] == "anomaly").sum()),
+                          files=int(table["path"].nunique()))
+            for method in ("knn", "lof"):
+                for measure, fpr in (("auc", None), ("pauc", MAX_FPR)):
+                    rows.append(dict(base, method=method, level=level, measure=measure,
+                                     value=auc(table["label"], table[method], fpr), **counts))
+        limit = thresholds.get(section)
+        for label, measure in (("normal", "support"), ("anomaly", "support_anomalous")):
+            these = labelled[labelled["label"] == label]
+            share = float((these["knn"] <= limit).mean()) if len(these) and limit is not None else np.nan
+            rows.append(dict(base, method="knn", level="window", measure=measure, value=share,
+                             normal=len(these) if label == "normal" else 0,
+                             anomalous=len(these) if label == "anomaly" else 0,
+                             files=int(these["path"].nunique()),
+                             note=f"k={k}; within the training windows' own scores"))
+    return rows
+
+
+def device_dsup_rows(rows: list[dict]) -> list[dict]:
+    """Device rows (section and domain ``all``): the arithmetic mean of each DSUP measure over
+    the device's dataset x section x domain rows (NaN ones left out)."""
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return []
+    out = []
+    for (space, method, level, measure), group in table.groupby(["space", "method", "level", "measure"], sort=False):
+        values = group["value"].dropna()
+        out.append(dict(dataset=ALL, section=ALL, domain=ALL, space=space, method=method,
+                        level=level, measure=measure,
+                        value=float(values.mean()) if len(values) else np.nan,
+                        normal=int(group["normal"].sum()), anomalous=int(group["anomalous"].sum()),
+                        files=int(group["files"].sum()), train=int(group["train"].sum()),
+                        note=f"mean over {len(values)} dataset x section x domain rows"))
+    return out
+
+
+def sep_rows(x_of, windows: pd.DataFrame, settings: Settings, *, space: str) -> list[dict]:
+    """Tidy rows of SEP per dataset x section x domain and per device. ``x_of(table)`` returns
+    the windows (or coordinates) of a window table's rows; each group is first capped to
+    ``settings.svm_windows`` windows (seeded)."""
+    labelled = windows[windows["label"].isin(LABELS)]
+    groups = [((d, s, m), g) for (d, s, m), g in labelled.groupby(["dataset", "section", "domain"], sort=True)]
+    groups.append(((ALL, ALL, ALL), labelled))
+    rows = []
+    for (dataset, section, domain), group in groups:
+        if group.empty:
+            continue
+        group = cap(group, settings.svm_windows, seed=settings.seed, key=("svm", space, dataset, section, domain))
+        result = separability(x_of(group), group["label"].to_numpy(), group["path"].to_numpy(),
+                              c=settings.svm_c, folds=settings.svm_folds, seed=settings.seed)
+        counts = dict(normal=int((group["label"] == "normal").sum()),
+                      anomalous=int((group["label"] == "anomaly").sum()),
+                      files=int(group["path"].nunique()), train=0)
+        note = f"C={settings.svm_c}, {result['folds']} grouped folds" + \
+            (f"; {result['note']}" if result["note"] else "")
+        for measure in ("auc", "hinge", "hinge_cv"):
+            rows.append(dict(dataset=dataset, section=section, domain=domain, space=space,
+                             method="svm", level="window", measure=measure, value=result[measure],
+                             note=note, **counts))
+    return rows
+
+
+def score_windows(test: pd.DataFrame, bank: pd.DataFrame, read, *, k: int, percentile: float,
+                  threads: int | None = None, chunk: int = CHUNK):
+    """kNN and LOF scores of every test window against its section's training windows.
+
+    ``read(table)`` returns the windows of a table's rows (float32). Sections are scored one
+    at a time: their bank is read once, test windows ``chunk`` at a time, so memory holds one
+    bank and one chunk. Returns ``(test with columns knn and lof, {section: support
+    threshold}, {section: training windows}, {section: k used})``; a section without two
+    training windows gets NaN scores.
+    """
+    scored = test.copy()
+    scored["knn"] = np.nan
+    scored["lof"] = np.nan
+    thresholds, train, used_k = {}, {}, {}
+    for section, rows in test.groupby("section", sort=True):
+        section_bank = bank[bank["section"] == section]
+        train[section] = len(section_bank)
+        if len(section_bank) < 2:
+            log.warning("section %s has %d training window(s): its test windows are not scored",
+                        section, len(section_bank))
+            continue
+        detector = Detector(read(section_bank), k=k, threads=threads)
+        thresholds[section] = detector.threshold(percentile)
+        used_k[section] = detector.k
+        where = rows.index.to_numpy()
+        for start in range(0, len(where), chunk):
+            part = where[start:start + chunk]
+            knn_score, lof_score = detector.score(read(test.loc[part]))
+            scored.loc[part, "knn"] = knn_score
+            scored.loc[part, "lof"] = lof_score
+    return scored, thresholds, train, used_k
+
+
+def device_files(manifest: pd.DataFrame, stores: dict) -> pd.DataFrame:
+    """The test and training files of a device's stores, with each file's ``store``,
+    ``file_index`` and ``n_frames`` (files the feature step left out are dropped)."""
+    from .store import Store
+
+    keys = pd.MultiIndex.from_arrays([manifest["dataset"], manifest["part"]])
+    rows = manifest[keys.isin(list(stores)) & manifest["split"].isin(["test", "train"])]
+    tables = []
+    for (dataset, part), part_rows in rows.groupby(["dataset", "part"], sort=True):
+        store = Store(stores[(dataset, part)])
+        index_of = {path: i for i, path in enumerate(store.files)}
+        part_rows = part_rows[part_rows["path"].isin(index_of)].copy()
+        part_rows["store"] = store.path
+        part_rows["file_index"] = part_rows["path"].map(index_of).astype(np.int64)
+        part_rows["n_frames"] = store.n_frames[part_rows["file_index"].to_numpy()]
+        tables.append(part_rows)
+    columns = ["dataset", "edition", "device", "section", "domain", "split", "label", "path",
+               "store", "file_index", "n_frames"]
+    if not tables:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(tables, ignore_index=True)[columns]
+
+
+def official_rows(files: pd.DataFrame, editions: dict, *, space: str, method: str) -> list[dict]:
+    """Tidy rows of each dataset's official DCASE score (:func:`audio_umaps.scoring.official`)
+    of file scores in column ``method``."""
+    from .scoring import official
+
+    rows = []
+    for dataset, group in files.dropna(subset=[method]).groupby("dataset", sort=True):
+        edition = editions.get(dataset)
+        table = official(group, edition, score=method)
+        for row in table[table["device"] != ALL].to_dict("records"):  # (one device: no overall)
+            rows.append(dict(dataset=dataset, section=row["section"], domain=row["domain"],
+                             space=space, method=method, level="official", measure=row["measure"],
+                             value=row["value"], normal=row["normal"], anomalous=row["anomalous"],
+                             files=row["normal"] + row["anomalous"], train=0, edition=str(edition),
+                             note=f"DCASE {edition} evaluation"))
+    return rows
+
+
+def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: Settings, *,
+                   embedding: pd.DataFrame | None = None, threads: int | None = None):
+    """SEP, DSUP and the official scores of one device, in the original space and (when
+    ``embedding``, the device's UMAP table, holds a map) in the UMAP's 2-D coordinates.
+
+    Parameters
+    ----------
+    manifest : DataFrame
+        Manifest rows of the device's datasets.
+    stores : dict
+        ``(dataset, part)`` -> feature store of the device's parts (DCASE data only).
+    stack : int
+        Frames per window.
+    settings : Settings
+        The config's ``metrics`` block.
+    embedding : DataFrame, optional
+        The device scope's UMAP table (sample columns plus ``x`` and ``y``).
+    threads : int, optional
+        Threads of the neighbour search.
+
+    Returns
+    -------
+    rows : DataFrame
+        Tidy rows (``TIDY_COLUMNS`` but representation, stack and device, which the caller
+        knows).
+    files : DataFrame
+        One row per test file: its metadata, windows scored and the file scores
+        ``knn_original``, ``lof_original`` (and ``knn_umap``, ``lof_umap`` for files in the map).
+    points : DataFrame or None
+        The UMAP table's test windows with their 2-D scores ``knn_umap`` and ``lof_umap``.
+    """
+    from .stacking import gather
+
+    files = device_files(manifest, stores)
+    editions = dict(zip(files["dataset"], files["edition"]))
+    test_files = files[files["split"] == "test"].reset_index(drop=True)
+    train_files = files[files["split"] == "train"].reset_index(drop=True)
+    test = windows_of_files(test_files, test_files["n_frames"].to_numpy(), stack,
+                            per_file=settings.windows_per_file, seed=settings.seed, key=("test",))
+    banks = [draw_windows(group, group["n_frames"].to_numpy(), stack, settings.train_windows,
+                          seed=settings.seed, key=("train", section))
+             for section, group in train_files.groupby("section", sort=True)]
+    bank = pd.concat(banks, ignore_index=True) if banks else train_files.assign(first_frame=0, stack=stack)
+    log.info("original space: %d test windows of %d files; training bank %d windows (%s)",
+             len(test), len(test_files), len(bank),
+             ", ".join(f"section {s}: {n}" for s, n in bank.groupby("section").size().items()))
+
+    def read(table):
+        return gather(table, stores.values())
+
+    rows: list[dict] = []
+    scored, thresholds, train, used_k = score_windows(test, bank, read, k=settings.k,
+                                                      percentile=settings.percentile, threads=threads)
+    k_note = max(used_k.values(), default=settings.k)
+    per_file = file_scores(scored, ["knn", "lof"])
+    rows += dsup_rows(scored, per_file, thresholds, space=ORIGINAL, train=train, k=k_note)
+    rows += sep_rows(read, scored, settings, space=ORIGINAL)
+    for method in ("knn", "lof"):
+        rows += official_rows(per_file, editions, space=ORIGINAL, method=method)
+    per_file = per_file.rename(columns={"knn": "knn_original", "lof": "lof_original"})
+
+    points = None
+    if embedding is not None and len(embedding):
+        mapped = embedding[embedding["dataset"].isin(set(files["dataset"]))
+                           & embedding["split"].isin(["test", "train"])]
+        map_test = mapped[mapped["split"] == "test"]
+        map_bank = mapped[mapped["split"] == "train"]
+
+        def coordinates(table):
+            return table[["x", "y"]].to_numpy(dtype=np.float32)
+
+        if len(map_test):
+            scored2, thresholds2, train2, used2 = score_windows(
+                map_test, map_bank, coordinates, k=settings.k, percentile=settings.percentile,
+                threads=threads)
+            files2 = file_scores(scored2, ["knn", "lof"])
+            rows += dsup_rows(scored2, files2, thresholds2, space=UMAP, train=train2,
+                              k=max(used2.values(), default=settings.k))
+            rows += sep_rows(coordinates, scored2, settings, space=UMAP)
+            for method in ("knn", "lof"):
+                rows += official_rows(files2, editions, space=UMAP, method=method)
+            per_file = per_file.merge(
+                files2[["path", "windows", "knn", "lof"]].rename(
+                    columns={"windows": "windows_umap", "knn": "knn_umap", "lof": "lof_umap"}),
+                on="path", how="left")
+            points = scored2.rename(columns={"knn": "knn_umap", "lof": "lof_umap"})
+    rows += device_dsup_rows([r for r in rows if r["method"] in ("knn", "lof") and r["level"] != "official"])
+    table = pd.DataFrame(rows)
+    return table, per_file, points
+
+
+def tidy(rows: pd.DataFrame, *, representation: str, stack: int, device: str) -> pd.DataFrame:
+    """``rows`` of :func:`measure_device` with their representation, stack and device, in
+    ``TIDY_COLUMNS`` order."""
+    rows = rows.assign(representation=representation, stack=int(stack), device=device)
+    return rows.reindex(columns=TIDY_COLUMNS)
+
+
+def join_predictions(files: pd.DataFrame, points: pd.DataFrame | None, systems: dict):
+    """The file and window tables with each system's file score and decision joined by file
+    (columns ``score_<system>`` and ``decision_<system>``; empty where it gave none)."""
+    for system, table in systems.items():
+        joined = table[["path", "score", "decision"]].rename(
+            columns={"score": f"score_{system}", "decision": f"decision_{system}"})
+        files = files.merge(joined, on="path", how="left")
+        if points is not None:
+            points = points.merge(joined, on="path", how="left")
+    if points is not None:
+        keep = [c for c in files.columns if c.endswith("_original")]
+        points = points.merge(files[["path", *keep]], on="path", how="left")
+    return files, points

@@ -1,0 +1,130 @@
+"""SEP and DSUP measures on synthetic data with known answers (audio_umaps.metrics)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+from sklearn.neighbors import LocalOutlierFactor
+
+from audio_umaps import metrics
+
+
+def blobs(n_files=8, per_file=20, dims=16, shift=0.0, seed=0):
+    """Window tables and windows: ``n_files`` normal and as many anomalous files, the
+    anomalies' windows moved by ``shift`` along every dimension."""
+    rng = np.random.default_rng(seed)
+    rows, x = [], []
+    for label, offset in (("normal", 0.0), ("anomaly", shift)):
+        for f in range(n_files):
+            path = f"{label}_{f}.wav"
+            x.append(rng.normal(size=(per_file, dims)) + offset)
+            rows += [dict(dataset="d", section="00", domain="source", label=label, path=path,
+                          row=len(rows) + i) for i in range(per_file)]
+    return pd.DataFrame(rows), np.vstack(x).astype(np.float32)
+
+
+def test_separable_windows_give_sep_auc_1_and_unseparable_ones_about_one_half():
+    table, x = blobs(shift=4.0)
+    sep = metrics.separability(x, table["label"], table["path"], folds=4)
+    assert sep["auc"] == 1.0 and sep["folds"] == 4
+    assert sep["hinge"] < 0.05 and sep["hinge_cv"] < 0.2
+    table, x = blobs(shift=0.0, n_files=10, per_file=40)
+    sep = metrics.separability(x, table["label"], table["path"], folds=5)
+    assert 0.35 < sep["auc"] < 0.65
+    assert sep["hinge_cv"] > 0.8  # no margin: the held-out windows sit on the wrong side or inside
+
+
+def test_grouped_folds_never_split_a_file_and_keep_both_classes():
+    table, _ = blobs(n_files=7, per_file=9)
+    y = (table["label"] == "anomaly").to_numpy()
+    groups = table["path"].to_numpy()
+    folds = metrics.grouped_folds(y, groups, folds=5, seed=3)
+    assert len(folds) == 5
+    tested = np.concatenate([test for _, test in folds])
+    assert sorted(tested) == list(range(len(y)))  # every window held out once
+    for train, test in folds:
+        assert not set(groups[train]) & set(groups[test])
+        assert set(y[train]) == {False, True}
+    # a class with a single file: no cross-validation at all
+    assert metrics.grouped_folds(y[:20], groups[:20], folds=5) == []
+    sep = metrics.separability(np.zeros((18, 2)) + np.arange(18)[:, None], table["label"][:18],
+                               groups[:18])
+    assert np.isnan(sep["auc"]) and "no anomalous" in sep["note"]
+
+
+def test_knn_scores_and_lof_match_scikit_learn_and_find_shifted_windows():
+    rng = np.random.default_rng(1)
+    bank = rng.normal(size=(400, 12)).astype(np.float32)
+    normal = rng.normal(size=(100, 12)).astype(np.float32)
+    anomalous = (rng.normal(size=(100, 12)) + 2.5).astype(np.float32)
+    detector = metrics.Detector(bank, k=5)
+    knn, lof = detector.score(np.vstack([normal, anomalous]))
+    reference = LocalOutlierFactor(n_neighbors=5, novelty=True).fit(bank)
+    assert np.allclose(lof, -reference.score_samples(np.vstack([normal, anomalous])), rtol=1e-5)
+    brute = np.sort(np.linalg.norm(np.vstack([normal, anomalous])[:, None] - bank[None], axis=2), axis=1)[:, :5]
+    assert np.allclose(knn, brute.mean(axis=1), rtol=1e-4)
+    labels = ["normal"] * 100 + ["anomaly"] * 100
+    assert metrics.auc(labels, knn) > 0.99 and metrics.auc(labels, lof) > 0.99
+    same = rng.normal(size=(200, 12)).astype(np.float32)
+    assert 0.4 < metrics.auc(labels, detector.score(same)[0]) < 0.6
+
+
+def test_pauc_is_scikit_learns_standardised_partial_auc():
+    rng = np.random.default_rng(2)
+    labels = np.array(["normal"] * 50 + ["anomaly"] * 30)
+    scores = rng.normal(size=80) + (labels == "anomaly")
+    y = labels == "anomaly"
+    assert metrics.auc(labels, scores, 0.1) == roc_auc_score(y, scores, max_fpr=0.1)
+    assert metrics.auc(labels, scores) == roc_auc_score(y, scores)
+    assert np.isnan(metrics.auc(["normal"] * 3, [1, 2, 3]))
+
+
+def test_support_of_training_data_against_itself_is_the_percentile():
+    rng = np.random.default_rng(4)
+    bank = rng.normal(size=(1000, 8)).astype(np.float32)
+    detector = metrics.Detector(bank, k=5)
+    threshold = detector.threshold(95)
+    # the training windows' own (leave-one-out) scores: 95 % lie within their 95th percentile
+    assert np.mean(detector.train_scores <= threshold) == pytest.approx(0.95, abs=0.002)
+    fresh = rng.normal(size=(2000, 8)).astype(np.float32)  # more normal data from the same source
+    assert np.mean(detector.score(fresh)[0] <= threshold) == pytest.approx(0.95, abs=0.04)
+    far = fresh + 3.0
+    assert np.mean(detector.score(far)[0] <= threshold) < 0.05
+
+
+def test_scoring_in_chunks_equals_scoring_at_once_and_rows_report_support():
+    table, x = blobs(shift=3.0, n_files=4, per_file=25)
+    table["split"] = "test"
+    rng = np.random.default_rng(5)
+    bank_x = rng.normal(size=(150, x.shape[1])).astype(np.float32)
+    bank = pd.DataFrame(dict(section="00", row=np.arange(150)))
+
+    def read(rows):
+        source = bank_x if "label" not in rows else x
+        return source[rows["row"].to_numpy()]
+
+    once, thresholds, train, used = metrics.score_windows(table, bank, read, k=5, percentile=95, chunk=10 ** 6)
+    chunked, *_ = metrics.score_windows(table, bank, read, k=5, percentile=95, chunk=7)
+    assert np.allclose(once[["knn", "lof"]], chunked[["knn", "lof"]])
+    assert train == {"00": 150} and used == {"00": 5}
+    files = metrics.file_scores(once, ["knn", "lof"])
+    assert len(files) == 8 and (files["windows"] == 25).all()
+    rows = pd.DataFrame(metrics.dsup_rows(once, files, thresholds, space="original", train=train, k=5))
+    pick = rows.set_index(["method", "level", "measure"])["value"]
+    assert pick[("knn", "file", "auc")] == 1.0 and pick[("knn", "window", "auc")] > 0.99
+    assert pick[("knn", "window", "support")] > 0.8 and pick[("knn", "window", "support_anomalous")] < 0.05
+
+
+def test_window_draws_are_seeded_capped_and_never_cross_files():
+    files = pd.DataFrame(dict(store="s", file_index=[0, 1, 2], path=["a", "b", "c"]))
+    n_frames = np.array([10, 3, 50])
+    every = metrics.windows_of_files(files, n_frames, 4)
+    assert list(every.groupby("path").size()) == [7, 47]  # b is too short for a window
+    some = metrics.windows_of_files(files, n_frames, 4, per_file=5, seed=1)
+    again = metrics.windows_of_files(files, n_frames, 4, per_file=5, seed=1)
+    assert some.equals(again) and list(some.groupby("path").size()) == [5, 5]
+    assert (some["first_frame"] + 4 <= some["path"].map({"a": 10, "c": 50})).all()
+    drawn = metrics.draw_windows(files, n_frames, 4, 20, seed=2)
+    assert len(drawn) == 20 and not drawn.duplicated(["path", "first_frame"]).any()
+    assert (drawn["first_frame"] + 4 <= drawn["path"].map({"a": 10, "c": 50})).all()
+    assert len(metrics.draw_windows(files, n_frames, 4, 1000)) == 54
