@@ -107,6 +107,25 @@ def test_targets(two_datasets):
     assert len(jobs["plot_section"]) == 2 * 2 * 6
 
 
+def test_metrics_targets_read_only_the_devices_dcase_stores(two_datasets, tmp_path):
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "anomaly_score_pump_section_00_test.csv").write_text("a.wav,1\n")
+    (submission / "readme.txt").write_text("not read")
+    plan = Plan({**two_datasets, "predictions": {"mine": str(submission), "gone": str(tmp_path / "gone")}})
+    tables = plan.metric_tables()
+    assert len(tables) == 2 * 2 * 2 and "results/metrics/mel/stack5/pump.tsv" in tables
+    assert set(plan.metrics_targets()) <= set(plan.targets()) and paths.METRICS_HYPOTHESIS in plan.targets()
+    # a device's metrics read its DCASE stores, never the external data its UMAP scope draws
+    assert plan.device_stores("mel", 5, "pump") == {
+        ("dev", "pump"): "results/features/dev/mel/pump.zarr", ("add", "pump"): "results/features/add/mel/pump.zarr"}
+    assert plan.device_manifests("fan") == ["results/manifest/add.tsv"]
+    assert plan.submission_files("mine") == [str(submission / "anomaly_score_pump_section_00_test.csv")]
+    assert plan.submission_files("gone") == []  # its job reports the missing folder
+    assert plan.prediction_tables() == ["results/metrics/predictions/mine.tsv", "results/metrics/predictions/gone.tsv"]
+    assert len(plan.benchmarks()["metrics"]) == 8 and len(plan.benchmarks()["predictions"]) == 2
+
+
 def test_folder_only_and_broken_configurations(tmp_path, dcase_root):
     ext = tmp_path / "ext"
     write_wav(ext / "a.wav", np.zeros(4000) + 0.1)
@@ -114,6 +133,7 @@ def test_folder_only_and_broken_configurations(tmp_path, dcase_root):
     assert only.folder_only and only.scopes == ["ext", "global"] and only.folders == ["ext"]
     assert only.members(10, "ext") == only.members(10, "global") == [("ext", "all")]
     assert only.plots("mel", 5) == ["results/plots/mel/stack5/global.png", "results/plots/mel/stack5/ext.png"]
+    assert only.metric_tables() == [] and only.metrics_targets() == []  # no labelled test data
     with pytest.raises(PlanError, match=r"datasets\.gone\.root: folder '.*nowhere' does not exist") as err:
         Plan(config_for({"gone": {"kind": "dcase2021", "root": str(tmp_path / "nowhere")}}))
     assert "bin/demo" not in str(err.value)  # not the demo's dataset: no demo advice

@@ -54,8 +54,8 @@ def test_default_dag(demo_work):
     proc = snakemake("-n", "--directory", str(work), "--configfile", str(config))
     assert job_counts(proc.stdout) == {
         "manifest": 2, "features": 3, "excluded_report": 2, "sample": 18, "umap": 18,
-        "plot_device": 12, "plot_global": 6, "plot_section": 36, "skipped_report": 1, "benchmark_summary": 1,
-        "all": 1, "total": 100,
+        "plot_device": 12, "plot_global": 6, "plot_section": 36, "metrics": 12, "metrics_summary": 1,
+        "skipped_report": 1, "benchmark_summary": 1, "all": 1, "total": 113,
     }
 
 
@@ -79,6 +79,25 @@ TINY = tiny_demo(stacks=(1, 4), devices={"fan": "fan", "valve": "valve"}, test_c
                  colour="violet", global_without_external_at_stacks=[4])
 
 
+def write_submission(work: Path):
+    """A system's DCASE submission for the tiny demo: fan scored well (every anomaly above every
+    normal), valve section 00 with malformed rows, valve section 01 missing, and a file for a
+    machine the data does not have."""
+    folder = work / "submission"
+    folder.mkdir()
+    for device, section in (("fan", "00"), ("fan", "01"), ("valve", "00")):
+        names = sorted(p.name for p in (work / "results/demo/dcase2021" / device).glob(f"*_test/section_{section}_*.wav"))
+        rows = [f"{n},{(2.0 if '_anomaly_' in n else 0.0) + i / 100}" for i, n in enumerate(names)]
+        decisions = [f"{n},{int('_anomaly_' in n)}" for n in names]
+        if device == "valve":
+            rows[1] = rows[1].split(",")[0] + ",high"  # line 2: not a number
+            rows.pop(0)  # a test file without a score
+            rows.append("section_00_source_test_normal_9999.wav,0.5")  # no such test file
+        (folder / f"anomaly_score_{device}_section_{section}_test.csv").write_text("\n".join(rows) + "\n")
+        (folder / f"decision_result_{device}_section_{section}_test.csv").write_text("\n".join(decisions) + "\n")
+    (folder / "anomaly_score_pump_section_00_test.csv").write_text("a.wav,1\n")
+
+
 def write_config(folder: Path, config: dict) -> Path:
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -97,7 +116,8 @@ def tiny_run(tmp_path_factory):
     write_wav(broken / "silent.wav", np.zeros(16000))
     (broken / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
     datasets = {**TINY["datasets"], "broken": {"kind": "folder", "root": str(broken)}}
-    config = prepare(work, {**TINY, "datasets": datasets})
+    config = prepare(work, {**TINY, "datasets": datasets, "predictions": {"mysystem": "submission"}})
+    write_submission(work)
     proc = snakemake("--directory", str(work), "--configfile", str(config), "--cores", "2")
     return work, config, proc
 
@@ -105,7 +125,8 @@ def tiny_run(tmp_path_factory):
 def test_end_to_end(tiny_run):
     work, _, proc = tiny_run
     counts = job_counts(proc.stdout + proc.stderr)
-    assert counts["umap"] == 6 and counts["plot_section"] == 8 and counts["total"] == 39
+    assert counts["umap"] == 6 and counts["plot_section"] == 8 and counts["metrics"] == 4
+    assert counts["predictions"] == 1 and counts["metrics_summary"] == 1 and counts["total"] == 45
     plots = sorted(p.relative_to(work / "results/plots").as_posix() for p in (work / "results/plots").rglob("*.png"))
     assert len(plots) == 14 and "mel/stack4/valve_section_01.png" in plots
     for png in (work / "results/plots").rglob("*.png"):
@@ -125,8 +146,8 @@ def test_end_to_end(tiny_run):
     used = set(read_tsv(work / "results/samples/mel/stack1/fan.tsv")["path"])
     assert {str(work / "broken/good.wav"), str(work / "broken/odd name #1 ü.wav")} <= used
     # every rule wrote its log and benchmark; the summary counts every job
-    assert len(list((work / "results/benchmarks").rglob("*.tsv"))) == 38
-    assert len(list((work / "results/logs").rglob("*.log"))) == 38
+    assert len(list((work / "results/benchmarks").rglob("*.tsv"))) == 44
+    assert len(list((work / "results/logs").rglob("*.log"))) == 44
     assert pd.read_csv(work / "results/reports/skipped.tsv", sep="\t").empty  # every map was drawn
     summary = pd.read_csv(work / "results/reports/benchmarks.tsv", sep="\t").set_index("rule")
     assert summary["jobs"].to_dict() == {rule: n for rule, n in counts.items() if rule not in ("all", "total", "benchmark_summary")}
@@ -149,6 +170,54 @@ def test_embedding_traces_back_to_files_and_times(tiny_run):
     assert "folder" not in set(glob4["kind"])  # global_without_external_at_stacks: [4]
     glob1 = read_tsv(work / "results/samples/mel/stack1/global.tsv")
     assert (glob1["dataset"] == "demo_external").sum() == 40
+
+
+def test_metrics_measure_both_spaces_and_join_the_systems_predictions(tiny_run):
+    work, _, _ = tiny_run
+    from audio_umaps.tables import read_tsv
+
+    read = dict(sep="\t", dtype={"section": str}, keep_default_na=False, na_values={"value": [""]})
+    rows = pd.read_csv(work / "results/metrics/mel/stack4/fan.tsv", **read)
+    device = rows[(rows["section"] == "all") & (rows["level"] != "official")]
+    picked = device.set_index(["space", "method", "level", "measure"])["value"]
+    for space in ("original", "umap"):
+        for key in (("svm", "window", "auc"), ("svm", "window", "hinge"), ("knn", "window", "auc"),
+                    ("knn", "file", "pauc"), ("lof", "file", "auc"), ("knn", "window", "support")):
+            assert 0 <= picked[(space, *key)] <= 1 or key[2] == "hinge", (space, key)
+    # per section x domain too, each with its counts; the original space scores every test window
+    sections = rows[(rows["section"] != "all") & (rows["method"] == "knn") & (rows["level"] == "window")
+                    & (rows["measure"] == "auc")]
+    assert set(zip(sections["space"], sections["section"], sections["domain"])) == {
+        (s, c, d) for s in ("original", "umap") for c in ("00", "01") for d in ("source", "target")}
+    original = sections[sections["space"] == "original"]
+    assert (original["normal"] > 40).all() and (original["anomalous"] > 40).all()  # not the map's 40-window caps
+    files = read_tsv(work / "results/metrics/mel/stack4/fan.files.tsv")
+    assert len(files) == 16 and files["knn_original"].notna().all()
+    assert files["score_mysystem"].notna().all() and set(files["decision_mysystem"]) == {0, 1}
+    points = read_tsv(work / "results/metrics/mel/stack4/fan.points.tsv")
+    emb = read_tsv(work / "results/umap/mel/stack4/fan.tsv")
+    test = emb[emb["split"] == "test"]
+    assert sorted(points["point"]) == sorted(test["point"]) and points["knn_umap"].notna().all()
+    assert points["score_mysystem"].notna().all()
+    # the system: fan scored perfectly, valve section 00 with its bad rows named, the rest used
+    problems = pd.read_csv(work / "results/metrics/predictions/mysystem.problems.tsv", sep="\t")
+    said = {(Path(f).name, line): text for f, line, text in zip(problems["file"], problems["line"], problems["problem"])}
+    valve = "anomaly_score_valve_section_00_test.csv"
+    assert "not a finite number" in said[(valve, 1)]
+    assert "is no test file of valve section 00" in said[(valve, 8)]
+    assert "no score for 2 of the 8 test files" in said[(valve, 0)]
+    assert "no test files of machine 'pump'" in said[("anomaly_score_pump_section_00_test.csv", 0)]
+    assert "valve section 01 have no score" in said[("submission", 0)]
+    scores = pd.read_csv(work / "results/metrics/predictions/mysystem.scores.tsv", **read)
+    fan = scores[(scores["device"] == "fan") & (scores["measure"] == "auc")]
+    assert len(fan) == 4 and (fan["value"] == 1.0).all()
+    assert len(scores[(scores["device"] == "valve") & (scores["section"] == "00") & (scores["measure"] == "auc")]) == 2
+    official = pd.read_csv(work / "results/metrics/official.tsv", sep="\t", keep_default_na=False)
+    assert {"knn", "lof", "mysystem"} <= set(official["method"])
+    summary = pd.read_csv(work / "results/metrics/summary.tsv", sep="\t")
+    assert len(summary) == 4 and summary["sep_auc_original"].between(0, 1).all()
+    for png in (work / "results/metrics").rglob("*.png"):
+        assert coloured_pixels(png, width=0.5) > 100, png  # cells or lines drawn, not an empty frame
 
 
 def test_rebuild_one_target(tiny_run):
@@ -178,7 +247,10 @@ def test_report_lists_every_plot_with_its_caption(tiny_run):
         assert any(name.endswith("/" + Path(plot).name) for name in names), plot
     assert any(name.endswith("/benchmarks.png") for name in names)
     assert any(name.endswith("/benchmarks.tsv") for name in names)
-    for caption in ("normal test windows", "approximate origin", "colour family", "peak resident memory"):
+    for figure in ("hypothesis2.png", "sep_auc.png", "support.png", "summary.tsv", "official.tsv"):
+        assert any(name.endswith("/" + figure) for name in names), figure
+    for caption in ("normal test windows", "approximate origin", "colour family", "peak resident memory",
+                    "hypothesis 2", "discriminative support", "official DCASE"):
         assert caption in html, caption
     # captions are rendered with each plot's wildcards, none left as template
     assert "UMAP of device <strong>fan</strong>" in html and "{{ snakemake" not in html
@@ -327,7 +399,7 @@ def test_only_the_cluster_retries_with_growing_requests_and_bookkeeping_stays_lo
     """A local failure is deterministic: no rule retries; the SLURM profile resubmits jobs the
     cluster killed, each asking for its estimate times the attempt."""
     compute = {"features", "features_l3", "sample", "umap", "plot_global", "plot_device", "plot_section",
-               "plot_folder"}
+               "plot_folder", "metrics"}
     assert yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())["retries"] == RETRIES
     assert "retries" not in yaml.safe_load((ROOT / "profiles/default/config.yaml").read_text())
     for name in compute & set(rules):  # (features_l3 only with l3 in the config)
@@ -335,7 +407,8 @@ def test_only_the_cluster_retries_with_growing_requests_and_bookkeeping_stays_lo
         # requests computed from the job's inputs and attempt (audio_umaps.resources.on_attempt)
         assert rules[name]["resources"]["mem_mb"] == rules[name]["resources"]["runtime"] == "function", name
     assert {name for name, rule in rules.items() if rule["local"]} == {
-        "manifest", "excluded_report", "skipped_report", "benchmark_summary", "all"}
+        "manifest", "excluded_report", "skipped_report", "benchmark_summary", "metrics_summary",
+        "predictions", "all"}
 
 
 def test_conda_envs_list_what_scripts_import_and_install_the_package(rules):

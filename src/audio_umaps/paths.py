@@ -1,5 +1,5 @@
 """The files that flow through the workflow, one pattern each: manifest -> features -> samples
--> embeddings -> plots, and the run's reports.
+-> embeddings -> metrics -> plots, and the run's reports.
 
 Rules use these patterns as their outputs (``paths.FEATURES``); :mod:`audio_umaps.plan` formats
 them into inputs and targets, so the two can never disagree.
@@ -19,6 +19,21 @@ PLOT_GLOBAL = "results/plots/{representation}/stack{stack}/global.png"
 PLOT_DEVICE = "results/plots/{representation}/stack{stack}/{device}.png"
 PLOT_SECTION = "results/plots/{representation}/stack{stack}/{device}_section_{section}.png"
 PLOT_FOLDER = "results/plots/{representation}/stack{stack}/{folder}.png"  # folder-only runs
+# Metrics (SEP, DSUP, official DCASE scores) of one representation x stack x device: the tidy
+# table, one row per test file with its scores, and the UMAP's test windows with their 2-D scores.
+METRICS = "results/metrics/{representation}/stack{stack}/{device}.tsv"
+METRICS_FILES = "results/metrics/{representation}/stack{stack}/{device}.files.tsv"
+METRICS_POINTS = "results/metrics/{representation}/stack{stack}/{device}.points.tsv"
+# A system's predictions (config key predictions.<system>): its file scores, their official
+# scores and every problem found in its submission files.
+PREDICTIONS = "results/metrics/predictions/{system}.tsv"
+PREDICTIONS_SCORES = "results/metrics/predictions/{system}.scores.tsv"
+PREDICTIONS_PROBLEMS = "results/metrics/predictions/{system}.problems.tsv"
+METRICS_ALL = "results/metrics/all.tsv"  # every tidy row of the run
+METRICS_SUMMARY = "results/metrics/summary.tsv"  # one row per representation x stack x device
+METRICS_OFFICIAL = "results/metrics/official.tsv"  # official DCASE scores over every device
+METRICS_HEATMAPS = {m: f"results/metrics/heatmaps/{m}.png" for m in ("sep_auc", "dsup_auc", "dsup_pauc", "support")}
+METRICS_HYPOTHESIS = "results/metrics/hypothesis2.png"
 SKIPPED_REPORT = "results/reports/skipped.tsv"
 BENCHMARK_SUMMARY = "results/reports/benchmarks.tsv"
 BENCHMARK_PLOT = "results/reports/benchmarks.png"
@@ -35,4 +50,7 @@ BENCHMARKS = {
     "plot_section": "results/benchmarks/plot_section/{representation}/stack{stack}/{device}_{section}.tsv",
     "plot_folder": "results/benchmarks/plot_folder/{representation}/stack{stack}/{folder}.tsv",
     "skipped_report": "results/benchmarks/skipped_report.tsv",
+    "metrics": "results/benchmarks/metrics/{representation}/stack{stack}/{device}.tsv",
+    "predictions": "results/benchmarks/predictions/{system}.tsv",
+    "metrics_summary": "results/benchmarks/metrics_summary.tsv",
 }

@@ -25,8 +25,11 @@ from .manifest import DCASE_KINDS, KINDS, declarable, edition_of, folder_part, f
 from .naming import FileNameError, ground_truth_tables
 from .representations import REGISTRY
 from .paths import (BENCHMARK_PLOT, BENCHMARK_SUMMARY, BENCHMARKS, EMBEDDING_STATUS, EXCLUDED_REPORT,
-                    FEATURES, FEATURES_EXCLUDED, MANIFEST, PLOT_DEVICE, PLOT_FOLDER, PLOT_GLOBAL,
-                    PLOT_SECTION, SKIPPED_REPORT)
+                    FEATURES, FEATURES_EXCLUDED, MANIFEST, METRICS, METRICS_ALL, METRICS_HEATMAPS,
+                    METRICS_HYPOTHESIS, METRICS_OFFICIAL, METRICS_SUMMARY, PLOT_DEVICE, PLOT_FOLDER, PLOT_GLOBAL,
+                    PLOT_SECTION, PREDICTIONS, PREDICTIONS_PROBLEMS, PREDICTIONS_SCORES,
+                    SKIPPED_REPORT)
+from .predictions import submission_files
 
 GLOBAL = "global"
 L3 = "l3"  # computed by its own rule (features_l3), in its own environment
@@ -224,6 +227,21 @@ class Plan:
         search and UMAP (config key ``neighbours.pca``); None for none."""
         return ((self.config.get("neighbours") or {}).get("pca") or {}).get(representation)
 
+    @property
+    def systems(self) -> dict[str, str]:
+        """``{system: submission folder}`` of the config key ``predictions``."""
+        return dict(self.config.get("predictions") or {})
+
+    def submission_files(self, system: str) -> list[str]:
+        """The CSV files of a system's submission folder (none when it does not exist: its
+        predictions job then reports that)."""
+        return submission_files(self.systems[system])
+
+    @property
+    def measured(self) -> bool:
+        """Whether the run has metrics: only DCASE devices have labelled test data."""
+        return bool(self.sections)
+
     def parts(self, dataset: str) -> list[str]:
         return list(self.datasets[dataset].parts)
 
@@ -261,6 +279,20 @@ class Plan:
     def stores(self, representation: str, stack: int, scope: str) -> dict[tuple[str, str], str]:
         """``{(dataset, part): feature store}`` of a scope's members (:meth:`members`)."""
         return {(d, p): self.feature_store(d, representation, p) for d, p in self.members(stack, scope)}
+
+    def device_stores(self, representation: str, stack: int, device: str) -> dict[tuple[str, str], str]:
+        """``{(dataset, part): feature store}`` of a device's DCASE data (no external data):
+        what its metrics read."""
+        return {key: path for key, path in self.stores(representation, stack, device).items()
+                if not self.datasets[key[0]].external}
+
+    def device_manifests(self, device: str) -> list[str]:
+        """Manifests of the DCASE datasets that hold ``device``."""
+        return [MANIFEST.format(dataset=d) for d, dataset in self.datasets.items()
+                if device in dataset.sections]
+
+    def dcase_manifests(self) -> list[str]:
+        return [MANIFEST.format(dataset=d) for d, dataset in self.datasets.items() if not dataset.external]
 
     def scope_datasets(self, stack: int, scope: str) -> list[str]:
         """The datasets a scope draws from, sorted."""
@@ -307,6 +339,23 @@ class Plan:
         targets += [PLOT_FOLDER.format(folder=f, **keys) for f in self.folders]
         return targets
 
+    def metric_tables(self) -> list[str]:
+        """The tidy metrics table of every representation x stack x device."""
+        if not self.measured:
+            return []
+        return [METRICS.format(representation=r, stack=s, device=d)
+                for r in self.representations for s in self.stacks for d in self.devices]
+
+    def prediction_tables(self, which=PREDICTIONS) -> list[str]:
+        return [which.format(system=s) for s in self.systems]
+
+    def metrics_targets(self) -> list[str]:
+        """The metrics summary, its heatmaps and the hypothesis-2 figure (none without DCASE
+        devices)."""
+        if not self.measured:
+            return []
+        return [METRICS_SUMMARY, METRICS_OFFICIAL, METRICS_ALL, *METRICS_HEATMAPS.values(), METRICS_HYPOTHESIS]
+
     def all_plots(self) -> list[str]:
         return [p for r in self.representations for s in self.stacks for p in self.plots(r, s)]
 
@@ -335,10 +384,16 @@ class Plan:
             ],
             "plot_folder": [b["plot_folder"].format(folder=f, **k) for k in combos for f in self.folders],
             "skipped_report": [b["skipped_report"]],
+            "metrics": [b["metrics"].format(device=d, **k)
+                        for k in combos for d in self.devices] if self.measured else [],
+            "predictions": [b["predictions"].format(system=s) for s in self.systems] if self.measured else [],
+            "metrics_summary": [b["metrics_summary"]] if self.measured else [],
         }
 
     def targets(self) -> list[str]:
-        """Everything a full run makes: each dataset's exclusion report, every plot, the list
-        of skipped maps, and the summary of the run's benchmarks."""
+        """Everything a full run makes: each dataset's exclusion report, every plot, the
+        metrics summary and figures, the list of skipped maps, and the summary of the run's
+        benchmarks."""
         reports = [EXCLUDED_REPORT.format(dataset=d) for d in self.datasets]
-        return reports + self.all_plots() + [SKIPPED_REPORT, BENCHMARK_SUMMARY, BENCHMARK_PLOT]
+        return (reports + self.all_plots() + self.metrics_targets()
+                + [SKIPPED_REPORT, BENCHMARK_SUMMARY, BENCHMARK_PLOT])

@@ -110,6 +110,7 @@ wildcard_constraints:
     device=one_of(PLAN.devices),
     folder=one_of(PLAN.folders),
     section=r"\d+",
+    system=one_of(PLAN.systems),
     part=r"[A-Za-z0-9_.~-]+",
 
 
@@ -128,6 +129,14 @@ def part_audio(wildcards):
 def scope_stores(wildcards):
     """{(dataset, part): store} of every feature store a scope draws from at a stack."""
     return PLAN.stores(wildcards.representation, int(wildcards.stack), wildcards.scope)
+
+
+def device_stores(wildcards):
+    """{(dataset, part): store} of a device's DCASE data at a representation: what its
+    metrics read."""
+    return PLAN.device_stores(
+        wildcards.representation, int(wildcards.stack), wildcards.device
+    )
 
 
 def scope_manifests(wildcards):
@@ -160,6 +169,28 @@ def part_files(wildcards, input):
     return len(durations), max(durations, default=0.0), sum(durations)
 
 
+def test_and_train_files(manifests, device):
+    """(test files, train files, longest file in s) of a device, from its manifests."""
+    test = train = 0
+    longest = 0.0
+    for manifest in manifests:
+        with open(manifest, newline="") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                if row["part"] == device:
+                    test += row["split"] == "test"
+                    train += row["split"] == "train"
+                    longest = max(longest, float(row["duration"]))
+    return test, train, longest
+
+
+def frame_rate(representation):
+    """Frames a second of a representation."""
+    params = representation_params(representation)
+    if "hop_seconds" in params:
+        return 1.0 / params["hop_seconds"]
+    return config["audio"]["sample_rate"] / params["hop_length"]
+
+
 def feature_dims(representation):
     return _representations.get(representation).dims(
         representation_params(representation)
@@ -184,6 +215,13 @@ ESTIMATES = {
         PLAN.pca(wildcards.representation),
     ),
     "plot": lambda wildcards, input: _resources.plot(tsv_rows(input.umap)),
+    "metrics": lambda wildcards, input: _resources.metrics(
+        *test_and_train_files(input.manifests, wildcards.device),
+        int(wildcards.stack),
+        feature_dims(wildcards.representation),
+        frame_rate(wildcards.representation),
+        config["metrics"],
+    ),
 }
 
 
@@ -196,6 +234,18 @@ def umap_threads(wildcards):
     per_group = sum(caps.get(split) or 0 for split in ("test", "train", "external"))
     large = per_group >= _resources.UMAP_THREADS_FROM
     return 2 if large or config["umap"].get("seed") is None else 1
+
+
+def metrics_threads(wildcards):
+    """Threads of a metrics job: two (the neighbour search uses them) for a device of at least
+    METRICS_THREADS_FROM files, one for a small one (the demo's: 57), whose jobs then run side
+    by side. Decided from the plan's file lists: a dry run has no manifest to read."""
+    files = sum(
+        len(dataset.parts.get(wildcards.device, ()))
+        for dataset in PLAN.datasets.values()
+        if not dataset.external
+    )
+    return 2 if files >= _resources.METRICS_THREADS_FROM else 1
 
 
 def resource(job, name):

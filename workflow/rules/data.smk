@@ -4,6 +4,8 @@ localrules:
     excluded_report,
     skipped_report,
     benchmark_summary,
+    metrics_summary,
+    predictions,
 
 
 rule manifest:

@@ -1,0 +1,174 @@
+"""The metrics summary and its figures: heatmaps of SEP and DSUP (representation x stack
+against device, the original space and the UMAP's 2-D coordinates side by side) and the paper's
+hypothesis 2 (SEP against DSUP as the stack grows).
+
+Panel functions draw on a given axis and return it; figure builders compose them.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .metrics import ALL, ORIGINAL, UMAP  # noqa: E402
+
+# Summary columns: (method, level, measure) of each device row (section and domain "all").
+SUMMARY_MEASURES = {
+    "sep_auc": ("svm", "window", "auc"),
+    "sep_hinge": ("svm", "window", "hinge"),
+    "sep_hinge_cv": ("svm", "window", "hinge_cv"),
+    "dsup_auc": ("knn", "window", "auc"),
+    "dsup_pauc": ("knn", "window", "pauc"),
+    "dsup_file_auc": ("knn", "file", "auc"),
+    "dsup_file_pauc": ("knn", "file", "pauc"),
+    "lof_auc": ("lof", "window", "auc"),
+    "support": ("knn", "window", "support"),
+    "support_anomalous": ("knn", "window", "support_anomalous"),
+}
+HEATMAPS = {
+    "sep_auc": ("SEP: cross-validated ROC-AUC of a linear SVM (windows)", (0.5, 1.0)),
+    "dsup_auc": ("DSUP: ROC-AUC of the kNN distance to training windows (windows)", (0.5, 1.0)),
+    "dsup_pauc": ("DSUP: pAUC (max FPR 0.1) of the kNN distance (windows)", (0.5, 1.0)),
+    "support": ("Support: share of normal test windows within the training data's own kNN distances",
+                (0.0, 1.0)),
+}
+SPACE_TITLES = {ORIGINAL: "original space (every test file)", UMAP: "UMAP 2-D (the map's sample)"}
+
+
+def summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per representation x stack x device: each of ``SUMMARY_MEASURES`` in each space
+    (``<measure>_<space>``), and the official DCASE score of the kNN detector's file scores in
+    the original space (``dcase_knn``: the harmonic mean of the device's AUCs and pAUCs from
+    2021 on, the mean AUC for 2020)."""
+    keys = ["representation", "stack", "device"]
+    devices = rows[(rows["section"] == ALL) & (rows["domain"] == ALL) & (rows["level"] != "official")]
+    out = rows[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
+    for name, (method, level, measure) in SUMMARY_MEASURES.items():
+        for space in (ORIGINAL, UMAP):
+            chosen = devices[(devices["method"] == method) & (devices["level"] == level)
+                             & (devices["measure"] == measure) & (devices["space"] == space)]
+            values = chosen.groupby(keys)["value"].mean().rename(f"{name}_{space}")
+            out = out.merge(values, left_on=keys, right_index=True, how="left")
+    official = rows[(rows["level"] == "official") & (rows["method"] == "knn") & (rows["space"] == ORIGINAL)
+                    & (rows["section"] == ALL)]
+    main = official[official["measure"] == "hmean"]
+    main = pd.concat([main, official[(official["measure"] == "amean_auc")
+                                     & ~official.set_index(keys).index.isin(main.set_index(keys).index)]])
+    out = out.merge(main.groupby(keys)["value"].mean().rename("dcase_knn"), left_on=keys,
+                    right_index=True, how="left")
+    return out
+
+
+def official_overall(rows: pd.DataFrame) -> pd.DataFrame:
+    """The official DCASE score over every device (what a leaderboard ranks) of each
+    representation x stack x dataset x space x detector, and of each system's predictions,
+    from the per-section rows the metrics and predictions jobs wrote: one row each with the
+    edition, the official score (2021 on; NaN for 2020, which has none) and the means of AUC
+    and pAUC over all devices' sections."""
+    from .scoring import overall
+
+    official = rows[(rows["level"] == "official") & (rows["section"] != ALL) & (rows["device"] != ALL)]
+    keys = ["representation", "stack", "dataset", "space", "method", "edition"]
+    out = []
+    for key, group in official.groupby(keys, sort=True, dropna=False):
+        means = overall(group, key[-1]).set_index("measure")["value"]
+        out.append(dict(zip(keys, key), devices=group["device"].nunique(),
+                        official=means.get("official", np.nan),
+                        amean_auc=means.get("amean_auc"), amean_pauc=means.get("amean_pauc"),
+                        hmean_auc=means.get("hmean_auc", np.nan), hmean_pauc=means.get("hmean_pauc", np.nan)))
+    table = pd.DataFrame(out, columns=keys + ["devices", "official", "amean_auc", "amean_pauc",
+                                              "hmean_auc", "hmean_pauc"])
+    order = table.assign(_stack=pd.to_numeric(table["stack"], errors="coerce"))
+    return table.loc[order.sort_values(["representation", "_stack", "dataset", "space", "method"]).index] \
+        .reset_index(drop=True)
+
+
+def _label(representation: str, stack) -> str:
+    return f"{representation} stack {int(stack)}"
+
+
+def plot_heatmap(ax, table: pd.DataFrame, column: str, *, vmin: float, vmax: float, cmap="viridis"):
+    """A heatmap of ``table[column]``: representation x stack (rows) against device (columns),
+    each cell annotated with its value (``n/a`` where it could not be measured)."""
+    rows = table[["representation", "stack"]].drop_duplicates().sort_values(["representation", "stack"])
+    devices = sorted(table["device"].unique())
+    grid = np.full((len(rows), len(devices)), np.nan)
+    for i, (rep, stack) in enumerate(rows.itertuples(index=False)):
+        for j, device in enumerate(devices):
+            hit = table[(table["representation"] == rep) & (table["stack"] == stack)
+                        & (table["device"] == device)][column]
+            if len(hit):
+                grid[i, j] = hit.iloc[0]
+    image = ax.imshow(grid, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            value = grid[i, j]
+            text = "n/a" if np.isnan(value) else f"{value:.3f}"
+            light = np.isnan(value) or (value - vmin) / (vmax - vmin) < 0.6
+            ax.text(j, i, text, ha="center", va="center", fontsize=9,
+                    color="white" if light else "black")
+    ax.set_xticks(range(len(devices)), devices)
+    ax.set_yticks(range(len(rows)), [_label(r, s) for r, s in rows.itertuples(index=False)])
+    ax.tick_params(length=0)
+    ax.image = image
+    return ax
+
+
+def heatmap_figure(table: pd.DataFrame, name: str) -> plt.Figure:
+    """The heatmap of summary measure ``name`` (a key of ``HEATMAPS``): original space left,
+    UMAP 2-D right, one colour scale."""
+    title, (vmin, vmax) = HEATMAPS[name]
+    n_rows = table[["representation", "stack"]].drop_duplicates().shape[0]
+    n_devices = table["device"].nunique()
+    fig, axes = plt.subplots(1, 2, figsize=(3 + 2.4 * max(n_devices, 1) * 2, 1.6 + 0.45 * max(n_rows, 1)),
+                             sharey=True, constrained_layout=True)
+    for ax, space in zip(axes, (ORIGINAL, UMAP)):
+        plot_heatmap(ax, table, f"{name}_{space}", vmin=vmin, vmax=vmax)
+        ax.set_title(SPACE_TITLES[space], fontsize=10)
+    fig.colorbar(axes[-1].image, ax=axes, shrink=0.9)
+    fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def plot_hypothesis(ax, table: pd.DataFrame, space: str):
+    """SEP-AUC against DSUP-AUC in one space: per representation, the mean over devices at
+    each stack joined in stack order (labelled), each device's points faint behind."""
+    colours = plt.get_cmap("tab10")
+    x, y = f"dsup_auc_{space}", f"sep_auc_{space}"
+    for i, (rep, rows) in enumerate(table.groupby("representation", sort=True)):
+        colour = colours(i % 10)
+        ax.scatter(rows[x], rows[y], s=18, color=colour, alpha=0.25, linewidths=0)
+        means = rows.groupby("stack")[[x, y]].mean().sort_index()
+        ax.plot(means[x], means[y], "-o", color=colour, label=rep, linewidth=1.8, markersize=6)
+        for stack, point in means.iterrows():
+            if not np.isnan(point[x]) and not np.isnan(point[y]):
+                ax.annotate(f"{int(stack)}", (point[x], point[y]), textcoords="offset points",
+                            xytext=(5, 4), fontsize=9, color=colour)
+    ax.set_xlabel("DSUP: kNN ROC-AUC (windows)")
+    ax.set_ylabel("SEP: linear SVM ROC-AUC (windows, cross-validated)")
+    ax.set_title(SPACE_TITLES[space], fontsize=10)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def hypothesis_figure(table: pd.DataFrame) -> plt.Figure:
+    """The paper's hypothesis 2 ("longer stacks give better SEP but worse DSUP"): SEP against
+    DSUP per representation as the stack grows (numbers at the points: the stack), in the
+    original space and in the UMAP's 2-D coordinates. Under the hypothesis each line climbs
+    (SEP up) while moving left (DSUP down)."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), constrained_layout=True)
+    for ax, space in zip(axes, (ORIGINAL, UMAP)):
+        plot_hypothesis(ax, table, space)
+    axes[0].legend(title="representation", fontsize=9)
+    fig.suptitle("Hypothesis 2: SEP against DSUP as the stack grows (numbers: frames per window; "
+                 "faint: each device)", fontsize=11)
+    return fig
+
+
+def save(fig, path, *, dpi: float = 110) -> None:
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)

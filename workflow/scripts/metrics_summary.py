@@ -1,0 +1,20 @@
+"""Every metrics table in one, the summary per representation x stack x device, its heatmaps
+and the hypothesis-2 figure (rule metrics_summary)."""
+import pandas as pd
+
+from audio_umaps import metric_plots, runlog
+
+log = runlog.start(snakemake.log[0])
+read = dict(sep="\t", dtype={"section": str, "stack": str, "edition": str, "representation": str}, keep_default_na=False, na_values={"value": [""]})
+rows = pd.concat([pd.read_csv(p, **read) for p in [*snakemake.input.tables, *snakemake.input.predictions]],
+                 ignore_index=True)
+rows.to_csv(snakemake.output.all, sep="\t", index=False)
+official = metric_plots.official_overall(rows)
+official.to_csv(snakemake.output.official, sep="\t", index=False, float_format="%.6g")
+measured = rows[rows["representation"] != ""].astype({"stack": int})
+table = metric_plots.summary(measured)
+table.to_csv(snakemake.output.summary, sep="\t", index=False, float_format="%.4f")
+for name in metric_plots.HEATMAPS:
+    metric_plots.save(metric_plots.heatmap_figure(table, name), snakemake.output[name], dpi=snakemake.params.dpi)
+metric_plots.save(metric_plots.hypothesis_figure(table), snakemake.output.hypothesis, dpi=snakemake.params.dpi)
+log.info("summary of %d representation x stack x device rows:\n%s", len(table), table.to_string(index=False))
