@@ -41,3 +41,18 @@ def test_umap_estimates_cover_the_benchmarks_peaks():
     full, reduced = resources.umap(266_000, 10, 513), resources.umap(266_000, 10, 513, pca=64)
     assert full.mem_mb > 266_000 * 5130 * 4 / 1e6 > reduced.mem_mb
     assert resources.umap(1000, 1, 128, pca=256) == resources.umap(1000, 1, 128)  # nothing to reduce
+
+
+def test_metrics_estimates_cover_the_measured_peaks_and_times():
+    # benchmarks/metrics_knn.py at the paper's caps (600 test files of 10 s, bank 10,000 per
+    # section, log-STFT stack 10): the kNN scoring alone peaked at 876 MB in 125 s
+    paper = resources.metrics(600, 105, 10.0, 10, 513, 31.25, {"train_windows": 10000}, groups=6)
+    assert paper.mem_mb > 876 and paper.runtime * 60 > 125
+    # one group's SVM of 5,000 such windows (6 fits): 1,028 MB, 69 s; 7 groups at the caps
+    assert paper.mem_mb > 1028 and paper.runtime * 60 > 125 + 7 * 69
+    # the demo's log-STFT stack-10 job (36 test files of 5 s, 50 windows each): 570 MB
+    demo = resources.metrics(36, 21, 5.0, 10, 513, 31.25, {"windows_per_file": 50}, groups=6)
+    assert 570 < demo.mem_mb < paper.mem_mb and demo.runtime < paper.runtime
+    # fewer windows per file, fewer SVM windows: less work
+    lighter = resources.metrics(600, 105, 10.0, 10, 513, 31.25, {"windows_per_file": 20, "svm": {"windows": 500}}, 6)
+    assert lighter.runtime < paper.runtime and lighter.mem_mb < paper.mem_mb

@@ -65,7 +65,7 @@ class Settings:
     train_windows: int = 10000
     svm_c: float = 0.01
     svm_folds: int = 5
-    svm_windows: int = 20000
+    svm_windows: int = 5000
     seed: int = 0
 
     @classmethod

@@ -98,27 +98,34 @@ def plot(windows: int) -> Estimate:
 # standardised copy and liblinear's own copy (an index and a double per value: 16 bytes).
 METRICS_BASE_MB = 800
 METRICS_THREADS_FROM = 500  # audio files of a device from which its metrics jobs take 2 threads
-SVM_S = 4e-8  # seconds per window per dimension of one SVM fit (liblinear, hinge; measured on
-# the demo's log-STFT stack 10: 60 fits, 2.2e8 window-dimensions, 8.6 s)
+SVM_S = 5.5e-7  # seconds per window per dimension of one SVM fit (liblinear, hinge, C 0.01):
+# measured on a hard, made-up split of 5,000 log-STFT stack-10 windows (6 fits, 69 s); the
+# demo's easy ones took 4e-8
 
 
 def metrics(test_files: int, train_files: int, longest_s: float, stack: int, dims: int,
-            frame_rate: float, settings: dict) -> Estimate:
+            frame_rate: float, settings: dict, groups: int = 1) -> Estimate:
     """SEP and DSUP of one device: ``test_files`` and ``train_files`` of at most ``longest_s``
-    seconds, ``frame_rate`` frames a second, windows of ``stack`` frames of ``dims`` features;
-    ``settings`` is the config's ``metrics`` block. Runtime: the exact search of every test
-    window against its section's bank, and the SVM fits (grouped folds plus one, per group),
+    seconds, ``frame_rate`` frames a second, windows of ``stack`` frames of ``dims`` features,
+    ``groups`` section x domain groups; ``settings`` is the config's ``metrics`` block. Memory:
+    one section's bank and two chunks of test windows (float32, with a margin), and the SVM's
+    subset with its standardised and liblinear copies (24 bytes a value, measured). Runtime:
+    the exact search of every test window against its section's bank, and the SVM fits (folds
+    plus one) of each group and of the whole device, each on at most ``svm.windows`` windows,
     with a 3x margin."""
     from .metrics import CHUNK
 
+    svm_settings = settings.get("svm") or {}
     width = stack * dims
     per_file = max(int(longest_s * frame_rate) - stack + 1, 1)
     tested = per_file if not settings.get("windows_per_file") else min(per_file, settings["windows_per_file"])
     test_windows = test_files * tested
     bank = min(int(settings.get("train_windows", 10000)), train_files * per_file)
-    svm = min(int((settings.get("svm") or {}).get("windows", 20000)), test_windows)
+    most = int(svm_settings.get("windows", 5000))
+    svm = min(most, test_windows)
+    fitted = svm + groups * min(most, -(-test_windows // max(groups, 1)))
     mem = METRICS_BASE_MB + 1.25 * (bank + 2 * min(CHUNK, test_windows)) * width * 4 / 1e6 \
         + svm * width * 24 / 1e6
-    folds = int((settings.get("svm") or {}).get("folds", 5))
-    seconds = KNN_S * test_windows * bank * width + SVM_S * 2 * svm * width * (folds + 1)
+    folds = int(svm_settings.get("folds", 5))
+    seconds = KNN_S * test_windows * bank * width + SVM_S * fitted * width * (folds + 1)
     return Estimate(mem, 5 + 3 * seconds / 60)

@@ -221,6 +221,7 @@ ESTIMATES = {
         feature_dims(wildcards.representation),
         frame_rate(wildcards.representation),
         config["metrics"],
+        2 * len(PLAN.sections[wildcards.device]),
     ),
 }
 
