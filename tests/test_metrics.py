@@ -77,6 +77,8 @@ def test_pauc_is_scikit_learns_standardised_partial_auc():
     assert metrics.auc(labels, scores, 0.1) == roc_auc_score(y, scores, max_fpr=0.1)
     assert metrics.auc(labels, scores) == roc_auc_score(y, scores)
     assert np.isnan(metrics.auc(["normal"] * 3, [1, 2, 3]))
+    # windows without a score (a section without training windows) are left out, not fatal
+    assert metrics.auc(["normal", "anomaly", "anomaly"], [0.0, 1.0, np.nan]) == 1.0
 
 
 def test_support_of_training_data_against_itself_is_the_percentile():
@@ -95,9 +97,10 @@ def test_support_of_training_data_against_itself_is_the_percentile():
 def test_scoring_in_chunks_equals_scoring_at_once_and_rows_report_support():
     table, x = blobs(shift=3.0, n_files=4, per_file=25)
     table["split"] = "test"
+    table["bank"] = "DCASE 2021 section 00"
     rng = np.random.default_rng(5)
     bank_x = rng.normal(size=(150, x.shape[1])).astype(np.float32)
-    bank = pd.DataFrame(dict(section="00", row=np.arange(150)))
+    bank = pd.DataFrame(dict(section="00", bank="DCASE 2021 section 00", row=np.arange(150)))
 
     def read(rows):
         source = bank_x if "label" not in rows else x
@@ -106,7 +109,7 @@ def test_scoring_in_chunks_equals_scoring_at_once_and_rows_report_support():
     once, thresholds, train, used = metrics.score_windows(table, bank, read, k=5, percentile=95, chunk=10 ** 6)
     chunked, *_ = metrics.score_windows(table, bank, read, k=5, percentile=95, chunk=7)
     assert np.allclose(once[["knn", "lof"]], chunked[["knn", "lof"]])
-    assert train == {"00": 150} and used == {"00": 5}
+    assert train == {"DCASE 2021 section 00": 150} and used == {"DCASE 2021 section 00": 5}
     files = metrics.file_scores(once, ["knn", "lof"])
     assert len(files) == 8 and (files["windows"] == 25).all()
     rows = pd.DataFrame(metrics.dsup_rows(once, files, thresholds, space="original", train=train, k=5))
@@ -116,7 +119,7 @@ def test_scoring_in_chunks_equals_scoring_at_once_and_rows_report_support():
 
 
 def test_window_draws_are_seeded_capped_and_never_cross_files():
-    files = pd.DataFrame(dict(store="s", file_index=[0, 1, 2], path=["a", "b", "c"]))
+    files = pd.DataFrame(dict(dataset="d", store="s", file_index=[0, 1, 2], path=["a", "b", "c"]))
     n_frames = np.array([10, 3, 50])
     every = metrics.windows_of_files(files, n_frames, 4)
     assert list(every.groupby("path").size()) == [7, 47]  # b is too short for a window
@@ -128,3 +131,26 @@ def test_window_draws_are_seeded_capped_and_never_cross_files():
     assert len(drawn) == 20 and not drawn.duplicated(["path", "first_frame"]).any()
     assert (drawn["first_frame"] + 4 <= drawn["path"].map({"a": 10, "c": 50})).all()
     assert len(metrics.draw_windows(files, n_frames, 4, 1000)) == 54
+
+
+def test_sections_of_different_editions_never_share_a_training_bank():
+    """A 2020 machine id 00 and a 2021 section 00 of one device: each test window is scored
+    against its own edition's training windows only, with its own support threshold."""
+    rng = np.random.default_rng(6)
+    near = rng.normal(size=(200, 4)).astype(np.float32)  # 2021's training data: tight
+    wide = (rng.normal(size=(200, 4)) * 10).astype(np.float32)  # 2020's: spread out
+    x = np.vstack([near, wide])
+    bank = pd.DataFrame(dict(bank=[metrics.bank_key(2021, "00")] * 200 + [metrics.bank_key(2020, "00")] * 200,
+                             split="train", row=np.arange(400)))
+    anomalies = (rng.normal(size=(50, 4)) + 3).astype(np.float32)
+    test = pd.DataFrame(dict(bank=metrics.bank_key(2021, "00"), split="test", row=np.arange(50)))
+
+    def read(rows):
+        return (anomalies if rows["split"].iloc[0] == "test" else x)[rows["row"].to_numpy()]
+
+    scored, thresholds, train, _ = metrics.score_windows(test, bank, read, k=5, percentile=95)
+    assert train == {"DCASE 2021 section 00": 200}  # the 2020 bank was not used for 2021 windows
+    alone = metrics.Detector(near, k=5)
+    assert thresholds["DCASE 2021 section 00"] == pytest.approx(alone.threshold(95))
+    assert np.allclose(scored["knn"], alone.score(anomalies)[0])
+    assert (scored["knn"] > thresholds["DCASE 2021 section 00"]).mean() > 0.9  # the anomalies stand out

@@ -104,3 +104,25 @@ def test_2021_submissions_have_a_file_per_domain(tmp_path):
     assert len(table) == 8
     assert list(problems["problem"]) == ["no anomaly_score_fan_section_01_test.csv: the 8 test files of fan "
                                          "section 01 have no score"]
+
+
+def test_each_file_is_matched_to_the_dataset_whose_test_files_it_names(tmp_path):
+    """Two editions' development sets both hold fan section 00 (as DCASE 2022 and 2023 do):
+    each submission file scores the dataset whose file names its rows give."""
+    dev = make_test_files()
+    other = dev[dev["device"] == "fan"].assign(dataset="dev2022", edition="2022")
+    other["path"] = other["path"].str.replace("_test_", "_test_x", regex=False)
+    files = pd.concat([dev, other], ignore_index=True)
+    names2022 = names(other, "fan", "00")
+    write(tmp_path, "anomaly_score_fan_section_00_test.csv", [f"{n},1" for n in names2022])
+    table, problems = predictions.read_submission("sys", tmp_path, files)
+    assert set(table["dataset"]) == {"dev2022"} and len(table) == 8
+    said = list(problems["problem"])
+    assert "no anomaly_score_fan_section_01_test.csv: the 8 test files of fan section 01 have no score " \
+           "(dataset 'dev2022')" in said
+    assert "no file scores a test file of dataset 'dev': it is not evaluated" in said
+    assert not any("fan section 00" in p and "no score for" in p for p in said)
+    (tmp_path / "anomaly_score_fan_section_{01}_test.csv").write_text("x,1\n")
+    _, problems = predictions.read_submission("sys", tmp_path, files, csv_files=[
+        str(tmp_path / "anomaly_score_fan_section_00_test.csv")])
+    assert any("holds '{' or '}'" in p for p in problems["problem"])

@@ -126,3 +126,13 @@ def test_a_zero_auc_floors_the_harmonic_mean_at_machine_epsilon():
 def test_editions_map_to_their_scoring():
     assert [scoring.layout(e) for e in ("2020", "2021", "2022", "2023", "2025", None)] == \
         ["2020", "2021", "2022", "2022", "2022", "2022"]
+
+
+def test_files_without_a_domain_give_no_official_score_and_no_error():
+    files = pd.DataFrame(dict(device="fan", section="03", domain="unknown", label=["normal", "anomaly"] * 3,
+                              score=[0.1, 0.9, 0.2, 0.8, 0.3, 0.7]))
+    assert scoring.official(files, "2021").empty  # 2021 scores per domain: none is known
+    table = scoring.official(files, "2023")  # 2022 on: one pAUC, but no source or target AUC
+    assert value(table, "fan", "03", "all", "pauc") == 1.0
+    assert math.isnan(value(table, "all", "all", "all", "official"))
+    assert value(table, "fan", "all", "all", "amean_pauc") == 1.0

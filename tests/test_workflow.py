@@ -261,7 +261,7 @@ def test_every_job_declares_what_it_reads(tmp_path):
     a job reading an undeclared file (a store, a table) would find it gone."""
     config = prepare(tmp_path, tiny_demo())
     proc = snakemake("--directory", str(tmp_path), "--configfile", str(config), "--cores", "2", "--all-temp")
-    assert job_counts(proc.stdout + proc.stderr)["total"] == 17
+    assert job_counts(proc.stdout + proc.stderr)["total"] == 19  # with the metrics job and summary
     assert not (tmp_path / "results/features").exists() or not any((tmp_path / "results/features").rglob("*.zarr"))
     assert not any((tmp_path / "results/umap").rglob("*.tsv"))
     assert len(list((tmp_path / "results/plots").rglob("*.png"))) == 4

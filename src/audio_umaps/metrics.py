@@ -23,9 +23,11 @@ DSUP
     ``percentile``), with the same share for anomalous windows beside it.
 
 Memory is bounded whatever a device's number of test windows: the training bank of a section is
-capped (seeded), and test windows are read and scored ``CHUNK`` at a time. The SVM is fitted on
-a seeded, capped subset of windows, drawn whole file by whole file's share (the table records
-how many windows and files each number used).
+capped (seeded), and test windows are read and scored ``CHUNK`` at a time. Each SVM is fitted on
+a seeded uniform subset of at most ``svm.windows`` of its group's windows (the table records how
+many windows and files each number used). A section's bank holds the training windows of that
+section in datasets of the same DCASE edition (``bank`` column: edition and section), so that a
+2020 machine id and a 2021 section with the same number never share a bank.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def windows_of_files(files: pd.DataFrame, n_frames: np.ndarray, stack: int, *,
     firsts = []
     for row, count in zip(files.itertuples(index=False), counts):
         if per_file is not None and count > per_file:
-            rng = _rng(seed, *key, row.store, row.file_index)
+            rng = _rng(seed, *key, row.dataset, row.path)  # (the same windows in every representation)
             firsts.append(np.sort(rng.choice(count, size=int(per_file), replace=False)))
         else:
             firsts.append(np.arange(count))
@@ -190,13 +192,17 @@ class Detector:
 
 def auc(labels, scores, max_fpr: float | None = None) -> float:
     """ROC-AUC (or, with ``max_fpr``, standardised pAUC) of ``scores`` for anomalous (label
-    ``anomaly``) against normal; NaN when either class is absent."""
+    ``anomaly``) against normal, over the windows that have a score; NaN when either class is
+    absent."""
     from sklearn.metrics import roc_auc_score
 
     y = np.asarray(labels) == "anomaly"
+    scores = np.asarray(scores, dtype=np.float64)
+    scored = ~np.isnan(scores)  # (windows of a section without training windows have none)
+    y, scores = y[scored], scores[scored]
     if y.all() or not y.any():
         return float("nan")
-    return float(roc_auc_score(y, np.asarray(scores, dtype=np.float64), max_fpr=max_fpr))
+    return float(roc_auc_score(y, scores, max_fpr=max_fpr))
 
 
 def grouped_folds(y: np.ndarray, groups: np.ndarray, *, folds: int = 5, seed: int = 0) -> list:
@@ -218,8 +224,8 @@ def separability(x: np.ndarray, labels, groups, *, c: float = 0.01, folds: int =
                  seed: int = 0) -> dict:
     """SEP of windows ``x``: a standardised linear soft-margin SVM, normal against anomalous.
 
-    Returns ``auc`` (ROC-AUC of held-out decision values, grouped cross-validation by
-    ``groups``, stratified), ``hinge_cv`` (their mean hinge loss), ``hinge`` (the mean hinge
+    Returns ``auc`` (ROC-AUC of the held-out decision values of all folds pooled; grouped,
+    stratified cross-validation by ``groups``), ``hinge_cv`` (their mean hinge loss), ``hinge`` (the mean hinge
     loss of the SVM fitted on all windows, the paper's slack sum over n), ``folds`` used, and
     ``note`` (why a number is missing, or how many fits did not converge).
     """
@@ -258,6 +264,9 @@ def separability(x: np.ndarray, labels, groups, *, c: float = 0.01, folds: int =
         else:
             out["note"] = "one file of a class: no cross-validation"
         unconverged = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+    for w in caught:
+        if not issubclass(w.category, ConvergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if unconverged:
         out["note"] = (out["note"] + "; " if out["note"] else "") + \
             f"{unconverged} SVM fit(s) did not converge in {SVM_ITERATIONS:,} iterations"
@@ -278,14 +287,15 @@ def dsup_rows(windows: pd.DataFrame, files: pd.DataFrame, thresholds: dict, *,
     """Tidy rows of DSUP from scored windows (columns ``knn`` and ``lof``) and their file
     scores: per dataset x section x domain, AUC and pAUC of each detector at window and file
     level, and support (normal and anomalous windows within the training scores'
-    ``thresholds[section]``)."""
+    ``thresholds[bank]``); ``train`` and ``thresholds`` are keyed by the windows' ``bank``."""
     rows = []
     for (dataset, section, domain), group in windows.groupby(["dataset", "section", "domain"], sort=True):
+        bank = group["bank"].iloc[0]
         labelled = group[group["label"].isin(LABELS)]
         fgroup = files[(files["dataset"] == dataset) & (files["section"] == section)
                        & (files["domain"] == domain) & files["label"].isin(LABELS)]
         base = dict(dataset=dataset, section=section, domain=domain, space=space,
-                    train=train.get(section, 0), note=f"k={k}")
+                    train=train.get(bank, 0), note=f"k={k}")
         for level, table in (("window", labelled), ("file", fgroup)):
             counts = dict(normal=int((table["label"] == "normal").sum()),
                           anomalous=int((table["label"] == "anomaly").sum()),
@@ -294,7 +304,7 @@ def dsup_rows(windows: pd.DataFrame, files: pd.DataFrame, thresholds: dict, *,
                 for measure, fpr in (("auc", None), ("pauc", MAX_FPR)):
                     rows.append(dict(base, method=method, level=level, measure=measure,
                                      value=auc(table["label"], table[method], fpr), **counts))
-        limit = thresholds.get(section)
+        limit = thresholds.get(bank)
         for label, measure in (("normal", "support"), ("anomaly", "support_anomalous")):
             these = labelled[labelled["label"] == label]
             share = float((these["knn"] <= limit).mean()) if len(these) and limit is not None else np.nan
@@ -319,7 +329,8 @@ def device_dsup_rows(rows: list[dict]) -> list[dict]:
                         level=level, measure=measure,
                         value=float(values.mean()) if len(values) else np.nan,
                         normal=int(group["normal"].sum()), anomalous=int(group["anomalous"].sum()),
-                        files=int(group["files"].sum()), train=int(group["train"].sum()),
+                        files=int(group["files"].sum()),
+                        train=int(group.drop_duplicates(["dataset", "section"])["train"].sum()),
                         note=f"mean over {len(values)} dataset x section x domain rows"))
     return out
 
@@ -350,30 +361,36 @@ def sep_rows(x_of, windows: pd.DataFrame, settings: Settings, *, space: str) -> 
     return rows
 
 
+def bank_key(edition, section) -> str:
+    """The training bank a window belongs to: its DCASE edition and section."""
+    return f"DCASE {edition} section {section}"
+
+
 def score_windows(test: pd.DataFrame, bank: pd.DataFrame, read, *, k: int, percentile: float,
                   threads: int | None = None, chunk: int = CHUNK):
     """kNN and LOF scores of every test window against its section's training windows.
 
-    ``read(table)`` returns the windows of a table's rows (float32). Sections are scored one
-    at a time: their bank is read once, test windows ``chunk`` at a time, so memory holds one
-    bank and one chunk. Returns ``(test with columns knn and lof, {section: support
-    threshold}, {section: training windows}, {section: k used})``; a section without two
-    training windows gets NaN scores.
+    ``read(table)`` returns the windows of a table's rows (float32). Both tables carry a
+    ``bank`` column (the edition and section, :func:`bank_key`): test windows are scored against
+    the training windows of the same bank, one bank at a time (read once, test windows ``chunk``
+    at a time), so memory holds one bank and one chunk. Returns ``(test with columns knn and
+    lof, {bank: support threshold}, {bank: training windows}, {bank: k used})``; a bank of
+    fewer than two training windows leaves its test windows' scores NaN.
     """
     scored = test.copy()
     scored["knn"] = np.nan
     scored["lof"] = np.nan
     thresholds, train, used_k = {}, {}, {}
-    for section, rows in test.groupby("section", sort=True):
-        section_bank = bank[bank["section"] == section]
-        train[section] = len(section_bank)
+    for key, rows in test.groupby("bank", sort=True):
+        section_bank = bank[bank["bank"] == key]
+        train[key] = len(section_bank)
         if len(section_bank) < 2:
-            log.warning("section %s has %d training window(s): its test windows are not scored",
-                        section, len(section_bank))
+            log.warning("%s has %d training window(s): its test windows are not scored",
+                        key, len(section_bank))
             continue
         detector = Detector(read(section_bank), k=k, threads=threads)
-        thresholds[section] = detector.threshold(percentile)
-        used_k[section] = detector.k
+        thresholds[key] = detector.threshold(percentile)
+        used_k[key] = detector.k
         where = rows.index.to_numpy()
         for start in range(0, len(where), chunk):
             part = where[start:start + chunk]
@@ -412,15 +429,17 @@ def official_rows(files: pd.DataFrame, editions: dict, *, space: str, method: st
     from .scoring import official
 
     rows = []
-    for dataset, group in files.dropna(subset=[method]).groupby("dataset", sort=True):
+    for dataset, group in files.groupby("dataset", sort=True):
         edition = editions.get(dataset)
-        table = official(group, edition, score=method)
+        unscored = int(group[method].isna().sum())  # (a section without training windows)
+        table = official(group.dropna(subset=[method]), edition, score=method)
         for row in table[table["device"] != ALL].to_dict("records"):  # (one device: no overall)
             rows.append(dict(dataset=dataset, section=row["section"], domain=row["domain"],
                              space=space, method=method, level="official", measure=row["measure"],
                              value=row["value"], normal=row["normal"], anomalous=row["anomalous"],
                              files=row["normal"] + row["anomalous"], train=0, edition=str(edition),
-                             note=f"DCASE {edition} evaluation"))
+                             note=f"DCASE {edition} evaluation"
+                             + (f"; {unscored} test files without a score left out" if unscored else "")))
     return rows
 
 
@@ -458,18 +477,19 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
     from .stacking import gather
 
     files = device_files(manifest, stores)
+    files["bank"] = [bank_key(e, s) for e, s in zip(files["edition"], files["section"])]
     editions = dict(zip(files["dataset"], files["edition"]))
     test_files = files[files["split"] == "test"].reset_index(drop=True)
     train_files = files[files["split"] == "train"].reset_index(drop=True)
     test = windows_of_files(test_files, test_files["n_frames"].to_numpy(), stack,
                             per_file=settings.windows_per_file, seed=settings.seed, key=("test",))
     banks = [draw_windows(group, group["n_frames"].to_numpy(), stack, settings.train_windows,
-                          seed=settings.seed, key=("train", section))
-             for section, group in train_files.groupby("section", sort=True)]
+                          seed=settings.seed, key=("train", key))
+             for key, group in train_files.groupby("bank", sort=True)]
     bank = pd.concat(banks, ignore_index=True) if banks else train_files.assign(first_frame=0, stack=stack)
-    log.info("original space: %d test windows of %d files; training bank %d windows (%s)",
-             len(test), len(test_files), len(bank),
-             ", ".join(f"section {s}: {n}" for s, n in bank.groupby("section").size().items()))
+    log.info("original space: %d test windows of %d files; training banks: %s",
+             len(test), len(test_files),
+             ", ".join(f"{key}: {n} windows" for key, n in bank.groupby("bank").size().items()) or "none")
 
     def read(table):
         return gather(table, stores.values())
@@ -488,7 +508,8 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
     points = None
     if embedding is not None and len(embedding):
         mapped = embedding[embedding["dataset"].isin(set(files["dataset"]))
-                           & embedding["split"].isin(["test", "train"])]
+                           & embedding["split"].isin(["test", "train"])].copy()
+        mapped["bank"] = [bank_key(editions[d], s) for d, s in zip(mapped["dataset"], mapped["section"])]
         map_test = mapped[mapped["split"] == "test"]
         map_bank = mapped[mapped["split"] == "train"]
 
@@ -506,9 +527,9 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
             for method in ("knn", "lof"):
                 rows += official_rows(files2, editions, space=UMAP, method=method)
             per_file = per_file.merge(
-                files2[["path", "windows", "knn", "lof"]].rename(
+                files2[["dataset", "path", "windows", "knn", "lof"]].rename(
                     columns={"windows": "windows_umap", "knn": "knn_umap", "lof": "lof_umap"}),
-                on="path", how="left")
+                on=["dataset", "path"], how="left", validate="one_to_one")
             points = scored2.rename(columns={"knn": "knn_umap", "lof": "lof_umap"})
     rows += device_dsup_rows([r for r in rows if r["method"] in ("knn", "lof") and r["level"] != "official"])
     table = pd.DataFrame(rows)
@@ -525,13 +546,14 @@ def tidy(rows: pd.DataFrame, *, representation: str, stack: int, device: str) ->
 def join_predictions(files: pd.DataFrame, points: pd.DataFrame | None, systems: dict):
     """The file and window tables with each system's file score and decision joined by file
     (columns ``score_<system>`` and ``decision_<system>``; empty where it gave none)."""
+    keys = ["dataset", "path"]
     for system, table in systems.items():
-        joined = table[["path", "score", "decision"]].rename(
+        joined = table[[*keys, "score", "decision"]].rename(
             columns={"score": f"score_{system}", "decision": f"decision_{system}"})
-        files = files.merge(joined, on="path", how="left")
+        files = files.merge(joined, on=keys, how="left", validate="one_to_one")
         if points is not None:
-            points = points.merge(joined, on="path", how="left")
+            points = points.merge(joined, on=keys, how="left", validate="many_to_one")
     if points is not None:
-        keep = [c for c in files.columns if c.endswith("_original")]
-        points = points.merge(files[["path", *keep]], on="path", how="left")
+        points = points.merge(files[[*keys, "knn_original", "lof_original"]], on=keys, how="left",
+                              validate="many_to_one")
     return files, points

@@ -233,9 +233,9 @@ class Plan:
         return dict(self.config.get("predictions") or {})
 
     def submission_files(self, system: str) -> list[str]:
-        """The CSV files of a system's submission folder (none when it does not exist: its
-        predictions job then reports that)."""
-        return submission_files(self.systems[system])
+        """The CSV files of a system's submission folder that a job can declare (none when it
+        does not exist: its predictions job then reports that, and any it cannot declare)."""
+        return [f for f in submission_files(self.systems[system]) if declarable(Path(f).name)]
 
     @property
     def measured(self) -> bool:

@@ -70,37 +70,52 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
         problem(folder, 0, f"folder does not exist: fix config key 'predictions.{system}' or remove it")
         return pd.DataFrame(columns=FILE_COLUMNS), pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
     test_files = test_files.assign(file=test_files["path"].map(lambda p: Path(p).name))
-    by_key = {key: group for key, group in test_files.groupby(["device", "section"], sort=False)}
-    scores: dict[tuple, dict[str, float]] = {}
+    by_key: dict[tuple, dict[str, pd.DataFrame]] = {}  # (device, section) -> {dataset: its test files}
+    for (device, section, dataset), group in test_files.groupby(["device", "section", "dataset"], sort=True):
+        by_key.setdefault((device, section), {})[dataset] = group
+    editions = dict(zip(test_files["dataset"], test_files["edition"]))
+    scores: dict[tuple, dict[str, float]] = {}  # (dataset, device, section) -> {file: score}
     decisions: dict[tuple, dict[str, int]] = {}
-    for path in csv_files if csv_files is not None else submission_files(folder):
+    declared = list(csv_files) if csv_files is not None else submission_files(folder)
+    for path in sorted(set(submission_files(folder)) - set(declared)):
+        problem(path, 0, "file name holds '{' or '}', which Snakemake reads as a wildcard: rename it to use it")
+    for path in declared:
         name = Path(path).name
         m = SUBMISSION_RE.match(name)
         if not m:
             problem(path, 0, "not a submission file name (anomaly_score_<machine>_section_<SS>_test.csv "
                              "or decision_result_<machine>_section_<SS>_test.csv): ignored")
             continue
-        key = (m["device"], m["section"])
-        if key not in by_key:
+        if (m["device"], m["section"]) not in by_key:
             known = ", ".join(f"{d} section {s}" for d, s in sorted(by_key)) or "none"
-            problem(path, 0, f"no test files of machine '{key[0]}' section {key[1]} in the run's "
-                             f"datasets (test files exist for: {known}): ignored")
+            problem(path, 0, f"no test files of machine '{m['device']}' section {m['section']} in the "
+                             f"run's datasets (test files exist for: {known}): ignored")
             continue
-        group = by_key[key]
+        rows = list(_rows(path, problem))
         domain = (m["tail"] or "").split("_")[0]  # 2021 files: one per domain (..._source_test.csv)
-        if domain in ("source", "target"):
-            group = group[group["domain"] == domain]
-        expected = set(group["file"])
+        candidates = {d: g[g["domain"] == domain] if domain in ("source", "target") else g
+                      for d, g in by_key[(m["device"], m["section"])].items()}
+        named = {Path(row[0].strip()).name for _, row in rows}
+        matches = {d: len(named & set(g["file"])) for d, g in candidates.items()}
+        dataset = max(matches, key=lambda d: (matches[d], d == min(matches)))  # most rows; ties: first
+        if len(candidates) > 1:
+            tied = sorted(d for d, n in matches.items() if n == matches[dataset] and d != dataset)
+            if tied:
+                problem(path, 0, f"its rows name test files of datasets {', '.join([dataset, *tied])} "
+                                 f"alike: scored against '{dataset}' only")
+        key = (dataset, m["device"], m["section"])
+        where = f"{key[1]} section {key[2]}" + (f" of dataset '{dataset}'" if len(candidates) > 1 else "")
+        expected = set(candidates[dataset]["file"])
         target = scores if m["kind"] == "anomaly_score" else decisions
         seen = target.setdefault(key, {})
         before, elsewhere = set(seen), []
-        for lineno, row in _rows(path, problem):
+        for lineno, row in rows:
             if len(row) < 2:
                 problem(path, lineno, f"expected '<file name>,<value>', got {','.join(row)!r}")
                 continue
             file, value = Path(row[0].strip()).name, row[1].strip()
             if file not in expected:
-                problem(path, lineno, f"'{file}' is no test file of {key[0]} section {key[1]}: row ignored")
+                problem(path, lineno, f"'{file}' is no test file of {where}: row ignored")
                 continue
             if file in seen:
                 if file in before:
@@ -122,23 +137,31 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
                     problem(path, lineno, f"decision {value!r} of '{file}' is not 0 or 1: row ignored")
                     continue
                 seen[file] = int(value)
-        missing = sorted(expected - set(seen))
         if elsewhere:
             problem(path, 0, f"'{elsewhere[0]}' and {len(elsewhere) - 1} more file(s) are scored by "
                              "another file of the folder too: that file's rows are kept")
+        missing = sorted(expected - set(seen))
         if missing:
             what = "score" if m["kind"] == "anomaly_score" else "decision"
             problem(path, 0, f"no {what} for {len(missing)} of the {len(expected)} test files of "
-                             f"{key[0]} section {key[1]}, e.g. '{missing[0]}'; they are left out")
-    for key in sorted(set(by_key) - set(scores)):
-        problem(folder, 0, f"no anomaly_score_{key[0]}_section_{key[1]}_test.csv: the "
-                           f"{len(by_key[key])} test files of {key[0]} section {key[1]} have no score")
+                             f"{where}, e.g. '{missing[0]}'; they are left out")
+    covered = {dataset for dataset, _, _ in scores}
+    for (device, section), groups in sorted(by_key.items()):
+        for dataset, group in groups.items():
+            if dataset in covered and (dataset, device, section) not in scores:
+                kind = "id" if str(editions.get(dataset)) == "2020" else "section"
+                tail = "" if kind == "id" else "_test"
+                problem(folder, 0, f"no anomaly_score_{device}_{kind}_{section}{tail}.csv: the "
+                                   f"{len(group)} test files of {device} section {section} have no score"
+                                   + (f" (dataset '{dataset}')" if len(groups) > 1 else ""))
+    for dataset in sorted(set(editions) - covered):
+        problem(folder, 0, f"no file scores a test file of dataset '{dataset}': it is not evaluated")
     rows = []
-    for key, seen in sorted(scores.items()):
-        group = by_key[key]
+    for (dataset, device, section), seen in sorted(scores.items()):
+        group = by_key[(device, section)][dataset]
         chosen = group[group["file"].isin(seen)].copy()
         chosen["score"] = chosen["file"].map(seen)
-        chosen["decision"] = chosen["file"].map(decisions.get(key, {})).astype("Int64")
+        chosen["decision"] = chosen["file"].map(decisions.get((dataset, device, section), {})).astype("Int64")
         rows.append(chosen)
     files = (pd.concat(rows, ignore_index=True)[FILE_COLUMNS] if rows
              else pd.DataFrame(columns=FILE_COLUMNS))
@@ -151,7 +174,7 @@ def _rows(path, problem):
     """``(line number, fields)`` of a CSV file's non-empty rows; an unreadable file is a
     problem, not an error."""
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        with open(path, newline="", encoding="utf-8-sig") as handle:  # (a BOM is not a name)
             for lineno, row in enumerate(csv.reader(handle), start=1):
                 if row and any(field.strip() for field in row):
                     yield lineno, row

@@ -79,7 +79,11 @@ def _means(table: pd.DataFrame, scheme: str) -> dict[str, float]:
     aucs, paucs = values.get("auc", np.empty(0)), values.get("pauc", np.empty(0))
     means = {"amean_auc": amean(aucs), "amean_pauc": amean(paucs)}
     if scheme != "2020":
-        means.update(hmean_auc=hmean(aucs), hmean_pauc=hmean(paucs), hmean=hmean(np.r_[aucs, paucs]))
+        # 2022 on, a section without source or target normals (domains unknown) lacks an AUC:
+        # a harmonic mean of the rest would pass for the official score, so there is none
+        complete = scheme == "2021" or len(aucs) == 2 * len(paucs)
+        means.update(hmean_auc=hmean(aucs), hmean_pauc=hmean(paucs),
+                     hmean=hmean(np.r_[aucs, paucs]) if complete else float("nan"))
         for measure in ("precision", "recall", "f1"):
             if measure in values:
                 means.update({f"amean_{measure}": amean(values[measure]),
@@ -170,7 +174,9 @@ def official(files: pd.DataFrame, edition, score: str = "score", decision: str |
                                                     measure=measure, value=value,
                                                     normal=int((~y[mine]).sum()),
                                                     anomalous=int(y[mine].sum())))
-        table = pd.DataFrame(device_rows)
+        if not device_rows:  # e.g. 2021 files whose domain is unknown: no official row
+            continue
+        table = pd.DataFrame(device_rows, columns=SCORE_COLUMNS)
         counts = dict(normal=int((of_device["label"] == "normal").sum()),
                       anomalous=int((of_device["label"] == "anomaly").sum()))
         rows += device_rows
