@@ -387,7 +387,7 @@ def test_every_rule_has_log_benchmark_conda_and_resources(rules):
     # features_l3 is defined only when the config asks for l3 (tests/test_l3_workflow.py runs it)
     assert set(rules) == {"manifest", "features", "excluded_report", "skipped_report",
                           "benchmark_summary", "sample", "umap", "plot_global", "plot_device", "plot_section",
-                          "plot_folder", "all"}
+                          "plot_folder", "metrics", "predictions", "metrics_summary", "all"}
     for name, rule in rules.items():
         if name == "all":
             continue

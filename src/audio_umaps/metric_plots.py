@@ -136,12 +136,18 @@ def heatmap_figure(table: pd.DataFrame, name: str) -> plt.Figure:
 
 def plot_hypothesis(ax, table: pd.DataFrame, space: str):
     """SEP-AUC against DSUP-AUC in one space: per representation, the mean over devices at
-    each stack joined in stack order (labelled), each device's points faint behind."""
+    each stack joined in stack order (labelled with the stack), and each device's own path
+    dotted behind it (named at its longest stack)."""
     colours = plt.get_cmap("tab10")
     x, y = f"dsup_auc_{space}", f"sep_auc_{space}"
     for i, (rep, rows) in enumerate(table.groupby("representation", sort=True)):
         colour = colours(i % 10)
-        ax.scatter(rows[x], rows[y], s=18, color=colour, alpha=0.25, linewidths=0)
+        for device, path in rows.sort_values("stack").groupby("device", sort=True):
+            ax.plot(path[x], path[y], ":", marker=".", color=colour, alpha=0.45, linewidth=1)
+            last = path.dropna(subset=[x, y]).tail(1)
+            if len(last):  # the device's name at its longest stack
+                ax.annotate(device, (last[x].iloc[0], last[y].iloc[0]), textcoords="offset points",
+                            xytext=(4, -9), fontsize=7, color=colour, alpha=0.8)
         means = rows.groupby("stack")[[x, y]].mean().sort_index()
         ax.plot(means[x], means[y], "-o", color=colour, label=rep, linewidth=1.8, markersize=6)
         for stack, point in means.iterrows():
@@ -164,8 +170,8 @@ def hypothesis_figure(table: pd.DataFrame) -> plt.Figure:
     for ax, space in zip(axes, (ORIGINAL, UMAP)):
         plot_hypothesis(ax, table, space)
     axes[0].legend(title="representation", fontsize=9)
-    fig.suptitle("Hypothesis 2: SEP against DSUP as the stack grows (numbers: frames per window; "
-                 "faint: each device)", fontsize=11)
+    fig.suptitle("Hypothesis 2: SEP against DSUP as the stack grows (bold: mean over devices, "
+                 "numbers: frames per window; dotted: each device)", fontsize=11)
     return fig
 
 
