@@ -34,19 +34,20 @@ from __future__ import annotations
 
 import logging
 import warnings
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .neighbours import knn
+from .sampling import draw, group_seed
+from .stacking import windows_per_file
+from .scoring import MAX_FPR  # pAUC's false-positive range, as in every DCASE edition
 
 log = logging.getLogger(__name__)
 
 CHUNK = 8192  # test windows read and scored at a time
 SVM_ITERATIONS = 5000  # liblinear iterations of one SVM fit (a fit that needs more is noted)
-MAX_FPR = 0.1  # pAUC's false-positive range, as in every DCASE Task 2 edition
 ORIGINAL, UMAP = "original", "umap"  # the two spaces measured
 ALL = "all"  # section or domain column of a row over a whole device (or both domains)
 LABELS = ("normal", "anomaly")
@@ -86,11 +87,6 @@ class Settings:
         )
 
 
-def _rng(seed: int, *key) -> np.random.Generator:
-    digest = zlib.crc32("|".join(map(str, key)).encode())
-    return np.random.default_rng(np.random.SeedSequence([int(seed), digest]))
-
-
 # ---- which windows ---------------------------------------------------------------------------
 def windows_of_files(files: pd.DataFrame, n_frames: np.ndarray, stack: int, *,
                      per_file: int | None = None, seed: int = 0, key=()) -> pd.DataFrame:
@@ -98,11 +94,11 @@ def windows_of_files(files: pd.DataFrame, n_frames: np.ndarray, stack: int, *,
     ``file_index``; ``n_frames`` the frames of each): all of them, or a seeded subset of at most
     ``per_file`` of each (in time order). Returns the file rows repeated once per window, with
     ``first_frame`` and ``stack`` added; files too short for one window give none."""
-    counts = np.maximum(np.asarray(n_frames, dtype=np.int64) - stack + 1, 0)
+    counts = windows_per_file(n_frames, stack)
     firsts = []
     for row, count in zip(files.itertuples(index=False), counts):
         if per_file is not None and count > per_file:
-            rng = _rng(seed, *key, row.dataset, row.path)  # (the same windows in every representation)
+            rng = group_seed(seed, *key, row.dataset, row.path)  # (the same windows in every representation)
             firsts.append(np.sort(rng.choice(count, size=int(per_file), replace=False)))
         else:
             firsts.append(np.arange(count))
@@ -117,15 +113,12 @@ def draw_windows(files: pd.DataFrame, n_frames: np.ndarray, stack: int, most: in
                  seed: int = 0, key=()) -> pd.DataFrame:
     """At most ``most`` windows of ``stack`` frames drawn uniformly without replacement from
     all windows of ``files`` (seeded), without listing every window first."""
-    counts = np.maximum(np.asarray(n_frames, dtype=np.int64) - stack + 1, 0)
-    total = int(counts.sum())
-    if total <= most:
+    counts = windows_per_file(n_frames, stack)
+    if int(counts.sum()) <= most:
         return windows_of_files(files, n_frames, stack)
-    flat = np.sort(_rng(seed, *key).choice(total, size=int(most), replace=False))
-    ends = np.cumsum(counts)
-    which = np.searchsorted(ends, flat, side="right")
+    which, first = draw(counts, most, group_seed(seed, *key))
     table = files.iloc[which].reset_index(drop=True)
-    table["first_frame"] = flat - (ends[which] - counts[which])
+    table["first_frame"] = first
     table["stack"] = int(stack)
     return table
 
@@ -134,7 +127,7 @@ def cap(table: pd.DataFrame, most: int, *, seed: int = 0, key=()) -> pd.DataFram
     """At most ``most`` rows of ``table``, a seeded uniform subset in table order."""
     if len(table) <= most:
         return table
-    rows = np.sort(_rng(seed, *key).choice(len(table), size=int(most), replace=False))
+    rows = np.sort(group_seed(seed, *key).choice(len(table), size=int(most), replace=False))
     return table.iloc[rows].reset_index(drop=True)
 
 
@@ -192,17 +185,13 @@ class Detector:
 
 def auc(labels, scores, max_fpr: float | None = None) -> float:
     """ROC-AUC (or, with ``max_fpr``, standardised pAUC) of ``scores`` for anomalous (label
-    ``anomaly``) against normal, over the windows that have a score; NaN when either class is
-    absent."""
-    from sklearn.metrics import roc_auc_score
+    ``anomaly``) against normal, over the windows that have a score (those of a section
+    without training windows have none); NaN when either class is absent."""
+    from .scoring import roc_auc
 
-    y = np.asarray(labels) == "anomaly"
     scores = np.asarray(scores, dtype=np.float64)
-    scored = ~np.isnan(scores)  # (windows of a section without training windows have none)
-    y, scores = y[scored], scores[scored]
-    if y.all() or not y.any():
-        return float("nan")
-    return float(roc_auc_score(y, scores, max_fpr=max_fpr))
+    scored = ~np.isnan(scores)
+    return roc_auc((np.asarray(labels) == "anomaly")[scored], scores[scored], max_fpr)
 
 
 def grouped_folds(y: np.ndarray, groups: np.ndarray, *, folds: int = 5, seed: int = 0) -> list:
@@ -423,23 +412,30 @@ def device_files(manifest: pd.DataFrame, stores: dict) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)[columns]
 
 
-def official_rows(files: pd.DataFrame, editions: dict, *, space: str, method: str) -> list[dict]:
+def official_rows(files: pd.DataFrame, editions: dict, *, space: str, method: str,
+                  score: str | None = None, decision: str | None = None, overall: bool = False,
+                  what: str = "evaluation") -> list[dict]:
     """Tidy rows of each dataset's official DCASE score (:func:`audio_umaps.scoring.official`)
-    of file scores in column ``method``."""
+    of the file scores in column ``score`` (default: ``method``), with ``decision`` the 0/1
+    decisions if any; ``overall`` keeps the rows over every device (device ``all``), which a
+    one-device table leaves out. Files without a score are left out, and the note says how
+    many."""
     from .scoring import official
 
+    score = score or method
     rows = []
     for dataset, group in files.groupby("dataset", sort=True):
         edition = editions.get(dataset)
-        unscored = int(group[method].isna().sum())  # (a section without training windows)
-        table = official(group.dropna(subset=[method]), edition, score=method)
-        for row in table[table["device"] != ALL].to_dict("records"):  # (one device: no overall)
-            rows.append(dict(dataset=dataset, section=row["section"], domain=row["domain"],
-                             space=space, method=method, level="official", measure=row["measure"],
-                             value=row["value"], normal=row["normal"], anomalous=row["anomalous"],
-                             files=row["normal"] + row["anomalous"], train=0, edition=str(edition),
-                             note=f"DCASE {edition} evaluation"
-                             + (f"; {unscored} test files without a score left out" if unscored else "")))
+        unscored = int(group[score].isna().sum())  # (a section without training windows)
+        table = official(group.dropna(subset=[score]), edition, score=score, decision=decision)
+        note = f"DCASE {edition} {what}" + (f"; {unscored} test files without a score left out" if unscored else "")
+        for row in table.to_dict("records"):
+            if overall or row["device"] != ALL:
+                rows.append(dict(device=row["device"], dataset=dataset, section=row["section"],
+                                 domain=row["domain"], space=space, method=method, level="official",
+                                 measure=row["measure"], value=row["value"], normal=row["normal"],
+                                 anomalous=row["anomalous"], files=row["normal"] + row["anomalous"],
+                                 train=0, edition=str(edition), note=note))
     return rows
 
 

@@ -183,21 +183,13 @@ def _rows(path, problem):
 
 
 def official_rows(system: str, files: pd.DataFrame) -> pd.DataFrame:
-    """The official DCASE score of a system's file scores, per dataset (tidy rows with space
-    ``system`` and method the system's name)."""
-    from .scoring import official
-
-    rows = []
-    for (dataset, edition), group in files.groupby(["dataset", "edition"], sort=True):
-        decisions = "decision" if group["decision"].notna().any() else None
-        table = official(group, edition, score="score", decision=decisions)
-        for row in table.to_dict("records"):
-            rows.append(dict(representation="", stack="", device=row["device"], dataset=dataset,
-                             section=row["section"], domain=row["domain"], space="system",
-                             method=system, level="official", measure=row["measure"],
-                             value=row["value"], normal=row["normal"], anomalous=row["anomalous"],
-                             files=row["normal"] + row["anomalous"], train=0, edition=str(edition),
-                             note=f"DCASE {edition} evaluation of the submission"))
+    """The official DCASE score of a system's file scores (and decisions, where it gave
+    them), per dataset and over every device: tidy rows with space ``system`` and method the
+    system's name."""
     from .metrics import TIDY_COLUMNS
+    from .metrics import official_rows as rows_of
 
-    return pd.DataFrame(rows, columns=TIDY_COLUMNS)
+    decision = "decision" if files["decision"].notna().any() else None
+    rows = rows_of(files, dict(zip(files["dataset"], files["edition"])), space="system", method=system,
+                   score="score", decision=decision, overall=True, what="evaluation of the submission")
+    return pd.DataFrame(rows, columns=TIDY_COLUMNS).assign(representation="", stack="")

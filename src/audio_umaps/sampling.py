@@ -39,6 +39,17 @@ def group_seed(seed: int, *key) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), digest]))
 
 
+def draw(counts: np.ndarray, take: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``take`` of the ``counts.sum()`` windows of some files (``counts[i]`` in file ``i``),
+    uniformly without replacement: ``(file of each, its window number in that file)``, in file
+    and time order. Only the drawn windows are listed, never all of them."""
+    counts = np.asarray(counts, dtype=np.int64)
+    flat = np.sort(rng.choice(int(counts.sum()), size=int(take), replace=False))
+    ends = np.cumsum(counts)
+    which = np.searchsorted(ends, flat, side="right")
+    return which, flat - (ends[which] - counts[which])
+
+
 def sample_scope(
     manifest: pd.DataFrame,
     stores: dict[tuple[str, str], str],
@@ -104,10 +115,7 @@ def sample_scope(
             if take == 0:
                 continue
             rng = group_seed(seed, scope, stack, *key)
-            flat = np.sort(rng.choice(total, size=take, replace=False))
-            ends = np.cumsum(allowed)
-            which = np.searchsorted(ends, flat, side="right")
-            first = flat - (ends[which] - allowed[which])
+            which, first = draw(allowed, take, rng)
             if per_file:  # a capped file offers a seeded subset of its windows, in time order
                 for f in np.unique(which[allowed[which] < counts[which]]):
                     subset = np.sort(rng.choice(counts[f], size=allowed[f], replace=False))

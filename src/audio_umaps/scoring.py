@@ -34,7 +34,9 @@ EPSILON = sys.float_info.epsilon
 SCORE_COLUMNS = ["device", "section", "domain", "measure", "value", "normal", "anomalous"]
 
 
-def _auc(y: np.ndarray, s: np.ndarray, max_fpr=None) -> float:
+def roc_auc(y: np.ndarray, s: np.ndarray, max_fpr=None) -> float:
+    """ROC-AUC of scores ``s`` for ``y`` (True: anomalous), or with ``max_fpr`` the
+    standardised pAUC, both scikit-learn's ``roc_auc_score``; NaN when a class is absent."""
     from sklearn.metrics import roc_auc_score
 
     if y.all() or not y.any():
@@ -162,7 +164,7 @@ def official(files: pd.DataFrame, edition, score: str = "score", decision: str |
                 parts.append(("all", "pauc", y, s, MAX_FPR))
             for domain, measure, yy, ss, fpr in parts:
                 device_rows.append(dict(device=device, section=section, domain=domain, measure=measure,
-                                        value=_auc(yy, ss, fpr), normal=int((~yy).sum()),
+                                        value=roc_auc(yy, ss, fpr), normal=int((~yy).sum()),
                                         anomalous=int(yy.sum())))
             if decision is not None and scheme != "2020":
                 for domain in sorted(set(domains) - {"unknown", "none"}):
