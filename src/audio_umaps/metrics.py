@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .neighbours import knn
-from .sampling import draw, group_seed
+from .sampling import draw, group_seed, stored_files
 from .stacking import windows_per_file
 from .scoring import MAX_FPR  # pAUC's false-positive range, as in every DCASE edition
 
@@ -392,19 +392,8 @@ def score_windows(test: pd.DataFrame, bank: pd.DataFrame, read, *, k: int, perce
 def device_files(manifest: pd.DataFrame, stores: dict) -> pd.DataFrame:
     """The test and training files of a device's stores, with each file's ``store``,
     ``file_index`` and ``n_frames`` (files the feature step left out are dropped)."""
-    from .store import Store
-
-    keys = pd.MultiIndex.from_arrays([manifest["dataset"], manifest["part"]])
-    rows = manifest[keys.isin(list(stores)) & manifest["split"].isin(["test", "train"])]
-    tables = []
-    for (dataset, part), part_rows in rows.groupby(["dataset", "part"], sort=True):
-        store = Store(stores[(dataset, part)])
-        index_of = {path: i for i, path in enumerate(store.files)}
-        part_rows = part_rows[part_rows["path"].isin(index_of)].copy()
-        part_rows["store"] = store.path
-        part_rows["file_index"] = part_rows["path"].map(index_of).astype(np.int64)
-        part_rows["n_frames"] = store.n_frames[part_rows["file_index"].to_numpy()]
-        tables.append(part_rows)
+    labelled = manifest[manifest["split"].isin(["test", "train"])]
+    tables = [rows.assign(store=store.path) for store, rows in stored_files(labelled, stores)]
     columns = ["dataset", "edition", "device", "section", "domain", "split", "label", "path",
                "store", "file_index", "n_frames"]
     if not tables:

@@ -50,6 +50,21 @@ def draw(counts: np.ndarray, take: int, rng: np.random.Generator) -> tuple[np.nd
     return which, flat - (ends[which] - counts[which])
 
 
+def stored_files(manifest: pd.DataFrame, stores: dict[tuple[str, str], str]):
+    """For each ``(dataset, part)`` of ``stores`` (sorted): its :class:`Store` and the manifest
+    rows of its files that the store holds (files the feature step left out are dropped), with
+    the file's ``file_index`` in the store and its ``n_frames``. Only file offsets are read."""
+    keys = pd.MultiIndex.from_arrays([manifest["dataset"], manifest["part"]])
+    rows = manifest[keys.isin(list(stores))]
+    for (dataset, part), part_rows in rows.groupby(["dataset", "part"], sort=True):
+        store = Store(stores[(dataset, part)])
+        index_of = {path: i for i, path in enumerate(store.files)}
+        part_rows = part_rows[part_rows["path"].isin(index_of)].copy()
+        part_rows["file_index"] = part_rows["path"].map(index_of).astype(np.int64)
+        part_rows["n_frames"] = store.n_frames[part_rows["file_index"].to_numpy()]
+        yield store, part_rows
+
+
 def sample_scope(
     manifest: pd.DataFrame,
     stores: dict[tuple[str, str], str],
@@ -92,16 +107,10 @@ def sample_scope(
     EmptyScope
         When the scope has no window: every file was left out, or none is long enough.
     """
-    keys = pd.MultiIndex.from_arrays([manifest["dataset"], manifest["part"]])
-    rows = manifest[keys.isin(list(stores))]
-    metadata = METADATA + attribute_columns(rows)
+    metadata = METADATA + attribute_columns(manifest)
     tables, longest, stored = [], 0, 0
-    for (dataset, part), part_rows in rows.groupby(["dataset", "part"], sort=True):
-        store = Store(stores[(dataset, part)])
-        index_of = {path: i for i, path in enumerate(store.files)}
-        part_rows = part_rows[part_rows["path"].isin(index_of)].copy()
-        part_rows["file_index"] = part_rows["path"].map(index_of).astype(np.int64)
-        frames = store.n_frames[part_rows["file_index"].to_numpy()]
+    for store, part_rows in stored_files(manifest, stores):
+        frames = part_rows["n_frames"].to_numpy()
         stored += len(part_rows)
         longest = max(longest, int(frames.max(initial=0)))
         part_rows["n_windows"] = windows_per_file(frames, stack)
