@@ -139,6 +139,21 @@ def device_stores(wildcards):
     )
 
 
+def device_scores(wildcards):
+    """{"points": the device's points table of the metrics stage} when config key
+    plots.colour_by_system names a system (its scores colour the device plot); {} otherwise,
+    leaving the plot job as it was."""
+    if config["plots"].get("colour_by_system") is None:
+        return {}
+    return {
+        "points": paths.METRICS_POINTS.format(
+            representation=wildcards.representation,
+            stack=wildcards.stack,
+            device=wildcards.device,
+        )
+    }
+
+
 def scope_manifests(wildcards):
     return PLAN.manifests(int(wildcards.stack), wildcards.scope)
 

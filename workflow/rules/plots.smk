@@ -1,5 +1,21 @@
+# config key plots.colour_by_system: a system of `predictions` whose scores colour the device
+# plots (their input device_scores adds the device's points table), or null. It is kept out of
+# the plots' style, so that setting it reruns the device plots alone.
+COLOUR_BY_SYSTEM = config["plots"].get("colour_by_system")
+PLOT_STYLE = {k: v for k, v in config["plots"].items() if k != "colour_by_system"}
+if COLOUR_BY_SYSTEM is not None:
+    # (imports matplotlib: only when asked)
+    from audio_umaps.plots import system_problem
+
+    _problem = system_problem(COLOUR_BY_SYSTEM, PLAN.systems)
+    if _problem:
+        raise WorkflowError(_problem)
+
+
 rule plot_global:
-    """Every device in a colour family, a shade per section; external data as shadows."""
+    """The dual plot of all devices: normal test windows left, anomalous ones right, every
+    device in a colour family with a shade per section, training and external data as shadows;
+    in a run without DCASE data, every folder dataset in its own colour."""
     input:
         umap=paths.EMBEDDING.replace("{scope}", "global"),
         status=paths.EMBEDDING_STATUS.replace("{scope}", "global"),
@@ -23,7 +39,7 @@ rule plot_global:
         runtime=resource("plot", "runtime"),
     params:
         subject="All devices" if PLAN.sections else "All folders",
-        style=config["plots"],
+        style=PLOT_STYLE,
         colours=PLAN.colours(),
         folder_only=PLAN.folder_only,
     script:
@@ -31,8 +47,10 @@ rule plot_global:
 
 
 rule plot_device:
-    """Training shadows on both panels; normal test windows left, anomalous ones right."""
+    """Training shadows on both panels; normal test windows left, anomalous ones right (coloured
+    by a system's scores with config key plots.colour_by_system)."""
     input:
+        unpack(device_scores),
         umap=paths.EMBEDDING.replace("{scope}", "{device}"),
         status=paths.EMBEDDING_STATUS.replace("{scope}", "{device}"),
     output:
@@ -56,8 +74,9 @@ rule plot_device:
     params:
         subject=lambda wildcards: PLAN.device_name(wildcards.device),
         device=lambda wildcards: PLAN.device_name(wildcards.device),
-        style=config["plots"],
+        style=PLOT_STYLE,
         colours=PLAN.colours(),
+        system=COLOUR_BY_SYSTEM,
     script:
         "../scripts/plot_device.py"
 
@@ -88,7 +107,7 @@ rule plot_section:
     params:
         subject=lambda wildcards: f"{PLAN.device_name(wildcards.device)} section {wildcards.section}",
         device=lambda wildcards: PLAN.device_name(wildcards.device),
-        style=config["plots"],
+        style=PLOT_STYLE,
     script:
         "../scripts/plot_section.py"
 
@@ -118,6 +137,6 @@ rule plot_folder:
         runtime=resource("plot", "runtime"),
     params:
         subject=lambda wildcards: wildcards.folder,
-        style=config["plots"],
+        style=PLOT_STYLE,
     script:
         "../scripts/plot_folder.py"
