@@ -55,7 +55,7 @@ def test_default_dag(demo_work):
     assert job_counts(proc.stdout) == {
         "manifest": 2, "features": 3, "excluded_report": 2, "sample": 18, "umap": 18,
         "plot_device": 12, "plot_global": 6, "plot_section": 36, "metrics": 12, "metrics_summary": 1,
-        "skipped_report": 1, "benchmark_summary": 1, "all": 1, "total": 113,
+        "explore": 3, "explore_index": 1, "skipped_report": 1, "benchmark_summary": 1, "all": 1, "total": 117,
     }
 
 
@@ -126,7 +126,8 @@ def test_end_to_end(tiny_run):
     work, _, proc = tiny_run
     counts = job_counts(proc.stdout + proc.stderr)
     assert counts["umap"] == 6 and counts["plot_section"] == 8 and counts["metrics"] == 4
-    assert counts["predictions"] == 1 and counts["metrics_summary"] == 1 and counts["total"] == 45
+    assert counts["predictions"] == 1 and counts["metrics_summary"] == 1 and counts["explore"] == 3
+    assert counts["explore_index"] == 1 and counts["total"] == 49
     plots = sorted(p.relative_to(work / "results/plots").as_posix() for p in (work / "results/plots").rglob("*.png"))
     assert len(plots) == 14 and "mel/stack4/valve_section_01.png" in plots
     for png in (work / "results/plots").rglob("*.png"):
@@ -146,8 +147,8 @@ def test_end_to_end(tiny_run):
     used = set(read_tsv(work / "results/samples/mel/stack1/fan.tsv")["path"])
     assert {str(work / "broken/good.wav"), str(work / "broken/odd name #1 ü.wav")} <= used
     # every rule wrote its log and benchmark; the summary counts every job
-    assert len(list((work / "results/benchmarks").rglob("*.tsv"))) == 44
-    assert len(list((work / "results/logs").rglob("*.log"))) == 44
+    assert len(list((work / "results/benchmarks").rglob("*.tsv"))) == 48
+    assert len(list((work / "results/logs").rglob("*.log"))) == 48
     assert pd.read_csv(work / "results/reports/skipped.tsv", sep="\t").empty  # every map was drawn
     summary = pd.read_csv(work / "results/reports/benchmarks.tsv", sep="\t").set_index("rule")
     assert summary["jobs"].to_dict() == {rule: n for rule, n in counts.items() if rule not in ("all", "total", "benchmark_summary")}
@@ -220,6 +221,59 @@ def test_metrics_measure_both_spaces_and_join_the_systems_predictions(tiny_run):
         assert coloured_pixels(png, width=0.5) > 100, png  # cells or lines drawn, not an empty frame
 
 
+def test_explorer_index_leads_to_every_map_where_a_click_plays_and_a_selection_links(tiny_run):
+    """The workflow's explorer in Chromium: the index links every map of every scope; each page
+    draws its windows without an error; a click on a dot of a device's map plays that window of
+    its file; a box selection highlights the same files' overlapping windows in the other map."""
+    import browser
+    from audio_umaps.tables import read_tsv
+
+    if not Path(browser.CHROMIUM).exists() and os.environ.get("AUDIO_UMAPS_BROWSER") != "1":
+        pytest.skip(f"{browser.CHROMIUM} is missing (apt-get install -y chromium)")
+    work = tiny_run[0]
+    explore = work / "results/explore"
+    links = re.findall(r'href="([^"]+\.html)"', (explore / "index.html").read_text())
+    pages = sorted(link for link in links if not link.endswith("index.html"))
+    assert pages == [f"{scope}/mel_stack{stack}.html" for scope in ("fan", "global", "valve") for stack in (1, 4)]
+    with browser.chromium() as context:
+        for link in pages:
+            page = browser.Page(context, (explore / link).as_uri())
+            scope, name = link[:-5].split("/")
+            umap = read_tsv(work / f"results/umap/mel/stack{name[-1]}/{scope}.tsv")
+            assert page.js(f"AudioUmaps.maps['{name}'].map.n") == len(umap) > 0
+            assert page.errors == [], link
+            page.close()
+        page = browser.Page(context, (explore / "fan/mel_stack4.html").as_uri())
+        page.page.wait_for_function("window.AudioUmapsLinkedLoaded === 1", timeout=30000)
+        main = read_tsv(work / "results/umap/mel/stack4/fan.tsv")
+        other = read_tsv(work / "results/umap/mel/stack1/fan.tsv")
+        i = int(main.index[(main["split"] == "test") & (main["label"] == "normal")][0])
+        at = page.point("mel_stack4", i)
+        page.page.mouse.click(at["x"], at["y"])
+        page.page.wait_for_function("document.getElementById('au-player').src !== ''", timeout=10000)
+        played = page.js("Object.assign({}, document.getElementById('au-player').dataset)")
+        start = float(played["window"].split(",")[0])
+        # the window played is one under the cursor: same file and time as a window drawn there
+        near = [j for j in main.index[main["path"] == played["file"]]
+                if abs(page.point("mel_stack4", int(j))["x"] - at["x"]) < 4
+                and abs(page.point("mel_stack4", int(j))["y"] - at["y"]) < 4]
+        assert any(abs(main.loc[j, "start_time"] - 0.032 - start) < 1e-3 for j in near)
+        page.page.wait_for_function("document.getElementById('au-player').readyState >= 1", timeout=10000)
+        page.box_select([at], margin=10)
+        page.page.wait_for_function("window.AudioUmapsLinked && window.AudioUmapsLinked.selected > 0", timeout=10000)
+        selected = page.js("Array.from(AudioUmaps.page.models.source.selected.indices)")
+        spans = {}
+        for j in selected:
+            spans.setdefault(main.loc[j, "path"], []).append(main.loc[j, "start_time"] - 0.032)
+        # windows sharing more than 0.1 ms (explore.js): stack 4 sees 3 hops + a frame, stack 1 a frame
+        expected = sorted(int(j) for j in other.index if any(
+            min(s + 3 * 0.032 + 0.064, other.loc[j, "start_time"] + 0.032) - max(s, other.loc[j, "start_time"] - 0.032) > 1e-4
+            for s in spans.get(other.loc[j, "path"], [])))
+        assert sorted(page.js("Array.from(AudioUmaps.page.models.linked['mel_stack1'].selected.indices)")) == expected
+        assert page.errors == []
+        page.close()
+
+
 def test_rebuild_one_target(tiny_run):
     work, config, _ = tiny_run
     target = work / "results/plots/mel/stack1/fan_section_00.png"
@@ -249,8 +303,19 @@ def test_report_lists_every_plot_with_its_caption(tiny_run):
     assert any(name.endswith("/benchmarks.tsv") for name in names)
     for figure in ("hypothesis2.png", "sep_auc.png", "support.png", "summary.tsv", "official.tsv"):
         assert any(name.endswith("/" + figure) for name in names), figure
+    # each scope's explorer folder, with its pages, data and clips (htmlindex: its index.html)
+    folders = {}
+    for name in names:
+        parts = name.split("/")
+        if len(parts) > 4 and parts[:3] == ["report", "data", "raw"]:
+            folders.setdefault(parts[3], set()).add("/".join(parts[4:]))
+    explorers = [f for f in folders.values()
+                 if {"index.html", "mel_stack4.html", "data/mel_stack1.js", "static/explore.js"} <= f]
+    assert len(explorers) == 3 and all(any(n.endswith(".ogg") for n in f) for f in explorers)
+    for scope in ("fan", "valve", "global"):
+        assert f"Explorer of scope <strong>{scope}</strong>" in html, scope
     for caption in ("normal test windows", "approximate origin", "colour family", "peak resident memory",
-                    "hypothesis 2", "discriminative support", "official DCASE"):
+                    "hypothesis 2", "discriminative support", "official DCASE", "click a dot to hear"):
         assert caption in html, caption
     # captions are rendered with each plot's wildcards, none left as template
     assert "UMAP of device <strong>fan</strong>" in html and "{{ snakemake" not in html
@@ -261,7 +326,8 @@ def test_every_job_declares_what_it_reads(tmp_path):
     a job reading an undeclared file (a store, a table) would find it gone."""
     config = prepare(tmp_path, tiny_demo())
     proc = snakemake("--directory", str(tmp_path), "--configfile", str(config), "--cores", "2", "--all-temp")
-    assert job_counts(proc.stdout + proc.stderr)["total"] == 19  # with the metrics job and summary
+    # with the metrics job and summary, and the explorer of both scopes and its index
+    assert job_counts(proc.stdout + proc.stderr)["total"] == 22
     assert not (tmp_path / "results/features").exists() or not any((tmp_path / "results/features").rglob("*.zarr"))
     assert not any((tmp_path / "results/umap").rglob("*.tsv"))
     assert len(list((tmp_path / "results/plots").rglob("*.png"))) == 4
@@ -314,12 +380,16 @@ IMPORT_TO_CONDA = {
     "librosa": "librosa", "zarr": "zarr", "umap": "umap-learn", "matplotlib": "matplotlib-base",
     "torch": "pytorch", "resampy": "resampy", "torchopenl3": "torchopenl3", "yaml": "pyyaml",
     "jsonschema": "jsonschema", "soxr": "soxr-python", "faiss": "faiss-cpu", "sklearn": "scikit-learn",
-    "numba": "numba",
+    "numba": "numba", "bokeh": "bokeh", "jinja2": "jinja2",
 }
 # Imported only on a machine that has them (umap.backend cuml): no environment lists them.
 OPTIONAL = {"cuml", "cupy"}
-# Modules a rule's script reaches but the rule never runs (features excludes l3 by wildcard).
-NOT_RUN_BY = {"features": {ROOT / "src/audio_umaps/representations/l3.py"}}
+# Modules a rule's script reaches but the rule never runs
+# (features excludes l3 by wildcard; explore reads only the representations' frame geometry,
+# never their models or filter banks)
+NOT_RUN_BY = {"features": {ROOT / "src/audio_umaps/representations/l3.py"},
+              **{rule: {ROOT / f"src/audio_umaps/representations/{r}.py" for r in ("l3", "mel", "stft")}
+                 for rule in ("explore", "explore_index")}}
 
 
 # Snakemake's own view of the rules: the parsed workflow, read through its API in a fresh process
@@ -387,7 +457,8 @@ def test_every_rule_has_log_benchmark_conda_and_resources(rules):
     # features_l3 is defined only when the config asks for l3 (tests/test_l3_workflow.py runs it)
     assert set(rules) == {"manifest", "features", "excluded_report", "skipped_report",
                           "benchmark_summary", "sample", "umap", "plot_global", "plot_device", "plot_section",
-                          "plot_folder", "metrics", "predictions", "metrics_summary", "all"}
+                          "plot_folder", "metrics", "predictions", "metrics_summary", "explore",
+                          "explore_index", "all"}
     for name, rule in rules.items():
         if name == "all":
             continue
@@ -399,7 +470,7 @@ def test_only_the_cluster_retries_with_growing_requests_and_bookkeeping_stays_lo
     """A local failure is deterministic: no rule retries; the SLURM profile resubmits jobs the
     cluster killed, each asking for its estimate times the attempt."""
     compute = {"features", "features_l3", "sample", "umap", "plot_global", "plot_device", "plot_section",
-               "plot_folder", "metrics"}
+               "plot_folder", "metrics", "explore"}
     assert yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())["retries"] == RETRIES
     assert "retries" not in yaml.safe_load((ROOT / "profiles/default/config.yaml").read_text())
     for name in compute & set(rules):  # (features_l3 only with l3 in the config)
@@ -408,7 +479,7 @@ def test_only_the_cluster_retries_with_growing_requests_and_bookkeeping_stays_lo
         assert rules[name]["resources"]["mem_mb"] == rules[name]["resources"]["runtime"] == "function", name
     assert {name for name, rule in rules.items() if rule["local"]} == {
         "manifest", "excluded_report", "skipped_report", "benchmark_summary", "metrics_summary",
-        "predictions", "all"}
+        "predictions", "explore_index", "all"}
 
 
 def test_conda_envs_list_what_scripts_import_and_install_the_package(rules):

@@ -1,5 +1,5 @@
 """The files that flow through the workflow, one pattern each: manifest -> features -> samples
--> embeddings -> metrics -> plots, and the run's reports.
+-> embeddings -> metrics -> plots and explorer pages, and the run's reports.
 
 Rules use these patterns as their outputs (``paths.FEATURES``); :mod:`audio_umaps.plan` formats
 them into inputs and targets, so the two can never disagree.
@@ -34,6 +34,10 @@ METRICS_SUMMARY = "results/metrics/summary.tsv"  # one row per representation x 
 METRICS_OFFICIAL = "results/metrics/official.tsv"  # official DCASE scores over every device
 METRICS_HEATMAPS = {m: f"results/metrics/heatmaps/{m}.png" for m in ("sep_auc", "dsup_auc", "dsup_pauc", "support")}
 METRICS_HYPOTHESIS = "results/metrics/hypothesis2.png"
+# The explorer: a self-contained folder per scope (pages, their data, audio clips and Bokeh's
+# JavaScript; audio_umaps.explore) and an index of every scope's maps.
+EXPLORE_SCOPE = "results/explore/{scope}"
+EXPLORE_INDEX = "results/explore/index.html"
 SKIPPED_REPORT = "results/reports/skipped.tsv"
 BENCHMARK_SUMMARY = "results/reports/benchmarks.tsv"
 BENCHMARK_PLOT = "results/reports/benchmarks.png"
@@ -53,4 +57,6 @@ BENCHMARKS = {
     "metrics": "results/benchmarks/metrics/{representation}/stack{stack}/{device}.tsv",
     "predictions": "results/benchmarks/predictions/{system}.tsv",
     "metrics_summary": "results/benchmarks/metrics_summary.tsv",
+    "explore": "results/benchmarks/explore/{scope}.tsv",
+    "explore_index": "results/benchmarks/explore_index.tsv",
 }

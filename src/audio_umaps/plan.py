@@ -24,8 +24,9 @@ from . import naming
 from .manifest import DCASE_KINDS, KINDS, declarable, edition_of, folder_part, folder_parts, list_audio
 from .naming import FileNameError, ground_truth_tables
 from .representations import REGISTRY
-from .paths import (BENCHMARK_PLOT, BENCHMARK_SUMMARY, BENCHMARKS, EMBEDDING_STATUS, EXCLUDED_REPORT,
-                    FEATURES, FEATURES_EXCLUDED, MANIFEST, METRICS, METRICS_ALL, METRICS_HEATMAPS,
+from .paths import (BENCHMARK_PLOT, BENCHMARK_SUMMARY, BENCHMARKS, EMBEDDING, EMBEDDING_STATUS,
+                    EXCLUDED_REPORT, EXPLORE_INDEX, EXPLORE_SCOPE, FEATURES, FEATURES_EXCLUDED, MANIFEST,
+                    METRICS, METRICS_ALL, METRICS_FILES, METRICS_HEATMAPS,
                     METRICS_HYPOTHESIS, METRICS_OFFICIAL, METRICS_SUMMARY, PLOT_DEVICE, PLOT_FOLDER, PLOT_GLOBAL,
                     PLOT_SECTION, PREDICTIONS, PREDICTIONS_PROBLEMS, PREDICTIONS_SCORES,
                     SKIPPED_REPORT)
@@ -356,6 +357,35 @@ class Plan:
             return []
         return [METRICS_SUMMARY, METRICS_OFFICIAL, METRICS_ALL, *METRICS_HEATMAPS.values(), METRICS_HYPOTHESIS]
 
+    # ---- the explorer --------------------------------------------------------------------------
+    def maps(self) -> list[tuple[str, int]]:
+        """``(representation, stack)`` of every map of a scope, in page order."""
+        return [(r, s) for r in self.representations for s in self.stacks]
+
+    def scope_embeddings(self, scope: str, which: str = EMBEDDING) -> list[str]:
+        """The UMAP table (or, with ``which=EMBEDDING_STATUS``, its status) of each of a scope's
+        maps, in :meth:`maps` order."""
+        return [which.format(representation=r, stack=s, scope=scope) for r, s in self.maps()]
+
+    def scope_scores(self, scope: str) -> dict[tuple[str, int], list[str]]:
+        """``{(representation, stack): metrics file tables}`` whose per-file scores a scope's
+        maps show: its device's (every device's, for ``global``); none without metrics."""
+        if not self.measured or scope in self.folders:
+            return {m: [] for m in self.maps()}
+        devices = self.devices if scope == GLOBAL else [scope]
+        return {(r, s): [METRICS_FILES.format(representation=r, stack=s, device=d) for d in devices]
+                for r, s in self.maps()}
+
+    def scope_audio(self, scope: str) -> list[str]:
+        """Every audio file a scope's maps may draw a window from (at any stack): the explorer
+        cuts its clips from them."""
+        members = dict.fromkeys(m for s in self.stacks for m in self.members(s, scope))
+        return [path for dataset, part in members for path in self.part_files(dataset, part)]
+
+    def explore_targets(self) -> list[str]:
+        """Every scope's explorer folder and the index of them all."""
+        return [EXPLORE_SCOPE.format(scope=c) for c in self.scopes] + [EXPLORE_INDEX]
+
     def all_plots(self) -> list[str]:
         return [p for r in self.representations for s in self.stacks for p in self.plots(r, s)]
 
@@ -388,12 +418,14 @@ class Plan:
                         for k in combos for d in self.devices] if self.measured else [],
             "predictions": [b["predictions"].format(system=s) for s in self.systems] if self.measured else [],
             "metrics_summary": [b["metrics_summary"]] if self.measured else [],
+            "explore": [b["explore"].format(scope=c) for c in self.scopes],
+            "explore_index": [b["explore_index"]],
         }
 
     def targets(self) -> list[str]:
         """Everything a full run makes: each dataset's exclusion report, every plot, the
-        metrics summary and figures, the list of skipped maps, and the summary of the run's
-        benchmarks."""
+        metrics summary and figures, the explorer, the list of skipped maps, and the summary of
+        the run's benchmarks."""
         reports = [EXCLUDED_REPORT.format(dataset=d) for d in self.datasets]
-        return (reports + self.all_plots() + self.metrics_targets()
+        return (reports + self.all_plots() + self.metrics_targets() + self.explore_targets()
                 + [SKIPPED_REPORT, BENCHMARK_SUMMARY, BENCHMARK_PLOT])

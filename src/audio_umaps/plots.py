@@ -1248,16 +1248,6 @@ def title(subject: str, representation: str, stack, emb: pd.DataFrame) -> str:
     return text
 
 
-def read_map(table, status_file, log) -> tuple[pd.DataFrame, str | None]:
-    """A plot job's inputs: the UMAP table (tables made with random weights are flagged in
-    ``log``) and why its map was skipped (None when there is a map)."""
-    from . import status, tables
-
-    emb = tables.read_tsv(table)
-    tables.warn_flagged(log, emb)
-    return emb, status.read(status_file)["skipped"]
-
-
 def write_map(path, emb: pd.DataFrame, *, title: str, style: dict, skipped: str | None, figure) -> None:
     """Write a plot job's output: ``figure()`` (a figure builder bound to its arguments), or,
     when the map was ``skipped``, a :func:`note_figure` saying why."""

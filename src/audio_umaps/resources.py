@@ -93,6 +93,19 @@ def plot(windows: int) -> Estimate:
     return Estimate(800 + 0.005 * windows, 5 + windows / 20000)
 
 
+def explore(windows: int, files: int) -> Estimate:
+    """A scope's explorer: the largest of its maps (``windows``; its table, payload and base64
+    text held at once) and a clip cut from each of ``files`` audio files (decoded, normalised and
+    encoded one at a time)."""
+    return Estimate(EXPLORE_BASE_MB + EXPLORE_PER_WINDOW_MB * windows, 5 + 3 * EXPLORE_CLIP_S * files / 60)
+
+
+EXPLORE_BASE_MB = 600
+EXPLORE_PER_WINDOW_MB = 0.004
+EXPLORE_CLIP_S = 0.1
+EXPLORE_THREADS_FROM = 500  # audio files of a scope from which its explorer job takes 2 threads
+
+
 # Metrics job (benchmarks/metrics_knn.py, README "Measuring SEP and DSUP"): the bank of one
 # section and one chunk of test windows (float32) for the exact search; the SVM's subset, its
 # standardised copy and liblinear's own copy (an index and a double per value: 16 bytes).

@@ -62,3 +62,13 @@ def warn_flagged(log, table: pd.DataFrame) -> bool:
     if flagged:
         log.warning("%s (%s)", RANDOM_WEIGHTS_NOTE, ", ".join(flagged))
     return bool(flagged)
+
+
+def read_map(table, status_file, log) -> tuple[pd.DataFrame, str | None]:
+    """A UMAP table (tables made with random weights are flagged in ``log``) and why its map
+    was skipped (None when there is a map): what plot, metrics and explorer jobs read."""
+    from . import status
+
+    emb = read_tsv(table)
+    warn_flagged(log, emb)
+    return emb, status.read(status_file)["skipped"]

@@ -154,6 +154,18 @@ def device_scores(wildcards):
     }
 
 
+def explore_scores(wildcards):
+    """The metrics stage's per-file tables whose scores a scope's explorer pages show."""
+    return [t for tables in PLAN.scope_scores(wildcards.scope).values() for t in tables]
+
+
+def scope_subject(scope):
+    """What a scope's pages are titled by: a device's folder name, or all devices / folders."""
+    if scope == _plan.GLOBAL:
+        return "All devices" if PLAN.sections else "All folders"
+    return PLAN.device_name(scope)
+
+
 def scope_manifests(wildcards):
     return PLAN.manifests(int(wildcards.stack), wildcards.scope)
 
@@ -230,6 +242,9 @@ ESTIMATES = {
         PLAN.pca(wildcards.representation),
     ),
     "plot": lambda wildcards, input: _resources.plot(tsv_rows(input.umap)),
+    "explore": lambda wildcards, input: _resources.explore(
+        max(map(tsv_rows, input.umaps), default=0), len(input.audio)
+    ),
     "metrics": lambda wildcards, input: _resources.metrics(
         *test_and_train_files(input.manifests, wildcards.device),
         int(wildcards.stack),
@@ -250,6 +265,13 @@ def umap_threads(wildcards):
     per_group = sum(caps.get(split) or 0 for split in ("test", "train", "external"))
     large = per_group >= _resources.UMAP_THREADS_FROM
     return 2 if large or config["umap"].get("seed") is None else 1
+
+
+def explore_threads(wildcards):
+    """Threads of an explorer job: two (clips are encoded side by side) for a scope of at least
+    EXPLORE_THREADS_FROM audio files, one for a small one (the demo's: 69 or fewer)."""
+    many = len(PLAN.scope_audio(wildcards.scope)) >= _resources.EXPLORE_THREADS_FROM
+    return 2 if many else 1
 
 
 def metrics_threads(wildcards):

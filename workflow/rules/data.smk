@@ -6,6 +6,7 @@ localrules:
     benchmark_summary,
     metrics_summary,
     predictions,
+    explore_index,
 
 
 rule manifest:

@@ -1,12 +1,12 @@
 """SEP, DSUP and official DCASE scores of one representation x stack x device (rule metrics)."""
 import pandas as pd
 
-from audio_umaps import metrics, plots, runlog, tables
+from audio_umaps import metrics, runlog, tables
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
 manifest = pd.concat([tables.read_tsv(p) for p in snakemake.input.manifests], ignore_index=True)
-embedding, skipped = plots.read_map(snakemake.input.umap, snakemake.input.status, log)
+embedding, skipped = tables.read_map(snakemake.input.umap, snakemake.input.status, log)
 if skipped:
     log.warning("no UMAP of %s at stack %s (%s): only the original space is measured", w.device, w.stack, skipped)
 systems = {s: pd.read_csv(p, sep="\t", dtype={"section": str}, keep_default_na=False, na_values={"score": [""], "decision": [""]})

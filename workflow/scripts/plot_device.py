@@ -1,10 +1,10 @@
 """Draw a device's dual plot from its embedding (rule plot_device); with config key
 plots.colour_by_system, its test windows coloured by that system's scores."""
-from audio_umaps import plots, runlog
+from audio_umaps import plots, runlog, tables
 
 log = runlog.start(snakemake.log[0])
 p, w = snakemake.params, snakemake.wildcards
-emb, skipped = plots.read_map(snakemake.input.umap, snakemake.input.status, log)
+emb, skipped = tables.read_map(snakemake.input.umap, snakemake.input.status, log)
 title = plots.title(p.subject, w.representation, w.stack, emb)
 scores = plots.read_scores(snakemake.input.points, p.system) if p.system and not skipped else None
 plots.write_map(snakemake.output[0], emb, title=title, style=p.style, skipped=skipped,

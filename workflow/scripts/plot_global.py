@@ -1,11 +1,11 @@
 """Draw the global plot of one embedding (rule plot_global): a dual plot of every device (normal
 test windows left, anomalous right), training and external data as shadows; in a run without
 DCASE data, every folder dataset in its own colour."""
-from audio_umaps import plots, runlog
+from audio_umaps import plots, runlog, tables
 
 log = runlog.start(snakemake.log[0])
 p, w = snakemake.params, snakemake.wildcards
-emb, skipped = plots.read_map(snakemake.input.umap, snakemake.input.status, log)
+emb, skipped = tables.read_map(snakemake.input.umap, snakemake.input.status, log)
 title = plots.title(p.subject, w.representation, w.stack, emb)
 if p.folder_only:
     figure = lambda: plots.folder_figure(emb, p.style, by="dataset", title=title)  # noqa: E731

@@ -1,9 +1,9 @@
 """Draw one section of a device from the device's embedding (rule plot_section)."""
-from audio_umaps import plots, runlog
+from audio_umaps import plots, runlog, tables
 
 log = runlog.start(snakemake.log[0])
 p, w = snakemake.params, snakemake.wildcards
-emb, skipped = plots.read_map(snakemake.input.umap, snakemake.input.status, log)
+emb, skipped = tables.read_map(snakemake.input.umap, snakemake.input.status, log)
 skipped = skipped or plots.section_note(emb, p.device, w.section)
 title = plots.title(p.subject, w.representation, w.stack, emb)
 plots.write_map(snakemake.output[0], emb, title=title, style=p.style, skipped=skipped,

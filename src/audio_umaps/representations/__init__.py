@@ -10,7 +10,9 @@ A representation module defines
 ``dims(params)``
     features per frame (used to size jobs before any feature exists);
 ``frame_times(n_frames, sample_rate, params)``
-    time in seconds of each frame's centre in the original file.
+    time in seconds of each frame's centre in the original file;
+``frame_seconds(sample_rate, params)``
+    length in seconds of the signal one frame sees (the explorer plays a window's frames' span).
 
 Optionally, ``set_threads(n)`` (threads a job may use) and ``provenance(params)`` (store
 attributes saying what made the features, e.g. which pretrained weights).

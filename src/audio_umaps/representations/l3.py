@@ -61,6 +61,11 @@ def n_frames(duration_seconds: float, params: dict) -> int:
     return _window_count(round(duration_seconds * TARGET_SR), params)
 
 
+def frame_seconds(sample_rate: int, params: dict) -> float:
+    """Length (s) of the signal one frame sees: L3's 1 s window."""
+    return WINDOW_SECONDS
+
+
 def frame_times(n_frames: int, sample_rate: int, params: dict) -> np.ndarray:
     """Centre time (s) of each frame's 1 s window."""
     return np.arange(n_frames) * params["hop_seconds"] + WINDOW_SECONDS / 2

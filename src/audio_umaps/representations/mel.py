@@ -45,3 +45,4 @@ def dims(params: dict) -> int:
 
 
 frame_times = stft.frame_times
+frame_seconds = stft.frame_seconds

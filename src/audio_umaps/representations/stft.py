@@ -72,6 +72,11 @@ def dims(params: dict) -> int:
     return params["n_fft"] // 2 + 1
 
 
+def frame_seconds(sample_rate: int, params: dict) -> float:
+    """Length (s) of the signal one frame sees: its FFT window, n_fft samples."""
+    return params["n_fft"] / sample_rate
+
+
 def frame_times(n_frames: int, sample_rate: int, params: dict) -> np.ndarray:
     """Centre time (s) of each frame: frame t is centred on sample t * hop."""
     return np.arange(n_frames) * params["hop_length"] / sample_rate

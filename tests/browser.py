@@ -1,0 +1,76 @@
+"""Debian's Chromium driven by playwright-python (no browser download), for the explorer's
+tests. Without /usr/bin/chromium a test module that imports this skips, unless
+AUDIO_UMAPS_BROWSER=1 (set by .ci/run, which installs it) makes its absence a failure."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+
+
+def require_chromium():
+    """Skip the calling test module without Chromium (fail instead under AUDIO_UMAPS_BROWSER=1)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("AUDIO_UMAPS_BROWSER") == "1":
+            raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)", allow_module_level=True)
+
+
+@contextlib.contextmanager
+def chromium(width: int = 1600, height: int = 1300):
+    """A headless Chromium with an empty profile."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=ARGS,
+            viewport={"width": width, "height": height})
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+class Page:
+    """An explorer page opened in the browser, drawn, with every console error and page error
+    it raised."""
+
+    def __init__(self, browser, url: str, *, wait: bool = True):
+        self.page = browser.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url)
+        if wait:
+            self.page.wait_for_function("window.AudioUmapsDrawn !== undefined", timeout=30000)
+
+    def js(self, code: str, arg=None):
+        return self.page.evaluate(code, arg)
+
+    def point(self, key: str, i: int, panel: str = "normal") -> dict:
+        """Client coordinates of window ``i`` of map ``key`` in a panel of the page's own map
+        (normal, anomaly, unknown, combined) or in the figure of a linked map (its key)."""
+        figure = (f"AudioUmaps.page.models.panels.{panel}" if panel in ("normal", "anomaly", "unknown", "combined")
+                  else f"AudioUmaps.page.models.linked_figures['{panel}']")
+        return self.js(f"AudioUmaps.screenPoint({figure}, '{key}', {i})")
+
+    def box_select(self, corners: list[dict], margin: float = 8.0, tool: int = 0) -> None:
+        """Drag the ``tool``-th box-select tool of the page around ``corners`` (client points)."""
+        x0, x1 = min(c["x"] for c in corners) - margin, max(c["x"] for c in corners) + margin
+        y0, y1 = min(c["y"] for c in corners) - margin, max(c["y"] for c in corners) + margin
+        self.page.locator(".bk-tool-icon-box-select").nth(tool).click()
+        self.page.mouse.move(x0, y0)
+        self.page.mouse.down()
+        self.page.mouse.move(x0 + 2, y0 + 2, steps=2)
+        self.page.mouse.move(x1, y1, steps=8)
+        self.page.mouse.up()
+
+    def close(self):
+        self.page.close()

@@ -1,0 +1,148 @@
+"""The explorer's pieces without a browser: window spans, audio clips, the maps' data, pages that
+need no network, the scope folder and the index (tests/test_explore_browser.py drives the pages
+in Chromium)."""
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from audio_umaps import audio, explore
+
+import explorer_scope
+
+
+def test_spans_cover_the_frames_of_a_window():
+    stft = explore.MapSpec.of("stft", 5, "fan", sample_rate=16000)
+    assert stft.hop == pytest.approx(0.032) and stft.frame_seconds == pytest.approx(0.064)
+    start, end = stft.spans(pd.DataFrame({"start_time": [1.0, 0.0]}))
+    # first frame centred at 1.0 sees 0.968..1.032; the fifth, centred at 1.128, ends at 1.16
+    assert start == pytest.approx([0.968, -0.032]) and end == pytest.approx([1.16, 0.16])
+    l3 = explore.MapSpec.of("l3", 1, "fan", sample_rate=16000, params={"hop_seconds": 0.1})
+    start, end = l3.spans(pd.DataFrame({"start_time": [0.5]}))  # L3's first 1 s window
+    assert start == pytest.approx([0.0]) and end == pytest.approx([1.0])
+
+
+def test_clip_spans_join_every_map_of_a_file_with_the_margin():
+    spec1 = explore.MapSpec.of("mel", 1, "fan", sample_rate=16000)
+    spec5 = explore.MapSpec.of("mel", 5, "fan", sample_rate=16000)
+    one = pd.DataFrame({"dataset": ["d", "d"], "path": ["a.wav", "b.wav"], "subfolder": ["x", "x"],
+                        "start_time": [2.0, 0.1]})
+    five = pd.DataFrame({"dataset": ["d"], "path": ["a.wav"], "subfolder": ["x"], "start_time": [3.0]})
+    spans = explore.clip_spans([(spec1, one), (spec5, five)], margin=0.25).set_index("path")
+    assert spans.loc["a.wav", "begin"] == pytest.approx(2.0 - 0.032 - 0.25)
+    assert spans.loc["a.wav", "end"] == pytest.approx(3.0 - 0.032 + spec5.window_seconds + 0.25)
+    assert spans.loc["b.wav", "begin"] == 0.0  # never before the file's start
+
+
+def test_clips_hold_the_normalised_signal_from_their_offset_and_name_unreadable_files(tmp_path):
+    paths = explorer_scope.write_audio(tmp_path / "audio")
+    spans = pd.DataFrame({"dataset": "dev", "path": [paths[0], paths[-1]], "subfolder": ["fan/train", "fan/x"],
+                          "begin": [1.0, 0.0], "end": [2.5, 1.0]})
+    clips = explore.write_clips(spans, tmp_path / "out", sample_rate=16000, threads=2)
+    good, bad = clips.iloc[0], clips.iloc[1]
+    assert good["clip"].endswith(".ogg") and good["offset"] == 1.0 and good["duration"] == pytest.approx(1.5)
+    decoded, sr = sf.read(tmp_path / "out" / good["clip"])
+    assert sr == 16000 and len(decoded) == pytest.approx(1.5 * 16000, abs=400)
+    original = audio.load(paths[0], 16000)[16000:int(2.5 * 16000)]
+    n = min(len(decoded), len(original))
+    # lossy (Opus) but the same signal at the same time: strongly correlated, same level
+    assert np.corrcoef(decoded[:n], original[:n])[0, 1] > 0.9
+    assert np.abs(decoded).max() == pytest.approx(np.abs(original).max(), rel=0.2)
+    assert bad["clip"] == "" and "unreadable" in bad["problem"]
+
+
+def test_payload_arrays_decode_to_the_table_and_files_carry_scores(tmp_path):
+    paths = explorer_scope.write_audio(tmp_path / "audio")
+    table = explorer_scope.table(paths, 5, 4, seed=0)
+    spec = explore.MapSpec.of("mel", 5, "fan", sample_rate=16000)
+    clips = pd.DataFrame([("dev", p, f"audio/{i}.ogg", 0.5, 2.0, "") for i, p in enumerate(paths)],
+                         columns=explore.CLIP_COLUMNS)
+    payload = explore.map_payload(spec, table, clips=clips, scores=explorer_scope.scores(paths), systems=["mysystem"])
+
+    def column(name, dtype):
+        return np.frombuffer(base64.b64decode(payload["columns"][name]["b64"]), dtype=dtype)
+
+    assert np.allclose(column("x", "<f4"), table["x"], atol=1e-5)
+    files = payload["files"]
+    assert [files[i]["path"] for i in column("file", "<u4")] == list(table["path"])
+    assert np.allclose(column("t", "<f4"), table["start_time"] - spec.frame_seconds / 2, atol=1e-6)
+    first_normal = files[[f["path"] for f in files].index(paths[3])]
+    assert first_normal["knn"] == 4.0 and first_normal["systems"]["mysystem"] == [pytest.approx(0.3), 1.0]
+    assert first_normal["clip"] == "audio/3.ogg" and first_normal["offset"] == 0.5
+    assert files[0]["knn"] is None  # training files have no score
+    assert payload["categories"]["label"] == ["anomaly", "normal"]  # of test files only
+    script = explore.data_js(payload)
+    assert script.startswith("window.AudioUmapsData") and json.loads(script.split("] = ", 1)[1].rstrip(";\n"))["n"] == len(table)
+
+
+def test_shadows_stay_translucent_however_many_windows():
+    alphas = [explore.shadow_style(n)[1] for n in (100, 10_000, 100_000, 1_000_000)]
+    assert alphas == sorted(alphas, reverse=True) and alphas[0] > alphas[-1]
+    size, alpha = explore.shadow_style(100_000)
+    assert 1 - (1 - alpha) ** 100 < 0.9  # a hundred marks on one spot are not opaque
+
+
+@pytest.fixture(scope="module")
+def scope(tmp_path_factory):
+    base = tmp_path_factory.mktemp("explore")
+    folder, tables = explorer_scope.build(base / "explore" / "fan", base / "audio")
+    return folder, tables
+
+
+def test_scope_folder_is_self_contained_and_needs_no_network(scope):
+    folder, tables = scope
+    assert not folder.with_name("fan.tmp").exists()
+    pages = sorted(p.name for p in folder.glob("*.html"))
+    assert pages == ["index.html", "mel_stack1.html", "mel_stack5.html"]
+    for page in ("mel_stack1.html", "mel_stack5.html"):
+        text = (folder / page).read_text()
+        refs = [r for r in re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', text) if r != "data:,"]
+        assert refs and all(not r.startswith(("http:", "https:", "//")) for r in refs)
+        assert all((folder / r).is_file() for r in refs), refs
+        assert "cdn.bokeh.org" not in text
+    for name, table in tables.items():
+        data = (folder / "data" / f"{name}.js").read_text()
+        assert f'"n":{len(table)}' in data
+
+
+def test_clips_lie_beside_the_pages_and_the_index_names_the_file_without_one(scope):
+    folder, tables = scope
+    clips = pd.read_csv(folder / "audio" / "clips.tsv", sep="\t", keep_default_na=False)
+    assert len(clips) == len(explorer_scope.FILES) + 1
+    written = clips[clips["clip"] != ""]
+    assert len(written) == len(explorer_scope.FILES)
+    assert all((folder / c).is_file() for c in written["clip"])
+    index = (folder / "index.html").read_text()
+    assert explorer_scope.BROKEN[1] in index and 'href="mel_stack5.html"' in index
+
+
+def test_top_index_links_every_map_of_every_scope(scope):
+    folder, _ = scope
+    scopes = explore.read_scopes([folder])
+    page = explore.index_html(scopes)
+    links = [link for link in re.findall(r'href="([^"]+)"', page) if link != "data:,"]
+    assert {"fan/index.html", "fan/mel_stack1.html", "fan/mel_stack5.html"} <= set(links)
+    assert all((folder.parent / link).is_file() for link in links)
+    assert "No maps" in explore.index_html({})
+
+
+def test_scores_read_with_missing_system_scores_as_none(tmp_path):
+    table = tmp_path / "fan.files.tsv"
+    table.write_text("dataset\tdevice\tsection\tdomain\tlabel\tpath\tknn_original\tscore_s\tdecision_s\n"
+                     "dev\tfan\t00\tsource\tnormal\ta.wav\t1.5\t\t\n"
+                     "dev\tfan\t00\tsource\tanomaly\tb.wav\t2.5\t0.7\t1\n")
+    scores = explore.read_scores([table])
+    assert scores["section"].tolist() == ["00", "00"] and np.isnan(scores.loc[0, "score_s"])
+    spec = explore.MapSpec.of("mel", 1, "fan", sample_rate=16000)
+    windows = pd.DataFrame({"dataset": "dev", "path": ["a.wav", "b.wav"], "x": [0.0, 1.0], "y": [0.0, 1.0],
+                            "start_time": [0.0, 0.5], "split": "test", "label": ["normal", "anomaly"],
+                            "section": "00", "domain": "source", "device": "fan", "attributes": "", "subfolder": ""})
+    clips = pd.DataFrame(columns=explore.CLIP_COLUMNS)
+    files = explore.map_payload(spec, windows, clips=clips, scores=scores, systems=["s"])["files"]
+    assert files[0]["systems"]["s"] == [None, None] and files[1]["systems"]["s"] == [0.7, 1.0]
+    assert files[0]["knn"] == 1.5 and files[0]["clip"] == "" and "no clip" in files[0]["problem"]
