@@ -56,8 +56,8 @@ class Page:
 
     def point(self, key: str, i: int, panel: str = "normal") -> dict:
         """Client coordinates of window ``i`` of map ``key`` in a panel of the page's own map
-        (normal, anomaly, unknown, combined) or in the figure of a linked map (its key)."""
-        figure = (f"AudioUmaps.page.models.panels.{panel}" if panel in ("normal", "anomaly", "unknown", "combined")
+        (normal, anomaly, unknown) or in the figure of a linked map (its key)."""
+        figure = (f"AudioUmaps.page.models.panels.{panel}" if panel in ("normal", "anomaly", "unknown")
                   else f"AudioUmaps.page.models.linked_figures['{panel}']")
         return self.js(f"AudioUmaps.screenPoint({figure}, '{key}', {i})")
 

@@ -338,7 +338,7 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
 
     Views: the paper's dual plot (normal test windows left, anomalous right, an extra panel for
     unlabelled ones, training and external windows as shadows on every panel) or one combined
-    panel; toggles for split, label, section and domain; colour by section, domain, label,
+    panel (the left one, showing every test window); toggles for split, label, section and domain; colour by section, domain, label,
     energy, kNN score or a system's score; a system's false positives and negatives ringed. Hover
     shows a window's file and scores; a click plays it; a box or lasso selection highlights the
     windows of the same files at overlapping times in every other map (and theirs in this one).
@@ -363,7 +363,7 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
     mapper = LinearColorMapper(palette=["#1f77b4"], low=0, high=1, nan_color="#9a9a9a")
     # shadows: the same colours, paler (explore.js mixes the palette with white)
     shadow_mapper = LinearColorMapper(palette=["#a6c8e0"], low=0, high=1, nan_color="#c8c8c8")
-    layer_names = ["shadow", "normal", "anomaly", "unknown", "test", "fp", "fn"]
+    layer_names = ["shadow", "normal", "anomaly", "unknown", "fp", "fn"]
     filters = {name: BooleanFilter(booleans=[]) for name in layer_names}
     shadow_size, shadow_alpha = shadow_style(own["n_shadow"])
     dot = test_size(own["n_test"])
@@ -402,13 +402,16 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
             BoxSelectTool(renderers=points), LassoSelectTool(renderers=points))
         return fig
 
+    # Every renderer indexes all of the source's windows for hit testing (Bokeh), the page's
+    # largest cost at 300,000 windows (measured: 12 renderers took 2 s of a 4 s load): only the
+    # layers a map can show are made, and the combined view reuses the left panel.
+    errors = bool(own["systems"])
     panels = {
-        "normal": panel("normal", ["shadow", "normal", "fp"], "normal test windows"),
-        "anomaly": panel("anomaly", ["shadow", "anomaly", "fn"], "anomalous test windows"),
-        "unknown": panel("unknown", ["shadow", "unknown"], "unlabelled test windows",
-                         visible="unknown" in cats["label"]),
-        "combined": panel("combined", ["shadow", "test", "fp", "fn"], "all windows", visible=False),
+        "normal": panel("normal", ["shadow", "normal"] + (["fp"] if errors else []), "normal test windows"),
+        "anomaly": panel("anomaly", ["shadow", "anomaly"] + (["fn"] if errors else []), "anomalous test windows"),
     }
+    if "unknown" in cats["label"]:
+        panels["unknown"] = panel("unknown", ["shadow", "unknown"], "unlabelled test windows")
     colour_options = [(c, c) for c in ("device", "dataset") if len(cats[c]) > 1]
     colour_options += [("section", "section"), ("domain", "domain"), ("label", "label"), ("split", "split"),
                        ("energy", "energy")]
@@ -476,7 +479,7 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
         source.selected.js_on_change("indices", CustomJS(args={"key": key}, code="AudioUmaps.linkFrom(key);"))
 
     controls = column(row(view, colour, system), row(*[w for w in toggles.values() if w.labels]), legend)
-    dual = row(panels["normal"], panels["anomaly"], panels["unknown"], panels["combined"])
+    dual = row(*panels.values())
     grid = [linked_figs[i:i + 3] for i in range(0, len(linked_figs), 3)]
     linked_block = column(load, *[row(*r) for r in grid]) if linked_figs else column(Div(text=""))
     doc = Document()

@@ -135,7 +135,7 @@
     if (!page || !AU.maps[key] || !AU.maps[key].map) return;
     const w = page.models, st = state(), map = AU.maps[key].map;
     const n = map.n, layers = {};
-    for (const name of ["shadow", "normal", "anomaly", "unknown", "test", "fp", "fn"]) layers[name] = new Array(n).fill(false);
+    for (const name of Object.keys(w.filters)) layers[name] = new Array(n).fill(false);
     const keepFile = map.files.map((f) => st.split.has(f.split) && (f.split !== "test" || st.label.has(f.label))
       && (!f.section || st.section.has(f.section)) && (!f.domain || st.domain.has(f.domain)));
     const error = map.files.map((f) => {
@@ -150,9 +150,10 @@
       if (!keepFile[fi]) continue;
       const f = map.files[fi];
       if (f.split !== "test") { layers.shadow[i] = true; continue; }
-      layers.test[i] = true;
-      layers[f.label in { normal: 1, anomaly: 1 } ? f.label : "unknown"][i] = true;
-      if (error[fi]) layers[error[fi]][i] = true;
+      // combined: every test window in the left panel, every error ringed there
+      const label = st.dual ? (f.label in { normal: 1, anomaly: 1 } ? f.label : "unknown") : "normal";
+      layers[label][i] = true;
+      if (error[fi]) layers[st.dual ? error[fi] : "fp"][i] = true;
     }
     for (const name in layers) w.filters[name].booleans = layers[name];
     const c = colours(map, st.colour, page.config.own.categories);
@@ -166,11 +167,8 @@
       const values = entry === AU.maps[key] ? c.values : colours(entry.map, st.colour, page.config.own.categories).values;
       entry.source.data = Object.assign({}, entry.source.data, { c: values });
     }
-    const hasUnknown = page.config.own.categories.label.includes("unknown");
-    w.panels.normal.visible = st.dual;
-    w.panels.anomaly.visible = st.dual;
-    w.panels.unknown.visible = st.dual && hasUnknown;
-    w.panels.combined.visible = !st.dual;
+    w.panels.normal.title.text = st.dual ? "normal test windows" : "all test windows";
+    for (const name of ["anomaly", "unknown"]) if (w.panels[name]) w.panels[name].visible = st.dual;
     w.legend.text = legendHtml(c, st);
   };
 
