@@ -75,7 +75,10 @@ def test_hovering_a_dot_shows_its_file(scope, browser):
     at = page.point("mel_stack5", i, panel="anomaly")
     page.page.mouse.move(at["x"], at["y"])
     name = Path(table.loc[i, "path"]).name
-    page.page.get_by_text(name).first.wait_for(state="visible", timeout=10000)
+    page.page.locator("#au-tip").wait_for(state="visible", timeout=10000)
+    card = page.page.locator("#au-tip").inner_text()
+    # one window's card: its file, section, label and time, however many windows lie under it
+    assert name in card and card.count(".wav") == 1 and "section 00" in card and "anomaly" in card
     assert page.errors == []
     page.close()
 

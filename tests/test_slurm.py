@@ -28,9 +28,10 @@ PARTITION = os.environ.get("AUDIO_UMAPS_SLURM_PARTITION", "debug")
 TIMEOUT_S = 900
 
 CONFIG = tiny_demo()  # fan, sections 00 and 01, log-mel, stack 5
-# jobs the cluster runs: 2 feature stores, 2 samples, 2 UMAPs (fan, global), 4 plots, fan's metrics
+# jobs the cluster runs: 2 feature stores, 2 samples, 2 UMAPs (fan, global), 4 plots, fan's metrics,
+# the explorer of both scopes
 SLURM_RULES = {"features": 2, "sample": 2, "umap": 2, "plot_global": 1, "plot_device": 1, "plot_section": 2,
-               "metrics": 1}
+               "metrics": 1, "explore": 2}
 
 
 def cluster_state() -> str | None:
@@ -124,13 +125,13 @@ def test_jobs_ran_as_slurm_jobs(runs):
     # bookkeeping rules stayed on this node and were never submitted
     local = {rule for rule, is_local in jobs_of.values() if is_local}
     assert local == {"manifest", "excluded_report", "skipped_report", "benchmark_summary", "metrics_summary",
-                     "all"}
+                     "explore_index", "all"}
 
 
 def test_outputs_match_a_local_run(runs):
     local, cluster, _ = runs
     res_l, res_c = local / "results", cluster / "results"
-    for kind in ("manifest", "samples", "umap", "metrics", "reports"):
+    for kind in ("manifest", "samples", "umap", "metrics", "reports", "explore"):
         # the benchmark summary holds times, which differ; its job counts are compared below
         files = sorted(p.relative_to(res_l) for p in (res_l / kind).rglob("*.tsv") if p.name != "benchmarks.tsv")
         assert files and files == sorted(p.relative_to(res_c) for p in (res_c / kind).rglob("*.tsv")

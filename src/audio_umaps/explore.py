@@ -245,7 +245,7 @@ def map_payload(spec: MapSpec, table: pd.DataFrame | None, *, clips: pd.DataFram
         score = score_at.get(key, {})
         records.append({
             **{f: ("" if f == "path" else str(meta.get(f, ""))) for f in FILE_FIELDS},
-            "path": key[1],
+            "dataset": key[0], "path": key[1],
             "clip": clip.clip if clip is not None and clip.clip else "",
             "offset": _number(clip.offset) if clip is not None and clip.clip else None,
             "problem": clip.problem if clip is not None else "no clip: the explorer's audio job did not see this file",
@@ -324,13 +324,6 @@ def _ranges(extent: list[float], width: int, height: int):
     return (cx - half_w, cx + half_w), (cy - half_h, cy + half_h)
 
 
-TOOLTIP = """<div class="au-tip"><b>@file{name}</b><br>
-@file{dataset} · @file{device} · section @file{section} · @file{domain}<br>
-@file{split} · @file{label} · @file{attributes}<br>
-window from @t{0.000} s · energy @energy{0.0}<br>
-kNN score @file{knn} · @file{system}</div>"""
-
-
 def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, settings: Settings,
               title: str) -> str:
     """The page of one map (``own``, a :func:`summary`) of a scope, with ``linked`` (the
@@ -348,7 +341,7 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
     from bokeh.events import DocumentReady
     from bokeh.layouts import column, row
     from bokeh.models import (BooleanFilter, BoxSelectTool, Button, CDSView, CheckboxButtonGroup,
-                              ColumnDataSource, CustomJS, CustomJSHover, Div, HoverTool,
+                              ColumnDataSource, CustomJS, Div, HoverTool,
                               LassoSelectTool, LinearColorMapper, RadioButtonGroup, Range1d, Select,
                               TapTool)
     from bokeh.plotting import figure
@@ -367,8 +360,6 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
     filters = {name: BooleanFilter(booleans=[]) for name in layer_names}
     shadow_size, shadow_alpha = shadow_style(own["n_shadow"])
     dot = test_size(own["n_test"])
-    hover_formatter = CustomJSHover(args={"key": own["key"]},
-                                    code="return AudioUmaps.fileField(key, value, format);")
 
     def panel(name, layers, fig_title, visible=True):
         fig = figure(width=width, height=height, x_range=xr, y_range=yr, title=fig_title,
@@ -396,7 +387,10 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
             renderers.append(r)
         points = [r for r, layer in zip(renderers, layers) if layer not in ("fp", "fn")]
         fig.add_tools(
-            HoverTool(renderers=points, tooltips=TOOLTIP, formatters={"@file": hover_formatter}),
+            # one window's card (the nearest), not Bokeh's list of every window under the cursor
+            HoverTool(renderers=points, tooltips=None,
+                      callback=CustomJS(args={"key": own["key"], "figure": fig},
+                                        code="AudioUmaps.hover(key, cb_data, figure);")),
             TapTool(renderers=points, callback=CustomJS(args={"key": own["key"]},
                                                        code="AudioUmaps.tap(key, cb_data);")),
             BoxSelectTool(renderers=points), LassoSelectTool(renderers=points))
@@ -412,9 +406,11 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
     }
     if "unknown" in cats["label"]:
         panels["unknown"] = panel("unknown", ["shadow", "unknown"], "unlabelled test windows")
-    colour_options = [(c, c) for c in ("device", "dataset") if len(cats[c]) > 1]
-    colour_options += [("section", "section"), ("domain", "domain"), ("label", "label"), ("split", "split"),
-                       ("energy", "energy")]
+    # first (the default): device on a map of several devices, else section
+    colour_options = [("device", "device")] if len(cats["device"]) > 1 else []
+    colour_options += [("section", "section"), ("domain", "domain"), ("label", "label"), ("split", "split")]
+    colour_options += [("dataset", "dataset")] if len(cats["dataset"]) > 1 else []
+    colour_options += [("energy", "energy")]
     if "knn" in own.get("measures", ()):
         colour_options.append(("knn", "kNN score (file, original space)"))
     colour_options += [(f"system:{s}", f"{s} score") for s in own["systems"]]
@@ -455,9 +451,9 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
                         line_color=None, fill_alpha=min(0.6, lalpha * 3), selection_fill_alpha=1.0,
                         nonselection_fill_alpha=min(0.6, lalpha * 3) / 4, selection_line_color="black",
                         name=f"linked {m['key']} points")
-        fig.add_tools(HoverTool(renderers=[r], tooltips=TOOLTIP,
-                                formatters={"@file": CustomJSHover(args={"key": m["key"]},
-                                                                   code="return AudioUmaps.fileField(key, value, format);")}),
+        fig.add_tools(HoverTool(renderers=[r], tooltips=None,
+                                callback=CustomJS(args={"key": m["key"], "figure": fig},
+                                                  code="AudioUmaps.hover(key, cb_data, figure);")),
                       TapTool(renderers=[r], callback=CustomJS(args={"key": m["key"]},
                                                                code="AudioUmaps.tap(key, cb_data);")),
                       BoxSelectTool(renderers=[r]), LassoSelectTool(renderers=[r]))
@@ -509,6 +505,7 @@ PAGE_TEMPLATE = """<!DOCTYPE html>
 <p class="au-nav"><a href="index.html">maps of this scope</a> · <a href="../index.html">all scopes</a></p>
 <div class="au-player">
 <audio id="au-player" controls preload="none"></audio>
+<div id="au-tip" class="au-tip" hidden></div>
 <div id="au-now">Click a dot to hear its window ({{ "%.2f"|format(settings.margin) }} s margin either side); drag a box or lasso (toolbar) to highlight the same windows in the other maps.</div>
 </div>
 {% if own.skipped %}<p class="au-note">No map: {{ own.skipped }}</p>{% endif %}

@@ -96,13 +96,14 @@ def plot(windows: int) -> Estimate:
 def explore(windows: int, files: int) -> Estimate:
     """A scope's explorer: the largest of its maps (``windows``; its table, payload and base64
     text held at once) and a clip cut from each of ``files`` audio files (decoded, normalised and
-    encoded one at a time)."""
+    encoded one at a time per thread; Opus encoding dominates: 0.15 s a 5 s demo clip, measured,
+    so about 0.35 s a 10 s DCASE clip), with a 3x margin."""
     return Estimate(EXPLORE_BASE_MB + EXPLORE_PER_WINDOW_MB * windows, 5 + 3 * EXPLORE_CLIP_S * files / 60)
 
 
 EXPLORE_BASE_MB = 600
 EXPLORE_PER_WINDOW_MB = 0.004
-EXPLORE_CLIP_S = 0.1
+EXPLORE_CLIP_S = 0.35
 EXPLORE_THREADS_FROM = 500  # audio files of a scope from which its explorer job takes 2 threads
 
 

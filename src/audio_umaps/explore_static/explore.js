@@ -210,28 +210,49 @@
     }
   };
 
-  /* Hover text of a window: a field of its file. */
-  AU.fileField = function (key, index, format) {
-    const entry = AU.maps[key];
-    const f = entry && entry.map ? entry.map.files[index] : null;
-    if (!f) return "";
-    if (format === "name") return f.path.split("/").pop();
-    if (format === "knn") return f.knn === null ? "–" : f.knn.toPrecision(4);
-    if (format === "system") {
-      const out = Object.entries(f.systems).map(([s, [score, decision]]) => {
-        if (score === null) return `${s}: no score`;
-        let text = `${s} ${score.toPrecision(4)}`;
-        if (decision !== null) {
-          text += decision === 1 ? " (anomalous" : " (normal";
-          if (f.label === "normal" && decision === 1) text += ": false positive";
-          if (f.label === "anomaly" && decision === 0) text += ": false negative";
-          text += ")";
-        }
-        return text;
-      });
-      return out.length ? out.join(", ") : "no system";
+  function escape(text) {
+    return String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+  }
+
+  /* What a window's card says: its file, metadata, time, energy and scores. */
+  AU.describe = function (key, i) {
+    const map = AU.maps[key].map, f = map.files[map.file[i]];
+    const systems = Object.entries(f.systems).map(([s, [score, decision]]) => {
+      if (score === null) return `${s}: no score`;
+      let text = `${s} ${score.toPrecision(4)}`;
+      if (decision !== null) {
+        text += decision === 1 ? " (anomalous" : " (normal";
+        if (f.label === "normal" && decision === 1) text += ": false positive";
+        if (f.label === "anomaly" && decision === 0) text += ": false negative";
+        text += ")";
+      }
+      return text;
+    });
+    const energy = Number.isFinite(map.energy[i]) ? map.energy[i].toPrecision(4) : "–";
+    return `<b>${escape(f.path.split("/").pop())}</b><br>`
+      + escape([f.dataset, f.device, f.section && "section " + f.section, f.domain].filter(Boolean).join(" · ")) + "<br>"
+      + escape([f.split, f.label, f.attributes].filter(Boolean).join(" · ")) + "<br>"
+      + `window ${Math.max(0, map.t[i]).toFixed(3)}–${(map.t[i] + map.ws).toFixed(3)} s · energy ${energy}`
+      + (f.knn !== null ? `<br>kNN score ${f.knn.toPrecision(4)}` : "")
+      + (systems.length ? "<br>" + escape(systems.join(", ")) : "");
+  };
+
+  /* Hover: a card for the window nearest the cursor. */
+  AU.hover = function (key, cbData, figure) {
+    const tip = document.getElementById("au-tip"), entry = AU.maps[key];
+    const hit = cbData && cbData.index ? cbData.index.indices : [];
+    if (!entry || !entry.map || !hit.length) { tip.hidden = true; return; }
+    const g = cbData.geometry;
+    let best = hit[0], bestD = Infinity;
+    for (const i of hit) {
+      const d = (entry.map.x[i] - g.x) ** 2 + (entry.map.y[i] - g.y) ** 2;
+      if (d < bestD) { bestD = d; best = i; }
     }
-    return f[format] || "–";
+    tip.innerHTML = AU.describe(key, best);
+    const rect = Bokeh.index.find_one(figure).canvas_view.el.getBoundingClientRect();
+    tip.style.left = `${rect.left + g.sx + 14}px`;
+    tip.style.top = `${rect.top + g.sy + 14}px`;
+    tip.hidden = false;
   };
 
   /* A click: play the window nearest to it. */
