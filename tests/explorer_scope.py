@@ -21,7 +21,10 @@ FILES = [  # (subfolder, name, split, label, section, domain)
     ("fan/source_test", "section_00_source_test_anomaly_0000_a.wav", "test", "anomaly", "00", "source"),
     ("fan/target_test", "section_01_target_test_normal_0000_b.wav", "test", "normal", "01", "target"),
     ("fan/target_test", "section_01_target_test_anomaly_0000_b.wav", "test", "anomaly", "01", "target"),
+    # characters a URL reads otherwise: the clip must still load
+    ("fan/source_test", "section_00_source_test_normal_0001_a #1 %41?.wav", "test", "normal", "00", "source"),
 ]
+ODD = 7  # index of that file
 BROKEN = ("fan/target_test", "section_01_target_test_anomaly_0001_b.wav", "test", "anomaly", "01", "target")
 
 

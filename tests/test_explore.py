@@ -54,6 +54,10 @@ def test_clips_hold_the_normalised_signal_from_their_offset_and_name_unreadable_
     assert np.corrcoef(decoded[:n], original[:n])[0, 1] > 0.9
     assert np.abs(decoded).max() == pytest.approx(np.abs(original).max(), rel=0.2)
     assert bad["clip"] == "" and "unreadable" in bad["problem"]
+    # a file shorter than its windows' start (changed since its features were made) is named too
+    late = pd.DataFrame({"dataset": "dev", "path": [paths[1]], "subfolder": ["fan/train"], "begin": [50.0], "end": [51.0]})
+    row = explore.write_clips(late, tmp_path / "out").iloc[0]
+    assert row["clip"] == "" and "shorter" in row["problem"]
 
 
 def test_payload_arrays_decode_to_the_table_and_files_carry_scores(tmp_path):
@@ -114,6 +118,8 @@ def test_clips_lie_beside_the_pages_and_the_index_names_the_file_without_one(sco
     folder, tables = scope
     clips = pd.read_csv(folder / "audio" / "clips.tsv", sep="\t", keep_default_na=False)
     assert len(clips) == len(explorer_scope.FILES) + 1
+    assert set(clips.loc[clips["clip"] != "", "clip"].map(lambda c: Path(c).name)) == \
+        {name + ".ogg" for _, name, *_ in explorer_scope.FILES}
     written = clips[clips["clip"] != ""]
     assert len(written) == len(explorer_scope.FILES)
     assert all((folder / c).is_file() for c in written["clip"])

@@ -9,6 +9,7 @@ installs it) makes its absence a failure."""
 import functools
 import http.server
 import threading
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,34 @@ def test_hovering_a_dot_shows_its_file(scope, browser):
     page.close()
 
 
+def test_hovering_a_shadow_shows_its_training_file(scope, browser):
+    folder, tables = scope
+    page = open_page(browser, folder)
+    table = tables["mel_stack5"]
+    i = first_window(table, split="train")
+    at = page.point("mel_stack5", i)
+    page.page.mouse.move(at["x"], at["y"])
+    page.page.locator("#au-tip").wait_for(state="visible", timeout=10000)
+    card = page.page.locator("#au-tip").inner_text()
+    assert "train" in card and Path(table.loc[i, "path"]).parent.name == "train"
+    assert card.splitlines()[0] in {Path(p).name for p in table.loc[table["split"] == "train", "path"]}
+    page.close()
+
+
+def test_a_file_name_with_url_characters_plays(scope, browser):
+    folder, tables = scope
+    page = open_page(browser, folder)
+    table = tables["mel_stack5"]
+    odd = explorer_scope.FILES[explorer_scope.ODD][1]
+    i = int(table.index[table["path"].str.endswith(odd)][0])
+    page.js(f"AudioUmaps.play('mel_stack5', {i})")
+    page.page.wait_for_function("document.getElementById('au-player').readyState >= 1", timeout=10000)
+    assert page.js("document.getElementById('au-player').error") is None
+    assert odd in page.page.locator("#au-now").inner_text()
+    assert page.errors == []
+    page.close()
+
+
 def test_clicking_a_dot_loads_its_clip_at_its_window(scope, browser):
     folder, tables = scope
     page = open_page(browser, folder)
@@ -104,7 +133,7 @@ def test_clicking_a_dot_loads_its_clip_at_its_window(scope, browser):
     start = table.loc[i, "start_time"] - spec_frame / 2
     end = start + 4 * hop + spec_frame
     src = page.js("document.getElementById('au-player').src")
-    assert src.split("#")[0].endswith(clip["clip"])
+    assert urllib.parse.unquote(src.split("#")[0]).endswith(clip["clip"])
     fragment = [float(v) for v in src.split("#t=")[1].split(",")]
     offset = float(clip["offset"])
     assert offset > 0  # the clip starts where the file's first sampled window needs it

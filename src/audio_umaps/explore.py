@@ -166,11 +166,11 @@ def clip_spans(maps, margin: float) -> pd.DataFrame:
 
 
 def clip_name(dataset: str, subfolder: str, path: str, sample_rate: int) -> str:
-    """Where a file's clip lies in a scope folder, e.g. ``audio/demo/fan/source_test/x.ogg``."""
+    """Where a file's clip lies in a scope folder, e.g. ``audio/demo/fan/source_test/x.wav.ogg``."""
     suffix = ".ogg" if sample_rate in OPUS_RATES else ".flac"
     folder = "/".join(p for p in str(subfolder).split("/") if p not in ("", ".", ".."))
-    stem = Path(path).stem
-    return "/".join(p for p in ("audio", dataset, folder, stem + suffix) if p)
+    # the whole name (x.wav.ogg): x.wav and x.flac side by side get clips of their own
+    return "/".join(p for p in ("audio", dataset, folder, Path(path).name + suffix) if p)
 
 
 def write_clips(spans: pd.DataFrame, folder: str | Path, *, sample_rate: int = 16000,
@@ -190,18 +190,24 @@ def write_clips(spans: pd.DataFrame, folder: str | Path, *, sample_rate: int = 1
         clip = clip_name(row.dataset, row.subfolder, row.path, sample_rate)
         try:
             y = audio.load(row.path, sample_rate, normalisation, channels)
-        except (audio.AudioError, OSError) as exc:
-            log.warning("no clip of %s (dataset %s): %s; its windows play nothing", row.path, row.dataset, exc)
-            return (row.dataset, row.path, "", np.nan, np.nan, str(exc))
-        first = int(np.floor(row.begin * sample_rate))
-        last = min(len(y), int(np.ceil(row.end * sample_rate)))
-        piece = y[first:last]
-        target = Path(folder) / clip
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if clip.endswith(".ogg"):
-            sf.write(target, piece, sample_rate, format="OGG", subtype="OPUS")
-        else:
-            sf.write(target, piece, sample_rate, format="FLAC", subtype="PCM_16")
+            first = int(np.floor(row.begin * sample_rate))
+            last = min(len(y), int(np.ceil(row.end * sample_rate)))
+            piece = y[first:last]
+            if piece.size == 0:
+                raise audio.AudioError(f"shorter ({len(y) / sample_rate:.2f} s) than its windows' start "
+                                       f"({row.begin:.2f} s): changed since its features were made?")
+            # played as the features saw it, but within +-1 (std or no normalisation exceeds it)
+            piece = piece / max(1.0, float(np.abs(piece).max()))
+            target = Path(folder) / clip
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if clip.endswith(".ogg"):
+                sf.write(target, piece, sample_rate, format="OGG", subtype="OPUS")
+            else:
+                sf.write(target, piece, sample_rate, format="FLAC", subtype="PCM_16")
+        except Exception as exc:  # one file's problem never stops the others: it is reported
+            reason = str(exc).replace("\n", " ")
+            log.warning("no clip of %s (dataset %s): %s; its windows play nothing", row.path, row.dataset, reason)
+            return (row.dataset, row.path, "", np.nan, np.nan, reason)
         return (row.dataset, row.path, clip, first / sample_rate, len(piece) / sample_rate, "")
 
     with ThreadPoolExecutor(max_workers=max(int(threads), 1)) as pool:
@@ -389,8 +395,9 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
         fig.add_tools(
             # one window's card (the nearest), not Bokeh's list of every window under the cursor
             HoverTool(renderers=points, tooltips=None,
-                      callback=CustomJS(args={"key": own["key"], "figure": fig},
-                                        code="AudioUmaps.hover(key, cb_data, figure);")),
+                      callback=CustomJS(args={"key": own["key"], "figure": fig,
+                                              "layers": [la for la in layers if la not in ("fp", "fn")]},
+                                        code="AudioUmaps.hover(key, cb_data, figure, layers);")),
             TapTool(renderers=points, callback=CustomJS(args={"key": own["key"]},
                                                        code="AudioUmaps.tap(key, cb_data);")),
             BoxSelectTool(renderers=points), LassoSelectTool(renderers=points))
@@ -410,12 +417,16 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
     colour_options = [("device", "device")] if len(cats["device"]) > 1 else []
     colour_options += [("section", "section"), ("domain", "domain"), ("label", "label"), ("split", "split")]
     colour_options += [("dataset", "dataset")] if len(cats["dataset"]) > 1 else []
-    colour_options += [("energy", "energy")]
+    colour_options += [("energy", "energy")] if own.get("has_energy", True) else []
     if "knn" in own.get("measures", ()):
         colour_options.append(("knn", "kNN score (file, original space)"))
     colour_options += [(f"system:{s}", f"{s} score") for s in own["systems"]]
     view = RadioButtonGroup(labels=["dual plot", "combined"], active=0, name="view")
-    colour = Select(title="colour by", options=colour_options, value=colour_options[0][0], name="colour", width=220)
+    # a map without sections (folder data) starts with its datasets, or splits
+    first = next((o for o, _ in colour_options if o not in ("section", "domain") or cats[o]), "split")
+    if not cats["section"]:
+        first = "dataset" if len(cats["dataset"]) > 1 else "split"
+    colour = Select(title="colour by", options=colour_options, value=first, name="colour", width=220)
     splits = [s for s in SPLITS if s in cats["split"]]
     labels = [lab for lab in LABELS if lab in cats["label"]]
     toggles = {
@@ -431,8 +442,9 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
                     visible=bool(own["systems"]))
     legend = Div(text="", name="legend", width=900, css_classes=["au-legend"])
     linked_total = sum(m["n"] for m in linked if not m["skipped"])
+    loadable = sum(1 for m in linked if not m["skipped"] and m["n"])
     autoload = linked_total <= settings.linked_autoload_points
-    load = Button(label=f"show the scope's {len(linked)} other maps ({linked_total:,} windows)", name="load_linked",
+    load = Button(label=f"show the scope's {loadable} other maps ({linked_total:,} windows)", name="load_linked",
                   visible=bool(linked) and not autoload, button_type="primary")
     linked_sources, linked_figs = {}, []
     for m in linked:
@@ -453,7 +465,7 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
                         name=f"linked {m['key']} points")
         fig.add_tools(HoverTool(renderers=[r], tooltips=None,
                                 callback=CustomJS(args={"key": m["key"], "figure": fig},
-                                                  code="AudioUmaps.hover(key, cb_data, figure);")),
+                                                  code="AudioUmaps.hover(key, cb_data, figure, null);")),
                       TapTool(renderers=[r], callback=CustomJS(args={"key": m["key"]},
                                                                code="AudioUmaps.tap(key, cb_data);")),
                       BoxSelectTool(renderers=[r]), LassoSelectTool(renderers=[r]))
@@ -495,20 +507,20 @@ PAGE_TEMPLATE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <link rel="icon" href="data:,">
-<title>{{ title }}</title>
+<title>{{ title|e }}</title>
 <link rel="stylesheet" href="static/explore.css">
 {% for s in scripts %}<script src="{{ s }}"></script>
 {% endfor %}</head>
 <body>
 <header>
-<h1>{{ heading }}</h1>
+<h1>{{ heading|e }}</h1>
 <p class="au-nav"><a href="index.html">maps of this scope</a> · <a href="../index.html">all scopes</a></p>
 <div class="au-player">
 <audio id="au-player" controls preload="none"></audio>
 <div id="au-tip" class="au-tip" hidden></div>
 <div id="au-now">Click a dot to hear its window ({{ "%.2f"|format(settings.margin) }} s margin either side); drag a box or lasso (toolbar) to highlight the same windows in the other maps.</div>
 </div>
-{% if own.skipped %}<p class="au-note">No map: {{ own.skipped }}</p>{% endif %}
+{% if own.skipped %}<p class="au-note">No map: {{ own.skipped|e }}</p>{% endif %}
 </header>
 {{ plot_div }}
 {{ plot_script }}
@@ -593,7 +605,7 @@ def build_scope(folder: str | Path, scope: str, maps: list[Map], *, systems=(), 
     summaries. ``maps``: a :class:`Map` per representation x stack; ``audio_config``: the
     config's ``audio`` block."""
     folder = Path(folder)
-    tmp = folder.with_name(folder.name + ".tmp")
+    tmp = folder.with_name("." + folder.name + ".tmp")  # no scope starts with a dot
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     sample_rate = int(audio_config.get("sample_rate", 16000))
@@ -614,8 +626,13 @@ def build_scope(folder: str | Path, scope: str, maps: list[Map], *, systems=(), 
         s["n_test"] = int((split == "test").sum())
         s["n_shadow"] = int((split != "test").sum())
         s["measures"] = ["knn"] if scores is not None and "knn_original" in scores.columns else []
+        s["has_energy"] = bool(table is not None and "energy" in table.columns and table["energy"].notna().any())
         summaries.append(s)
         tables[spec.name] = table
+    union = {c: sorted({v for m in summaries for v in m["categories"][c]}) for c in summaries[0]["categories"]} \
+        if summaries else {}
+    for s in summaries:
+        s["scope_categories"] = union  # one colour per value on every map of the scope
     for s in summaries:
         linked = [m for m in summaries if m["key"] != s["key"]]
         page = page_html(s, linked, tables[s["key"]], settings=settings,

@@ -1,7 +1,8 @@
 rule explore:
     """A scope's explorer: a page per representation x stack (Bokeh; hover, click to hear a
     window, linked selection across the scope's maps), the maps' data, the audio clips the
-    sampled windows need (normalised 16 kHz signal, Ogg Opus) and Bokeh's JavaScript, in one
+    sampled windows need (the normalised signal at audio.sample_rate, Ogg Opus; FLAC at rates
+    Opus does not take) and Bokeh's JavaScript, in one
     self-contained folder that works opened from disk."""
     input:
         umaps=lambda wildcards: PLAN.scope_embeddings(wildcards.scope),

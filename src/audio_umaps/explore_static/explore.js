@@ -83,7 +83,8 @@
       for (let i = 0; i < map.n; i++) values[i] = perFile[map.file[i]];
       return { values, palette: palette.length ? palette : ["#1f77b4"], low: -0.5,
                high: Math.max(names.length, 1) - 0.5,
-               legend: names.map((name, i) => [palette[i], option === "section" ? "section " + name : name]) };
+               legend: names.map((name, i) => [palette[i], option === "section"
+                 ? sectionName({ section: name, domain: (cats.domain || []).join() === "none" ? "none" : "" }) : name]) };
     }
     let perFile = null, title = option;
     if (option === "knn") {
@@ -119,13 +120,13 @@
     let html;
     if (c.continuous) {
       const stops = VIRIDIS.map((col, i) => `${col} ${(100 * i) / (VIRIDIS.length - 1)}%`).join(",");
-      html = `<span>${c.continuous}: ${c.low.toPrecision(3)}</span><span style="display:inline-block;width:9em;height:.8em;margin:0 .4em;vertical-align:middle;background:linear-gradient(to right,${stops})"></span><span>${c.high.toPrecision(3)}</span><span style="${SWATCH}background:#9a9a9a"></span>no value`;
+      html = `<span>${escape(c.continuous)}: ${c.low.toPrecision(3)}</span><span style="display:inline-block;width:9em;height:.8em;margin:0 .4em;vertical-align:middle;background:linear-gradient(to right,${stops})"></span><span>${c.high.toPrecision(3)}</span><span style="${SWATCH}background:#9a9a9a"></span>no value`;
     } else {
-      html = c.legend.map(([col, name]) => `<span style="${SWATCH}background:${col}"></span>${name}`).join(" ")
+      html = c.legend.map(([col, name]) => `<span style="${SWATCH}background:${col}"></span>${escape(name)}`).join(" ")
         + `<span style="${SWATCH}background:#9a9a9a"></span>none`;
     }
     html += ` · <span style="${SWATCH}width:1.1em;height:1.1em;background:${paler(c.palette[0], 0.55)};opacity:.6"></span>larger, paler dots: training and external windows (shadows)`;
-    if (st.system) html += ` · <span style="${SWATCH}background:none;border:1.5px solid #d62728"></span>${st.system}'s errors: false positives (left), false negatives (right)`;
+    if (st.system) html += ` · <span style="${SWATCH}background:none;border:1.5px solid #d62728"></span>${escape(st.system)}'s errors: false positives (left), false negatives (right)`;
     return html;
   }
 
@@ -156,7 +157,8 @@
       if (error[fi]) layers[st.dual ? error[fi] : "fp"][i] = true;
     }
     for (const name in layers) w.filters[name].booleans = layers[name];
-    const c = colours(map, st.colour, page.config.own.categories);
+    const cats = page.config.own.scope_categories || page.config.own.categories;
+    const c = colours(map, st.colour, cats);
     for (const [mapper, palette] of [[w.mapper, c.palette], [w.shadow_mapper, c.palette.map((col) => paler(col, 0.55))]]) {
       mapper.palette = palette;
       mapper.low = c.low;
@@ -164,7 +166,7 @@
     }
     const entries = [AU.maps[key]].concat(Object.values(AU.maps).filter((e) => e !== AU.maps[key] && e.map));
     for (const entry of entries) {
-      const values = entry === AU.maps[key] ? c.values : colours(entry.map, st.colour, page.config.own.categories).values;
+      const values = entry === AU.maps[key] ? c.values : colours(entry.map, st.colour, cats).values;
       entry.source.data = Object.assign({}, entry.source.data, { c: values });
     }
     w.panels.normal.title.text = st.dual ? "normal test windows" : "all test windows";
@@ -210,6 +212,11 @@
     }
   };
 
+  /* DCASE 2020 has machine ids and no domains (domain "none"): "id 02", not "section 02". */
+  function sectionName(f) {
+    return f.section ? (f.domain === "none" ? "id " : "section ") + f.section : "";
+  }
+
   function escape(text) {
     return String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
   }
@@ -230,26 +237,35 @@
     });
     const energy = Number.isFinite(map.energy[i]) ? map.energy[i].toPrecision(4) : "–";
     return `<b>${escape(f.path.split("/").pop())}</b><br>`
-      + escape([f.dataset, f.device, f.section && "section " + f.section, f.domain].filter(Boolean).join(" · ")) + "<br>"
+      + escape([f.dataset, f.device, sectionName(f), f.domain !== "none" && f.domain].filter(Boolean).join(" · ")) + "<br>"
       + escape([f.split, f.label, f.attributes].filter(Boolean).join(" · ")) + "<br>"
       + `window ${Math.max(0, map.t[i]).toFixed(3)}–${(map.t[i] + map.ws).toFixed(3)} s · energy ${energy}`
       + (f.knn !== null ? `<br>kNN score ${f.knn.toPrecision(4)}` : "")
       + (systems.length ? "<br>" + escape(systems.join(", ")) : "");
   };
 
-  /* Hover: a card for the window nearest the cursor. */
-  AU.hover = function (key, cbData, figure) {
+  /* Hover: a card for the drawn window nearest the cursor (within 6 px), shadows included.
+   * Bokeh hands every renderer of a panel the hits of the last one, so the nearest window is
+   * found here, among the windows the panel's layers (filters) draw. */
+  AU.hover = function (key, cbData, figure, layers) {
     const tip = document.getElementById("au-tip"), entry = AU.maps[key];
-    const hit = cbData && cbData.index ? cbData.index.indices : [];
-    if (!entry || !entry.map || !hit.length) { tip.hidden = true; return; }
-    const g = cbData.geometry;
-    let best = hit[0], bestD = Infinity;
-    for (const i of hit) {
-      const d = (entry.map.x[i] - g.x) ** 2 + (entry.map.y[i] - g.y) ** 2;
-      if (d < bestD) { bestD = d; best = i; }
+    const g = cbData && cbData.geometry;
+    if (!entry || !entry.map || !g || !Number.isFinite(g.x)) { tip.hidden = true; return; }
+    const stamp = `${key} ${g.sx} ${g.sy}`;
+    if (AU.hovered === stamp) return;  // called once per renderer of the panel
+    AU.hovered = stamp;
+    const view = Bokeh.index.find_one(figure), xs = view.frame.x_scale, ys = view.frame.y_scale;
+    const dx = Math.abs(xs.invert(g.sx + 6) - xs.invert(g.sx)), dy = Math.abs(ys.invert(g.sy + 6) - ys.invert(g.sy));
+    const masks = layers ? layers.map((l) => AU.page.models.filters[l].booleans) : null;
+    const m = entry.map;
+    let best = -1, bestD = 1;
+    for (let i = 0; i < m.n; i++) {
+      const u = (m.x[i] - g.x) / dx, v = (m.y[i] - g.y) / dy, d = u * u + v * v;
+      if (d < bestD && (!masks || masks.some((b) => b[i]))) { bestD = d; best = i; }
     }
+    if (best < 0) { tip.hidden = true; return; }
     tip.innerHTML = AU.describe(key, best);
-    const rect = Bokeh.index.find_one(figure).canvas_view.el.getBoundingClientRect();
+    const rect = view.canvas_view.el.getBoundingClientRect();
     tip.style.left = `${rect.left + g.sx + 14}px`;
     tip.style.top = `${rect.top + g.sy + 14}px`;
     tip.hidden = false;
@@ -283,19 +299,21 @@
       return;
     }
     const from = Math.max(0, start - margin - f.offset), to = end + margin - f.offset;
-    player.src = `${f.clip}#t=${from.toFixed(3)},${to.toFixed(3)}`;
+    // each part of the clip's path encoded: '#', '?' or '%' in a file name would break the URL
+    player.src = `${f.clip.split("/").map(encodeURIComponent).join("/")}#t=${from.toFixed(3)},${to.toFixed(3)}`;
     player.dataset.file = f.path;
     player.dataset.window = `${start.toFixed(3)},${end.toFixed(3)}`;
     player.dataset.offset = String(f.offset);
     clearTimeout(AU.stopTimer);
-    player.onplaying = () => {  // stop at the span's end (the fragment's own end is coarser)
-      clearTimeout(AU.stopTimer);
+    player.onplaying = () => {  // stop at the span's end (the fragment's own end is coarser), once
+      player.onplaying = null;
       AU.stopTimer = setTimeout(() => player.pause(), Math.max(0, to - player.currentTime) * 1000 / player.playbackRate);
     };
+    player.onerror = () => { now.textContent = `${name}: its clip ${f.clip} did not load`; };
     const played = player.play();
     if (played && played.catch) played.catch(() => {});
-    now.textContent = `${name} (${f.dataset}, ${f.split}, ${f.label}${f.section ? ", section " + f.section : ""}`
-      + `${f.domain ? ", " + f.domain : ""}): window ${start.toFixed(2)}–${end.toFixed(2)} s of the file, `
+    now.textContent = `${name} (${[f.dataset, f.split, f.label, sectionName(f), f.domain !== "none" && f.domain].filter(Boolean).join(", ")}): `
+      + `window ${Math.max(0, start).toFixed(2)}–${end.toFixed(2)} s of the file, `
       + `playing ${(from + f.offset).toFixed(2)}–${(to + f.offset).toFixed(2)} s`;
   };
 
