@@ -47,6 +47,14 @@ def first_window(table, **where):
     return int(rows.index[0])
 
 
+def hover_card(page, i, panel="normal", key="mel_stack5"):
+    """The card shown with the mouse on window ``i`` of a panel."""
+    at = page.point(key, i, panel=panel)
+    page.page.mouse.move(at["x"], at["y"])
+    page.page.locator("#au-tip").wait_for(state="visible", timeout=10000)
+    return page.page.locator("#au-tip").inner_text()
+
+
 def test_page_loads_without_errors_and_draws_points(scope, browser, tmp_path):
     folder, tables = scope
     page = open_page(browser, folder)
@@ -73,11 +81,8 @@ def test_hovering_a_dot_shows_its_file(scope, browser):
     page = open_page(browser, folder)
     table = tables["mel_stack5"]
     i = first_window(table, split="test", label="anomaly")
-    at = page.point("mel_stack5", i, panel="anomaly")
-    page.page.mouse.move(at["x"], at["y"])
+    card = hover_card(page, i, panel="anomaly")
     name = Path(table.loc[i, "path"]).name
-    page.page.locator("#au-tip").wait_for(state="visible", timeout=10000)
-    card = page.page.locator("#au-tip").inner_text()
     # one window's card: its file, section, label and time, however many windows lie under it
     assert name in card and card.count(".wav") == 1 and "section 00" in card and "anomaly" in card
     assert page.errors == []
@@ -89,10 +94,7 @@ def test_hovering_a_shadow_shows_its_training_file(scope, browser):
     page = open_page(browser, folder)
     table = tables["mel_stack5"]
     i = first_window(table, split="train")
-    at = page.point("mel_stack5", i)
-    page.page.mouse.move(at["x"], at["y"])
-    page.page.locator("#au-tip").wait_for(state="visible", timeout=10000)
-    card = page.page.locator("#au-tip").inner_text()
+    card = hover_card(page, i)
     assert "train" in card and Path(table.loc[i, "path"]).parent.name == "train"
     assert card.splitlines()[0] in {Path(p).name for p in table.loc[table["split"] == "train", "path"]}
     page.close()

@@ -152,7 +152,10 @@ def test_end_to_end(tiny_run):
     assert pd.read_csv(work / "results/reports/skipped.tsv", sep="\t").empty  # every map was drawn
     summary = pd.read_csv(work / "results/reports/benchmarks.tsv", sep="\t").set_index("rule")
     assert summary["jobs"].to_dict() == {rule: n for rule, n in counts.items() if rule not in ("all", "total", "benchmark_summary")}
-    assert (summary["total_s"] > 0).all() and (summary["max_rss_mb"] > 0).all()
+    # Snakemake samples a job's memory while it runs: a sub-second job may end before the first
+    # sample (explore_index, 0.4 s, read 0 MB in one CI run), so memory is asserted for the others
+    assert (summary["total_s"] > 0).all() and (summary["max_rss_mb"] >= 0).all()
+    assert (summary.loc[summary["total_s"] >= 1, "max_rss_mb"] > 0).all()
 
 
 def test_embedding_traces_back_to_files_and_times(tiny_run):

@@ -544,7 +544,8 @@ def copy_static(folder: str | Path) -> None:
         shutil.copyfile(STATIC / name, target / name)
 
 
-def scope_index_html(scope: str, maps: list[dict], clips: pd.DataFrame, *, title: str) -> str:
+def scope_index_html(maps: list[dict], clips: pd.DataFrame, *, title: str) -> str:
+    """A scope's own index: its maps with their windows, files and notes, and its files without a clip."""
     rows = []
     for m in maps:
         link = (f'<a href="{html.escape(m["page"])}">{html.escape(m["representation"])}, stack {m["stack"]}</a>')
@@ -638,7 +639,7 @@ def build_scope(folder: str | Path, scope: str, maps: list[Map], *, systems=(), 
         page = page_html(s, linked, tables[s["key"]], settings=settings,
                          title=f"{subject}: {s['representation']}, stack {s['stack']}")
         (tmp / s["page"]).write_text(page, encoding="utf-8")
-    (tmp / "index.html").write_text(scope_index_html(scope, summaries, clips, title=f"{subject}: every map"),
+    (tmp / "index.html").write_text(scope_index_html(summaries, clips, title=f"{subject}: every map"),
                                     encoding="utf-8")
     copy_static(tmp)
     (tmp / "maps.json").write_text(json.dumps({"scope": scope, "subject": subject, "maps": summaries}, indent=1))
