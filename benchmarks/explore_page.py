@@ -76,13 +76,11 @@ def write_pages(folder: Path, n: int, clips: list[str]) -> tuple[Path, Path]:
                                    "offset": 0.0, "duration": 10.0, "problem": ""})
         payload = explore.map_payload(spec, table, clips=clip_table)
         (folder / spec.data).write_text(explore.data_js(payload))
-        s = explore.summary(payload)
-        s["n_test"], s["n_shadow"], s["measures"] = int((table["split"] == "test").sum()), int((table["split"] != "test").sum()), []
-        summaries.append(s)
+        summaries.append(explore.summary(payload))
         tables[spec.name] = table
     own, linked = summaries
     page = folder / own["page"]
-    page.write_text(explore.page_html(own, [linked], tables[own["key"]], settings=explore.Settings(), title=f"{n} windows"))
+    page.write_text(explore.page_html(own, [linked], settings=explore.Settings(), title=f"{n} windows"))
     baseline = folder / "baseline.html"
     baseline.write_text(bokeh_standalone(tables[own["key"]]))
     return page, baseline

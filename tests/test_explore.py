@@ -152,3 +152,13 @@ def test_scores_read_with_missing_system_scores_as_none(tmp_path):
     files = explore.map_payload(spec, windows, clips=clips, scores=scores, systems=["s"])["files"]
     assert files[0]["systems"]["s"] == [None, None] and files[1]["systems"]["s"] == [0.7, 1.0]
     assert files[0]["knn"] == 1.5 and files[0]["clip"] == "" and "no clip" in files[0]["problem"]
+
+
+def test_a_skipped_map_gets_a_page_that_says_why():
+    spec = explore.MapSpec.of("mel", 5, "fan", sample_rate=16000)
+    payload = explore.map_payload(spec, None, clips=pd.DataFrame(columns=explore.CLIP_COLUMNS),
+                                  skipped="fewer windows than umap.n_neighbors + 1")
+    own = {**explore.summary(payload), "scope_categories": payload["categories"]}
+    assert (own["n"], own["n_test"], own["n_shadow"], own["has_energy"]) == (0, 0, 0, False)
+    page = explore.page_html(own, [], settings=explore.Settings(), title="fan: mel, stack 5")
+    assert "No map: fewer windows than umap.n_neighbors + 1" in page

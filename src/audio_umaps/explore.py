@@ -250,7 +250,7 @@ def map_payload(spec: MapSpec, table: pd.DataFrame | None, *, clips: pd.DataFram
         clip = clip_at.get(key)
         score = score_at.get(key, {})
         records.append({
-            **{f: ("" if f == "path" else str(meta.get(f, ""))) for f in FILE_FIELDS},
+            **{f: str(meta.get(f, "")) for f in FILE_FIELDS if f not in ("dataset", "path")},
             "dataset": key[0], "path": key[1],
             "clip": clip.clip if clip is not None and clip.clip else "",
             "offset": _number(clip.offset) if clip is not None and clip.clip else None,
@@ -263,11 +263,14 @@ def map_payload(spec: MapSpec, table: pd.DataFrame | None, *, clips: pd.DataFram
     energy = table["energy"].to_numpy(dtype=float) if "energy" in table.columns else np.full(len(table), np.nan)
     categories = {c: sorted({r[c] for r in records if r[c]}) for c in ("device", "section", "domain", "split", "dataset")}
     categories["label"] = sorted({r["label"] for r in records if r["split"] == "test" and r["label"]})
+    n_test = int((table["split"] == "test").sum()) if "split" in table.columns else 0
     return {
         "key": spec.name, "representation": spec.representation, "stack": spec.stack, "scope": spec.scope,
         "n": int(len(table)), "hop": spec.hop, "frame_seconds": spec.frame_seconds,
         "window_seconds": spec.window_seconds, "skipped": skipped, "systems": list(systems),
-        "extent": _extent(table),
+        "extent": _extent(table), "n_test": n_test, "n_shadow": int(len(table)) - n_test,
+        "has_energy": bool(np.isfinite(energy).any()),
+        "measures": ["knn"] if scores is not None and "knn_original" in scores.columns else [],
         "categories": categories, "files": records,
         "columns": {"x": _b64(table["x"].to_numpy(dtype=float), "float32"),
                     "y": _b64(table["y"].to_numpy(dtype=float), "float32"),
@@ -285,12 +288,9 @@ def data_js(payload: dict) -> str:
 def summary(payload: dict) -> dict:
     """A map's payload without its arrays and files: what pages and indexes list."""
     keep = ("key", "representation", "stack", "scope", "n", "skipped", "systems", "categories", "window_seconds",
-            "extent")
-    counts = {}
-    for split in SPLITS:
-        counts[split] = sum(1 for f in payload["files"] if f["split"] == split)
+            "extent", "n_test", "n_shadow", "has_energy", "measures")
     return {**{k: payload[k] for k in keep}, "page": f"{payload['key']}.html",
-            "data": f"data/{payload['key']}.js", "files": len(payload["files"]), "files_by_split": counts}
+            "data": f"data/{payload['key']}.js", "files": len(payload["files"])}
 
 
 # ---- pages --------------------------------------------------------------------------------------
@@ -330,8 +330,7 @@ def _ranges(extent: list[float], width: int, height: int):
     return (cx - half_w, cx + half_w), (cy - half_h, cy + half_h)
 
 
-def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, settings: Settings,
-              title: str) -> str:
+def page_html(own: dict, linked: list[dict], *, settings: Settings, title: str) -> str:
     """The page of one map (``own``, a :func:`summary`) of a scope, with ``linked`` (the
     summaries of the scope's other maps) side by side below it.
 
@@ -417,8 +416,8 @@ def page_html(own: dict, linked: list[dict], table: pd.DataFrame | None, *, sett
     colour_options = [("device", "device")] if len(cats["device"]) > 1 else []
     colour_options += [("section", "section"), ("domain", "domain"), ("label", "label"), ("split", "split")]
     colour_options += [("dataset", "dataset")] if len(cats["dataset"]) > 1 else []
-    colour_options += [("energy", "energy")] if own.get("has_energy", True) else []
-    if "knn" in own.get("measures", ()):
+    colour_options += [("energy", "energy")] if own["has_energy"] else []
+    if "knn" in own["measures"]:
         colour_options.append(("knn", "kNN score (file, original space)"))
     colour_options += [(f"system:{s}", f"{s} score") for s in own["systems"]]
     view = RadioButtonGroup(labels=["dual plot", "combined"], active=0, name="view")
@@ -617,27 +616,19 @@ def build_scope(folder: str | Path, scope: str, maps: list[Map], *, systems=(), 
     (tmp / "audio").mkdir(exist_ok=True)
     clips.to_csv(tmp / "audio" / "clips.tsv", sep="\t", index=False)
     (tmp / "data").mkdir()
-    summaries, tables = [], {}
+    summaries = []
     for spec, table, skipped, scores in maps:
-        table = None if skipped else table
-        payload = map_payload(spec, table, clips=clips, scores=scores, systems=systems, skipped=skipped)
+        payload = map_payload(spec, None if skipped else table, clips=clips, scores=scores, systems=systems,
+                              skipped=skipped)
         (tmp / spec.data).write_text(data_js(payload), encoding="utf-8")
-        s = summary(payload)
-        split = table["split"].to_numpy() if table is not None and len(table) else np.array([], dtype=str)
-        s["n_test"] = int((split == "test").sum())
-        s["n_shadow"] = int((split != "test").sum())
-        s["measures"] = ["knn"] if scores is not None and "knn_original" in scores.columns else []
-        s["has_energy"] = bool(table is not None and "energy" in table.columns and table["energy"].notna().any())
-        summaries.append(s)
-        tables[spec.name] = table
+        summaries.append(summary(payload))
     union = {c: sorted({v for m in summaries for v in m["categories"][c]}) for c in summaries[0]["categories"]} \
         if summaries else {}
     for s in summaries:
         s["scope_categories"] = union  # one colour per value on every map of the scope
     for s in summaries:
         linked = [m for m in summaries if m["key"] != s["key"]]
-        page = page_html(s, linked, tables[s["key"]], settings=settings,
-                         title=f"{subject}: {s['representation']}, stack {s['stack']}")
+        page = page_html(s, linked, settings=settings, title=f"{subject}: {s['representation']}, stack {s['stack']}")
         (tmp / s["page"]).write_text(page, encoding="utf-8")
     (tmp / "index.html").write_text(scope_index_html(summaries, clips, title=f"{subject}: every map"),
                                     encoding="utf-8")
