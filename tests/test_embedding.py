@@ -1,7 +1,8 @@
-"""UMAP fitting: the precomputed exact graph (pynndescent never runs), the numba cache across
-processes, the backend choice, and the config checks."""
+"""UMAP fitting: the precomputed exact graph (pynndescent never runs), maps that repeat byte for
+byte, the numba cache across processes, the backend choice, and the config checks."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -47,6 +48,75 @@ def test_umap_uses_the_exact_graph_and_never_pynndescent(blobs, monkeypatch):
 def test_other_metrics_fall_back_to_umap_learns_search(blobs):
     coords = embedding.fit_umap(blobs[0], {**PARAMS, "metric": "manhattan"})
     assert coords.shape == (300, 2) and np.isfinite(coords).all()
+
+
+FIT_PROBE = textwrap.dedent("""
+    import hashlib, json, sys
+    import numpy as np
+    from scipy.sparse.csgraph import connected_components
+    from audio_umaps import embedding, neighbours
+    # twelve "files" far apart, each a slow random walk: windows of one file are each other's
+    # neighbours, so the graph falls apart into islands (umap-learn's own placement of these
+    # differed between two calls in one process)
+    rng = np.random.default_rng(12)
+    x = np.concatenate([np.cumsum(rng.normal(size=(70, 12)), axis=0) * 0.1 + rng.normal(0, 30, size=12)
+                        for _ in range(12)]).astype(np.float32)
+    threads = int(sys.argv[1])
+    coords = embedding.fit_umap(x, {"n_neighbors": 10, "seed": 7, "backend": "umap-learn"}, threads=threads)
+    indices, distances = neighbours.knn(x, k=10, threads=threads)
+    graph = embedding.import_umap().umap_.fuzzy_simplicial_set(
+        x, 10, np.random.RandomState(0), "precomputed", {}, indices, distances)[0]
+    print(json.dumps({"components": int(connected_components(graph, directed=False)[0]),
+                      "sha256": hashlib.sha256(coords.tobytes()).hexdigest()}))
+""")
+
+
+def test_a_seeded_map_is_byte_identical_in_fresh_processes_on_any_thread_count():
+    def fit(threads):
+        env = {**os.environ, **{v: str(threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                          "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}}
+        done = subprocess.run([sys.executable, "-c", FIT_PROBE, str(threads)], capture_output=True,
+                              text=True, env=env, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    first, second, two = fit(1), fit(1), fit(2)
+    assert first["components"] >= 2  # a disconnected graph: the case that did not repeat
+    assert first["sha256"] == second["sha256"] == two["sha256"]
+
+
+@pytest.mark.parametrize("windows", [3, 4, 5])
+def test_the_smallest_map_the_size_check_allows_is_drawn(windows):
+    """n_neighbors + 1 windows pass :func:`too_small`; umap-learn's own spectral layout failed
+    on them (k >= N); seeded or not, the map is drawn."""
+    x = np.random.default_rng(windows).normal(size=(windows, 6)).astype(np.float32)
+    params = {"n_neighbors": windows - 1, "backend": "umap-learn"}
+    assert embedding.too_small(windows, params) is None
+    assert embedding.too_small(windows - 1, params) is not None
+    for seed in (3, None):
+        coords = embedding.fit_umap(x, {**params, "seed": seed}, threads=2)
+        assert coords.shape == (windows, 2) and np.isfinite(coords).all()
+
+
+def test_the_initial_layout_keeps_the_maps_neighbourhoods(blobs):
+    """The deterministic initialisation is a spectral layout: the three blobs are apart in it
+    already, and the map drawn from it keeps its neighbourhoods as umap-learn's own did."""
+    from sklearn.manifold import trustworthiness
+
+    from audio_umaps import neighbours
+
+    x, labels = blobs
+    near = neighbours.knn(x, k=10)
+    init = embedding.initial_layout(x, near, 10, seed=42)
+    assert init.shape == (300, 2) and init.dtype == np.float32
+    np.testing.assert_array_equal(init, embedding.initial_layout(x, near, 10, seed=42))
+    centres = np.stack([init[labels == b].mean(axis=0) for b in range(3)])
+    spread = max(np.abs(init[labels == b] - centres[b]).max() for b in range(3))
+    assert min(np.linalg.norm(centres[i] - centres[j]) for i in range(3) for j in range(i)) > spread
+    ours = embedding.fit_umap(x, PARAMS, neighbours=near)
+    umap = embedding.import_umap()
+    theirs = umap.UMAP(n_neighbors=10, min_dist=0.1, random_state=42,
+                       precomputed_knn=(*near, None)).fit_transform(x)
+    assert trustworthiness(x, ours, n_neighbors=10) > trustworthiness(x, theirs, n_neighbors=10) - 0.01
 
 
 CACHE_PROBE = textwrap.dedent("""

@@ -5,6 +5,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -288,6 +289,31 @@ def test_rebuild_one_target(tiny_run):
     # only the run's benchmark summary (it reads the plot job's new benchmark) is left to redo
     proc = snakemake("-n", "--directory", str(work), "--configfile", str(config))
     assert job_counts(proc.stdout) == {"benchmark_summary": 1, "all": 1, "total": 2}
+
+
+def test_umap_reruns_give_byte_identical_maps_on_any_thread_count(tiny_run, tmp_path):
+    """The same samples and seed give the same maps, byte for byte: the UMAP jobs rerun with
+    --forcerun (in a copy of the run), on one core and on two threads per job, and with a PCA
+    before the neighbour search (whose BLAS results depend on the thread count)."""
+    work, _, _ = tiny_run
+    copy = tmp_path / "run"
+    shutil.copytree(work, copy, symlinks=True, ignore=shutil.ignore_patterns("explore", "plots", "metrics"))
+    maps = sorted(p.relative_to(copy).as_posix() for p in (copy / "results/umap").rglob("*.tsv"))
+    assert len(maps) == 6
+
+    def rerun(config, *args):
+        snakemake(*maps, "--directory", str(copy), "--configfile", str(config), "--forcerun", "umap",
+                  "--allowed-rules", "umap", *args)
+        return {m: (copy / m).read_bytes() for m in maps}
+
+    first = {m: (work / m).read_bytes() for m in maps}
+    assert rerun(copy / "config.yaml", "--cores", "1") == first
+    (copy / "pca").mkdir()
+    with_pca = write_config(copy / "pca", {**yaml.safe_load((copy / "config.yaml").read_text()),
+                                           "neighbours": {"pca": {"mel": 8}}})
+    one = rerun(with_pca, "--cores", "1")
+    assert one != first  # (the PCA changed the maps: it was used)
+    assert rerun(with_pca, "--cores", "2", "--set-threads", "umap=2") == one
 
 
 def test_report_lists_every_plot_with_its_caption(tiny_run):

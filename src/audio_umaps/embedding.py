@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import functools
 import importlib.util
@@ -188,11 +189,17 @@ def fit_umap(x: np.ndarray, params: dict, threads: int = 1, neighbours=None) -> 
 
     ``neighbours``: precomputed ``(indices, distances)`` of each row's ``n_neighbors`` nearest
     rows (itself first), as :func:`audio_umaps.neighbours.knn` gives them; None computes them
-    here with that engine when it supports the metric (else umap-learn searches its own).
+    here (exactly, with that engine, for the metrics it supports; else with umap-learn's own
+    search, seeded).
 
-    With a seed, umap-learn runs single-threaded and is reproducible. A neighbour graph of more
-    than one component (umap-learn warns "Graph is not fully connected") is explained in the
-    log in one line, with the number of components.
+    The layout starts from :func:`initial_layout`, a deterministic spectral initialisation
+    computed here with BLAS on one thread (umap-learn's own places the components of a
+    disconnected graph differently on every call, and fails on a graph of 3 windows), unless
+    ``params`` name another ``init``. With a seed the map is then the same on every run, in
+    every process, whatever the thread count (umap-learn's layout runs single-threaded);
+    without one umap-learn's layout runs on ``threads`` and differs between runs. A neighbour
+    graph of more than one component is explained in the log in one line, with the number of
+    components.
     Raises ``ValueError`` for fewer windows than ``n_neighbors`` + 1 (:func:`too_small`).
     """
     from scipy.sparse.csgraph import connected_components
@@ -210,23 +217,37 @@ def fit_umap(x: np.ndarray, params: dict, threads: int = 1, neighbours=None) -> 
     metric = params.get("metric", "euclidean")
     if chosen == "cuml":
         return _fit_cuml(x, params, n_neighbors, seed)
-    if neighbours is None and engine.supports(metric):
-        start = time.perf_counter()
-        neighbours = engine.knn(x, k=n_neighbors, metric=metric, threads=threads)
-        log.info("exact %d-nearest neighbours of %d windows x %d dims (faiss): %.1f s",
-                 n_neighbors, *x.shape, time.perf_counter() - start)
     umap = import_umap()
-    reducer = umap.UMAP(
-        n_components=2, n_neighbors=n_neighbors, random_state=seed,
-        n_jobs=1 if seed is not None else threads,
-        precomputed_knn=(None, None, None) if neighbours is None else tuple(neighbours),
-        **params,
-    )
-    log.info("UMAP of %d points x %d dims, n_neighbors=%d, seed=%s", *x.shape, n_neighbors, seed)
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        coords = reducer.fit_transform(x).astype(np.float32)
+    if neighbours is None:
+        start = time.perf_counter()
+        if engine.supports(metric):
+            neighbours = engine.knn(x, k=n_neighbors, metric=metric, threads=threads)
+            how = "exact (faiss)"
+        else:  # umap-learn's own (approximate) search, seeded and single-threaded when seeded
+            indices, distances, _ = umap.umap_.nearest_neighbors(
+                x, n_neighbors, metric, params.get("metric_kwds") or {}, False,
+                np.random.RandomState(seed), n_jobs=1 if seed is not None else threads)
+            neighbours = (indices, distances)
+            how = "umap-learn's search"
+        log.info("%d-nearest neighbours of %d windows x %d dims, %s: %.1f s",
+                 n_neighbors, *x.shape, how, time.perf_counter() - start)
+    init = params.pop("init", "spectral")
+    with one_blas_thread():
+        if isinstance(init, str) and init == "spectral":  # umap-learn's default, made repeatable
+            start = time.perf_counter()
+            init = initial_layout(x, neighbours, n_neighbors, seed=0 if seed is None else seed,
+                                  params=params)
+            log.info("spectral initialisation: %.1f s", time.perf_counter() - start)
+        reducer = umap.UMAP(
+            n_components=2, n_neighbors=n_neighbors, random_state=seed,
+            n_jobs=1 if seed is not None else threads,
+            precomputed_knn=tuple(neighbours)[:2] + (None,), init=init, **params,
+        )
+        log.info("UMAP of %d points x %d dims, n_neighbors=%d, seed=%s", *x.shape, n_neighbors, seed)
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            coords = reducer.fit_transform(x).astype(np.float32)
     log.info("umap-learn fit: %.1f s", time.perf_counter() - start)
     # umap-learn (through scikit-learn's spectral embedding) warns "Graph is not fully connected"
     # without saying what it means for these maps; one line here says it, with the count.
@@ -242,6 +263,121 @@ def fit_umap(x: np.ndarray, params: dict, threads: int = 1, neighbours=None) -> 
             continue  # no search index with precomputed neighbours: the maps never transform
         log.warning("%s: %s", warning.category.__name__, warning.message)
     return coords
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """BLAS (OpenBLAS, MKL) on one thread inside the block.
+
+    OpenBLAS's results depend on its thread count: here the same PCA projection of 1,200
+    windows differed in its last bits between 1 and 2 threads, and so did the Lanczos
+    eigenvectors of a spectral layout; UMAP's layout turns such differences into a different
+    map. Every BLAS call whose result enters a seeded map runs inside this block. (faiss's
+    exact search gave identical neighbours on 1 and 2 threads and keeps its threads.) The
+    libraries are imported first: threadpoolctl limits only those already loaded."""
+    import scipy.linalg  # noqa: F401
+    import scipy.sparse.linalg  # noqa: F401
+    import sklearn.utils.extmath  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+DENSE_SPECTRAL = 256  # components up to this many windows get a dense eigendecomposition
+
+
+def _spectral(graph, dim: int, seed: int) -> np.ndarray:
+    """Spectral coordinates of one connected component (its normalised Laplacian's eigenvectors
+    of the ``dim`` smallest non-zero eigenvalues), as umap-learn computes them: its own
+    ``spectral_layout`` (sparse Lanczos) for large components, a dense eigendecomposition for
+    small ones (the sparse solver cannot take fewer than ``dim`` + 2 vertices)."""
+    n = graph.shape[0]
+    if n > DENSE_SPECTRAL:
+        umap = import_umap()
+        return umap.spectral.spectral_layout(None, graph, dim, np.random.RandomState(seed))
+    w = np.asarray(graph.todense(), dtype=np.float64)
+    inv_sqrt = 1.0 / np.sqrt(np.maximum(w.sum(axis=0), np.finfo(np.float64).tiny))
+    laplacian = np.eye(n) - inv_sqrt[:, None] * w * inv_sqrt[None, :]
+    _, vectors = np.linalg.eigh(laplacian)
+    return vectors[:, 1:dim + 1]
+
+
+def initial_layout(x: np.ndarray, neighbours, n_neighbors: int, *, seed: int,
+                   params: dict | None = None, dim: int = 2) -> np.ndarray:
+    """A deterministic initial layout of a UMAP: the same bytes on every run and thread count.
+
+    umap-learn's default ``spectral`` initialisation lays out each connected component of the
+    fuzzy neighbour graph spectrally, and places the components by a spectral embedding of
+    their centroids' Gaussian affinities; between distant centroids those affinities are 0, the
+    eigenproblem is degenerate and ARPACK returns different vectors on every call (the demo's
+    fan log-mel stack-5 map, 5 components, moved windows by 25-30 units between two runs with
+    one seed). Here each component gets the same spectral layout (:func:`_spectral`) and the
+    components are placed by a principal-component projection of their centroids (for up to
+    ``2 * dim`` components, umap-learn's own fixed places), each scaled, as umap-learn scales
+    them, to half the distance to its nearest neighbour component; components too small for a
+    spectral layout (``dim`` + 1 windows or fewer) are spread at random (seeded) there. Then,
+    as umap-learn does for its spectral initialisation, coordinates are scaled to at most 10
+    and get seeded noise of scale 1e-4.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, d)
+        The windows the map is fitted on.
+    neighbours : tuple of ndarray
+        Each window's ``n_neighbors`` nearest windows and their distances (itself first).
+    n_neighbors : int
+        UMAP's ``n_neighbors``.
+    seed : int
+        The map's seed.
+    params : dict, optional
+        Further UMAP keyword arguments (the graph's ``set_op_mix_ratio``, ``local_connectivity``).
+    dim : int
+        Dimensions of the map.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    umap = import_umap()
+    params = params or {}
+    indices, distances = (np.asarray(a) for a in tuple(neighbours)[:2])
+    graph, _, _ = umap.umap_.fuzzy_simplicial_set(
+        x, n_neighbors, np.random.RandomState(seed), "precomputed", {}, indices, distances,
+        set_op_mix_ratio=params.get("set_op_mix_ratio", 1.0),
+        local_connectivity=params.get("local_connectivity", 1.0))
+    # umap-learn lays out the graph without its weakest edges (below the strongest / epochs):
+    # the components and the spectral layout are those of the same pruned graph
+    default_epochs = 500 if graph.shape[0] <= 10000 else 200
+    epochs = params.get("n_epochs") or default_epochs
+    epochs = max(epochs) if isinstance(epochs, (list, tuple)) else epochs
+    graph = graph.tocsr()
+    graph.data[graph.data < graph.data.max() / float(epochs if epochs > 10 else default_epochs)] = 0.0
+    graph.eliminate_zeros()
+    rng = np.random.RandomState(seed)
+    n_components, labels = connected_components(graph, directed=False)
+    if n_components <= 2 * dim:
+        k = int(np.ceil(n_components / 2.0))
+        base = np.hstack([np.eye(k), np.zeros((k, max(dim - k, 0)))])[:, :dim]
+        places = np.vstack([base, -base])[:n_components]
+    else:
+        centroids = np.stack([x[labels == c].mean(axis=0, dtype=np.float64) for c in range(n_components)])
+        centred = centroids - centroids.mean(axis=0)
+        u, s, vt = np.linalg.svd(centred, full_matrices=False)
+        signs = np.sign(vt[np.arange(dim), np.abs(vt[:dim]).argmax(axis=1)])  # a sign convention
+        places = (u[:, :dim] * s[:dim]) * signs
+        places /= max(np.abs(places).max(), np.finfo(np.float64).tiny)
+    out = np.zeros((len(x), dim), dtype=np.float64)
+    for c in range(n_components):
+        members = labels == c
+        gaps = np.linalg.norm(places - places[c], axis=1)
+        gaps = gaps[gaps > 0]
+        radius = gaps.min() / 2.0 if len(gaps) else 1.0
+        if members.sum() <= dim + 1:
+            out[members] = rng.uniform(-radius, radius, size=(int(members.sum()), dim)) + places[c]
+            continue
+        layout = _spectral(graph[members][:, members], dim, seed)
+        out[members] = layout * (radius / max(np.abs(layout).max(), np.finfo(np.float64).tiny)) + places[c]
+    out *= 10.0 / max(np.abs(out).max(), np.finfo(np.float64).tiny)
+    return (out + rng.normal(scale=0.0001, size=out.shape)).astype(np.float32)
 
 
 def _fit_cuml(x: np.ndarray, params: dict, n_neighbors: int, seed) -> np.ndarray:
@@ -279,16 +415,19 @@ def windows_for_umap(sample: pd.DataFrame, stores=None, pca: int | None = None,
         return gather(sample.iloc[rows].reset_index(drop=True), stores)
 
     start = time.perf_counter()
-    model = engine.fit_pca(windows, len(sample), int(pca), seed=seed)
-    out = engine.project(model, windows, len(sample))
+    with one_blas_thread():  # (the projection's last bits depend on BLAS's thread count)
+        model = engine.fit_pca(windows, len(sample), int(pca), seed=seed)
+        out = engine.project(model, windows, len(sample))
     log.info("PCA of %d windows: %.1f s", len(sample), time.perf_counter() - start)
     return out
 
 
 def embed(sample: pd.DataFrame, params: dict, threads: int = 1, stores=None,
           pca: int | None = None) -> pd.DataFrame:
-    """The sample table with ``x`` and ``y`` UMAP coordinates appended (``stores``: see
-    :func:`gather`; ``pca``: components to reduce the windows to first, None for none)."""
+    """The sample table with ``x`` and ``y`` UMAP coordinates and ``umap_seed`` appended
+    (``stores``: see :func:`gather`; ``pca``: components to reduce the windows to first, None
+    for none). ``umap_seed`` is the config's ``umap.seed``, empty for an unseeded map, whose
+    coordinates differ between runs."""
     start = time.perf_counter()
     x = windows_for_umap(sample, stores, pca, seed=params.get("seed"))
     log.info("%d windows x %d dims ready: %.1f s", *x.shape, time.perf_counter() - start)
@@ -296,10 +435,12 @@ def embed(sample: pd.DataFrame, params: dict, threads: int = 1, stores=None,
     out = sample.copy()
     out["x"] = coords[:, 0]
     out["y"] = coords[:, 1]
+    out["umap_seed"] = pd.array([params.get("seed")] * len(out), dtype="Int64")
     return out
 
 
 def empty_embedding(sample: pd.DataFrame) -> pd.DataFrame:
     """The sample's columns plus ``x`` and ``y``, without rows: a skipped map."""
-    return sample.iloc[:0].assign(x=np.float32(0), y=np.float32(0))
+    return sample.iloc[:0].assign(x=np.float32(0), y=np.float32(0),
+                                  umap_seed=pd.array([], dtype="Int64"))
 

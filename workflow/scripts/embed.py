@@ -12,7 +12,8 @@ except ValueError as exc:  # umap.backend cuml on a machine without cuML or a GP
 sample = tables.read_tsv(snakemake.input.sample)
 before = status.read(snakemake.input.status)
 tables.warn_flagged(log, sample)
-facts = dict(scope=w.scope, representation=w.representation, stack=int(w.stack))
+facts = dict(scope=w.scope, representation=w.representation, stack=int(w.stack),
+             umap_seed=snakemake.params.umap.get("seed"))
 skipped = before["skipped"] or embedding.too_small(len(sample), snakemake.params.umap)
 if skipped:
     log.warning("no UMAP for scope %s at stack %s: %s", w.scope, w.stack, skipped)
