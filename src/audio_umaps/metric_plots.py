@@ -7,6 +7,8 @@ Panel functions draw on a given axis and return it; figure builders compose them
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -29,12 +31,29 @@ SUMMARY_MEASURES = {
     "support": ("knn", "window", "support"),
     "support_anomalous": ("knn", "window", "support_anomalous"),
 }
+
+
+class Scale(NamedTuple):
+    """A heatmap's title, colour-bar label, colour map and value range (``vmin`` to ``vmax``)."""
+
+    title: str
+    label: str
+    cmap: str
+    vmin: float
+    vmax: float
+
+
+# AUCs on 0..1 with a diverging map whose neutral middle is chance (0.5): below-chance values
+# (red) stand apart from chance (white) and from good ones (blue). Support: a share, 0..1.
 HEATMAPS = {
-    "sep_auc": ("SEP: cross-validated ROC-AUC of a linear SVM (windows)", (0.5, 1.0)),
-    "dsup_auc": ("DSUP: ROC-AUC of the kNN distance to training windows (windows)", (0.5, 1.0)),
-    "dsup_pauc": ("DSUP: pAUC (max FPR 0.1) of the kNN distance (windows)", (0.5, 1.0)),
-    "support": ("Support: share of normal test windows within the training data's own kNN distances",
-                (0.0, 1.0)),
+    "sep_auc": Scale("SEP: cross-validated ROC-AUC of a linear SVM (windows)",
+                     "ROC-AUC (0.5: chance; below: inverted)", "RdBu", 0.0, 1.0),
+    "dsup_auc": Scale("DSUP: ROC-AUC of the kNN distance to training windows (windows)",
+                      "ROC-AUC (0.5: chance; below: inverted)", "RdBu", 0.0, 1.0),
+    "dsup_pauc": Scale("DSUP: pAUC (max FPR 0.1) of the kNN distance (windows)",
+                       "standardised pAUC (0.5: chance)", "RdBu", 0.0, 1.0),
+    "support": Scale("Support: share of normal test windows within the training data's own kNN distances",
+                     "share of normal test windows", "viridis", 0.0, 1.0),
 }
 SPACE_TITLES = {ORIGINAL: "original space (every test file)", UMAP: "UMAP 2-D (the map's sample)"}
 
@@ -43,15 +62,22 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per representation x stack x device: each of ``SUMMARY_MEASURES`` in each space
     (``<measure>_<space>``), and the official DCASE score of the kNN detector's file scores in
     the original space (``dcase_knn``: the harmonic mean of the device's AUCs and pAUCs from
-    2021 on, the mean AUC for 2020)."""
+    2021 on, the mean AUC for 2020); then, for each measure of ``HEATMAPS``, the files its
+    device row rests on (``<measure>_files_<space>``: for SEP the test files the SVM used, for
+    DSUP the test files scored, for support the files of the normal windows; empty where the
+    measure has no row)."""
     keys = ["representation", "stack", "device"]
     devices = rows[(rows["section"] == ALL) & (rows["domain"] == ALL) & (rows["level"] != "official")]
     out = rows[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
-    for name, (method, level, measure) in SUMMARY_MEASURES.items():
+
+    def chosen(name, space):
+        method, level, measure = SUMMARY_MEASURES[name]
+        return devices[(devices["method"] == method) & (devices["level"] == level)
+                       & (devices["measure"] == measure) & (devices["space"] == space)].groupby(keys)
+
+    for name in SUMMARY_MEASURES:
         for space in (ORIGINAL, UMAP):
-            chosen = devices[(devices["method"] == method) & (devices["level"] == level)
-                             & (devices["measure"] == measure) & (devices["space"] == space)]
-            values = chosen.groupby(keys)["value"].mean().rename(f"{name}_{space}")
+            values = chosen(name, space)["value"].mean().rename(f"{name}_{space}")
             out = out.merge(values, left_on=keys, right_index=True, how="left")
     official = rows[(rows["level"] == "official") & (rows["method"] == "knn") & (rows["space"] == ORIGINAL)
                     & (rows["section"] == ALL)]
@@ -60,6 +86,10 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
                                      & ~official.set_index(keys).index.isin(main.set_index(keys).index)]])
     out = out.merge(main.groupby(keys)["value"].mean().rename("dcase_knn"), left_on=keys,
                     right_index=True, how="left")
+    for name in HEATMAPS:
+        for space in (ORIGINAL, UMAP):
+            files = chosen(name, space)["files"].sum(min_count=1).astype("Int64").rename(f"{name}_files_{space}")
+            out = out.merge(files, left_on=keys, right_index=True, how="left")
     return out
 
 
@@ -91,26 +121,70 @@ def _label(representation: str, stack) -> str:
     return f"{representation} stack {int(stack)}"
 
 
-def plot_heatmap(ax, table: pd.DataFrame, column: str, *, vmin: float, vmax: float, cmap="viridis"):
-    """A heatmap of ``table[column]``: representation x stack (rows) against device (columns),
-    each cell annotated with its value (``n/a`` where it could not be measured)."""
+def _grid(table: pd.DataFrame, column: str, rows: pd.DataFrame, devices: list) -> np.ndarray:
+    """``table[column]`` as a representation x stack (``rows``) by ``devices`` array, NaN where
+    the table has no value (or no such column)."""
+    if column not in table:
+        return np.full((len(rows), len(devices)), np.nan)
+    values = table.groupby(["representation", "stack", "device"])[column].first()
+    index = pd.MultiIndex.from_tuples([(r, s, d) for r, s in rows.itertuples(index=False) for d in devices])
+    return values.reindex(index).to_numpy(dtype=float, na_value=np.nan).reshape(len(rows), len(devices))
+
+
+def _dark(rgba) -> bool:
+    """Whether white text contrasts more with a colour than black does: its relative luminance
+    lies below 0.179, where both contrast ratios are equal (sqrt(1.05 * 0.05) - 0.05); the
+    better of the two is then always at least 4.58:1 (WCAG AA asks for 4.5)."""
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.179
+
+
+def _files(n: float) -> str:
+    return "" if np.isnan(n) else f"\n{int(n)} file" + ("" if int(n) == 1 else "s")
+
+
+def plot_heatmap(ax, table: pd.DataFrame, column: str, *, vmin: float = 0.0, vmax: float = 1.0,
+                 cmap="viridis", files: str | None = None):
+    """A heatmap of ``table[column]``: representation x stack (rows) against device (columns).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    table : DataFrame
+        The summary (``summary``): one row per representation x stack x device.
+    column : str
+        The column to draw.
+    vmin, vmax : float
+        The colour map's range (values outside it take its end colours).
+    cmap : str or Colormap
+    files : str, optional
+        A column of file counts: each cell's second line (``12 files``).
+
+    Returns
+    -------
+    ax, with the image as ``ax.image``. Each cell is annotated with its value (``n/a``, on
+    grey hatching, where it could not be measured) in black or white, whichever the cell's
+    colour leaves readable.
+    """
     rows = table[["representation", "stack"]].drop_duplicates().sort_values(["representation", "stack"])
     devices = sorted(table["device"].unique())
-    grid = np.full((len(rows), len(devices)), np.nan)
-    for i, (rep, stack) in enumerate(rows.itertuples(index=False)):
-        for j, device in enumerate(devices):
-            hit = table[(table["representation"] == rep) & (table["stack"] == stack)
-                        & (table["device"] == device)][column]
-            if len(hit):
-                grid[i, j] = hit.iloc[0]
-    image = ax.imshow(grid, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    grid = _grid(table, column, rows, devices)
+    counts = _grid(table, files, rows, devices) if files else np.full(grid.shape, np.nan)
+    colours = plt.get_cmap(cmap).with_extremes(bad="0.9")
+    image = ax.imshow(grid, cmap=colours, vmin=vmin, vmax=vmax, aspect="auto")
     for i in range(grid.shape[0]):
         for j in range(grid.shape[1]):
             value = grid[i, j]
-            text = "n/a" if np.isnan(value) else f"{value:.3f}"
-            light = np.isnan(value) or (value - vmin) / (vmax - vmin) < 0.6
-            ax.text(j, i, text, ha="center", va="center", fontsize=9,
-                    color="white" if light else "black")
+            if np.isnan(value):
+                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//",
+                                           edgecolor="0.75", linewidth=0))
+                ax.text(j, i, "n/a" + _files(counts[i, j]), ha="center", va="center", fontsize=8.5,
+                        linespacing=1.3, color="0.2",
+                        bbox=dict(boxstyle="round,pad=0.2", facecolor="0.9", edgecolor="none"))
+                continue
+            dark = _dark(image.cmap(image.norm(value)))
+            ax.text(j, i, f"{value:.3f}" + _files(counts[i, j]), ha="center", va="center",
+                    fontsize=8.5, linespacing=1.3, color="white" if dark else "black")
     ax.set_xticks(range(len(devices)), devices)
     ax.set_yticks(range(len(rows)), [_label(r, s) for r, s in rows.itertuples(index=False)])
     ax.tick_params(length=0)
@@ -120,17 +194,21 @@ def plot_heatmap(ax, table: pd.DataFrame, column: str, *, vmin: float, vmax: flo
 
 def heatmap_figure(table: pd.DataFrame, name: str) -> plt.Figure:
     """The heatmap of summary measure ``name`` (a key of ``HEATMAPS``): original space left,
-    UMAP 2-D right, one colour scale."""
-    title, (vmin, vmax) = HEATMAPS[name]
+    UMAP 2-D right, one colour scale (``HEATMAPS[name]``); each cell gives the value and the
+    files it rests on (``<name>_files_<space>``)."""
+    scale = HEATMAPS[name]
     n_rows = table[["representation", "stack"]].drop_duplicates().shape[0]
     n_devices = table["device"].nunique()
-    fig, axes = plt.subplots(1, 2, figsize=(3 + 2.4 * max(n_devices, 1) * 2, 1.6 + 0.45 * max(n_rows, 1)),
+    fig, axes = plt.subplots(1, 2, figsize=(3 + 2.4 * max(n_devices, 1) * 2, 1.6 + 0.6 * max(n_rows, 1)),
                              sharey=True, constrained_layout=True)
     for ax, space in zip(axes, (ORIGINAL, UMAP)):
-        plot_heatmap(ax, table, f"{name}_{space}", vmin=vmin, vmax=vmax)
+        plot_heatmap(ax, table, f"{name}_{space}", vmin=scale.vmin, vmax=scale.vmax, cmap=scale.cmap,
+                     files=f"{name}_files_{space}")
         ax.set_title(SPACE_TITLES[space], fontsize=10)
-    fig.colorbar(axes[-1].image, ax=axes, shrink=0.9)
-    fig.suptitle(title, fontsize=11)
+    bar = fig.colorbar(axes[-1].image, ax=axes, shrink=0.9)
+    bar.set_ticks(np.linspace(scale.vmin, scale.vmax, 5))
+    bar.set_label(scale.label, fontsize=9)
+    fig.suptitle(scale.title, fontsize=11)
     return fig
 
 
