@@ -153,6 +153,55 @@ def test_a_cell_without_a_value_is_hatched_and_says_so(table):
     assert [(p.get_x(), p.get_y()) for p in hatched] == [(j - 0.5, i - 0.5)]
 
 
+def mean_path(table, rep, space):
+    """The mean over devices with both measures at each stack: {stack: (dsup, sep)}."""
+    x, y = f"dsup_auc_{space}", f"sep_auc_{space}"
+    rows = table[table["representation"] == rep].dropna(subset=[x, y])
+    return {s: tuple(p) for s, p in rows.groupby("stack")[[x, y]].mean().iterrows()}
+
+
+def point(table, rep, device, stack, space):
+    """A device's (DSUP, SEP) at one stack."""
+    row = table.set_index(["representation", "device", "stack"]).loc[(rep, device, stack)]
+    return row[[f"dsup_auc_{space}", f"sep_auc_{space}"]].to_numpy(float)
+
+
+def test_hypothesis_panels_share_their_limits_and_arrows_point_to_longer_stacks(table):
+    fig = metric_plots.hypothesis_figure(table)
+    left, right = fig.axes[:2]
+    assert left.get_xlim() == right.get_xlim() and left.get_ylim() == right.get_ylim()
+    low, high = left.get_ylim()
+    assert low < BELOW_CHANCE[4] and high >= 1.0  # the below-chance device point is in view
+    assert left.get_xlim()[0] <= 0.5  # chance in view on both axes
+    fig.canvas.draw()
+    for ax, space in zip((left, right), (ORIGINAL, UMAP)):
+        arrows = {t.get_gid(): t for t in ax.texts if (t.get_gid() or "").startswith("arrow ")}
+        for rep in REPRESENTATIONS:
+            path = mean_path(table, rep, space)
+            for s0, s1 in zip(STACKS, STACKS[1:]):
+                arrow = arrows.pop(f"arrow {rep} mean {s0}>{s1}")
+                assert arrow.arrow_patch is not None and arrow.arrow_patch.get_visible()
+                tail, head = np.array(arrow.xyann), np.array(arrow.xy)
+                along = np.array(path[s1]) - np.array(path[s0])
+                assert (head - tail) @ along > 0  # pointing from the smaller stack to the larger
+                middle = (np.array(path[s0]) + np.array(path[s1])) / 2
+                assert np.allclose((head + tail) / 2, middle)  # on the segment, halfway
+            for device in DEVICES:
+                for s0, s1 in zip(STACKS, STACKS[1:]):
+                    key = f"arrow {rep} {device} {s0}>{s1}"
+                    gap = space == UMAP and (rep, device) == MISSING[::2] and MISSING[1] in (s0, s1)
+                    assert (key in arrows) != gap  # no arrow across a missing point
+                    if key in arrows:
+                        arrow = arrows.pop(key)
+                        along = point(table, rep, device, s1, space) - point(table, rep, device, s0, space)
+                        assert (np.array(arrow.xy) - np.array(arrow.xyann)) @ along > 0
+        assert not arrows
+        labels = {t.get_text() for t in ax.texts if not t.get_gid()}
+        assert {"1", "10"} <= labels  # stack labels at the mean points
+        # stft at stack 5 in 2-D: a mean over the two devices that have both measures
+        assert ("5 (2/3)" in labels) == (space == UMAP)
+
+
 def test_a_device_without_a_map_has_no_umap_values_nor_counts():
     rows = tidy_rows()
     rows = rows[~((rows["device"] == "pump") & (rows["stack"] == 10) & (rows["space"] == UMAP))]

@@ -212,26 +212,59 @@ def heatmap_figure(table: pd.DataFrame, name: str) -> plt.Figure:
     return fig
 
 
+def _arrow(ax, tail, head, *, colour, size: float, alpha: float = 1.0, gid: str = ""):
+    """An arrowhead halfway from ``tail`` to ``head`` (data coordinates), pointing at ``head``."""
+    tail, head = np.asarray(tail, float), np.asarray(head, float)
+    if np.allclose(tail, head):
+        return None
+    middle, step = (tail + head) / 2, (head - tail) * 0.01
+    return ax.annotate("", xy=middle + step, xytext=middle - step, gid=gid,
+                       arrowprops=dict(arrowstyle="-|>", color=colour, alpha=alpha, linewidth=0,
+                                       mutation_scale=size, shrinkA=0, shrinkB=0))
+
+
 def plot_hypothesis(ax, table: pd.DataFrame, space: str):
-    """SEP-AUC against DSUP-AUC in one space: per representation, the mean over devices at
-    each stack joined in stack order (labelled with the stack), and each device's own path
-    dotted behind it (named at its longest stack)."""
+    """SEP-AUC against DSUP-AUC in one space.
+
+    Per representation: the mean over devices at each stack, joined in stack order with an
+    arrowhead on each segment pointing to the larger stack and the stack at each point (with
+    ``(n/N)`` where only n of the representation's N devices have both measures there), and
+    each device's own path dotted behind it with lighter arrowheads (named at its longest
+    stack). Grey dashed lines mark chance (0.5) on either axis.
+
+    Returns
+    -------
+    ax. The arrows are annotations with gid ``arrow <representation> <device or mean>
+    <stack>><stack>``.
+    """
     colours = plt.get_cmap("tab10")
     x, y = f"dsup_auc_{space}", f"sep_auc_{space}"
     for i, (rep, rows) in enumerate(table.groupby("representation", sort=True)):
         colour = colours(i % 10)
         for device, path in rows.sort_values("stack").groupby("device", sort=True):
             ax.plot(path[x], path[y], ":", marker=".", color=colour, alpha=0.45, linewidth=1)
+            points = list(path[["stack", x, y]].itertuples(index=False))
+            for (s0, x0, y0), (s1, x1, y1) in zip(points, points[1:]):
+                if not np.isnan([x0, y0, x1, y1]).any():
+                    _arrow(ax, (x0, y0), (x1, y1), colour=colour, size=11, alpha=0.6,
+                           gid=f"arrow {rep} {device} {int(s0)}>{int(s1)}")
             last = path.dropna(subset=[x, y]).tail(1)
             if len(last):  # the device's name at its longest stack
                 ax.annotate(device, (last[x].iloc[0], last[y].iloc[0]), textcoords="offset points",
                             xytext=(4, -9), fontsize=7, color=colour, alpha=0.8)
-        means = rows.groupby("stack")[[x, y]].mean().sort_index()
-        ax.plot(means[x], means[y], "-o", color=colour, label=rep, linewidth=1.8, markersize=6)
+        n_devices = rows["device"].nunique()
+        complete = rows.dropna(subset=[x, y])
+        means = complete.groupby("stack")[[x, y]].mean().sort_index()
+        counts = complete.groupby("stack")["device"].nunique()
+        ax.plot(means[x], means[y], "-o", color=colour, linewidth=1.8, markersize=6)
+        for (s0, p0), (s1, p1) in zip(means.iterrows(), list(means.iterrows())[1:]):
+            _arrow(ax, p0, p1, colour=colour, size=18, gid=f"arrow {rep} mean {int(s0)}>{int(s1)}")
         for stack, point in means.iterrows():
-            if not np.isnan(point[x]) and not np.isnan(point[y]):
-                ax.annotate(f"{int(stack)}", (point[x], point[y]), textcoords="offset points",
-                            xytext=(5, 4), fontsize=9, color=colour)
+            text = f"{int(stack)}" + ("" if counts[stack] == n_devices else f" ({counts[stack]}/{n_devices})")
+            ax.annotate(text, (point[x], point[y]), textcoords="offset points",
+                        xytext=(5, 4), fontsize=9, color=colour, fontweight="bold")
+    ax.axhline(0.5, color="0.5", linestyle="--", linewidth=0.8, zorder=0)
+    ax.axvline(0.5, color="0.5", linestyle="--", linewidth=0.8, zorder=0)
     ax.set_xlabel("DSUP: kNN ROC-AUC (windows)")
     ax.set_ylabel("SEP: linear SVM ROC-AUC (windows, cross-validated)")
     ax.set_title(SPACE_TITLES[space], fontsize=10)
@@ -239,17 +272,38 @@ def plot_hypothesis(ax, table: pd.DataFrame, space: str):
     return ax
 
 
+def _limits(table: pd.DataFrame, measure: str) -> tuple[float, float]:
+    """Limits for ``measure`` in both spaces: from chance (0.5, or the lowest value below
+    it) to 1, with a margin."""
+    values = table[[f"{measure}_{space}" for space in (ORIGINAL, UMAP)]].to_numpy(dtype=float)
+    values = values[~np.isnan(values)]
+    low = min(0.5, values.min()) if len(values) else 0.5
+    return low - 0.03, 1.03
+
+
 def hypothesis_figure(table: pd.DataFrame) -> plt.Figure:
     """The paper's hypothesis 2 ("longer stacks give better SEP but worse DSUP"): SEP against
-    DSUP per representation as the stack grows (numbers at the points: the stack), in the
-    original space and in the UMAP's 2-D coordinates. Under the hypothesis each line climbs
-    (SEP up) while moving left (DSUP down)."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), constrained_layout=True)
+    DSUP per representation as the stack grows (``plot_hypothesis``), in the original space and
+    in the UMAP's 2-D coordinates, on the same axes (from chance, or below, to 1). Under the
+    hypothesis each line climbs (SEP up) while moving left (DSUP down), in the arrows'
+    direction."""
+    from matplotlib.lines import Line2D
+
+    fig, axes = plt.subplots(1, 2, figsize=(12.5, 5.6), sharex=True, sharey=True, layout="constrained")
     for ax, space in zip(axes, (ORIGINAL, UMAP)):
         plot_hypothesis(ax, table, space)
-    axes[0].legend(title="representation", fontsize=9)
-    fig.suptitle("Hypothesis 2: SEP against DSUP as the stack grows (bold: mean over devices, "
-                 "numbers: frames per window; dotted: each device)", fontsize=11)
+    axes[0].set_xlim(*_limits(table, "dsup_auc"))
+    axes[0].set_ylim(*_limits(table, "sep_auc"))
+    axes[1].set_ylabel("")
+    colours = plt.get_cmap("tab10")
+    handles = [Line2D([], [], color=colours(i % 10), marker="o", linewidth=1.8, label=rep)
+               for i, rep in enumerate(sorted(table["representation"].unique()))]
+    handles += [Line2D([], [], color="0.3", marker="o", linewidth=1.8, label="mean over devices"),
+                Line2D([], [], color="0.3", marker=".", linestyle=":", alpha=0.6, label="one device"),
+                Line2D([], [], color="0.5", linestyle="--", linewidth=0.8, label="chance (0.5)")]
+    fig.legend(handles=handles, loc="outside right upper", fontsize=9)
+    fig.suptitle("Hypothesis 2: SEP against DSUP as the stack grows (arrows: towards longer stacks; "
+                 "numbers: frames per window)", fontsize=11)
     return fig
 
 
