@@ -7,6 +7,8 @@ Panel functions draw on a given axis and return it; figure builders compose them
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -29,12 +31,29 @@ SUMMARY_MEASURES = {
     "support": ("knn", "window", "support"),
     "support_anomalous": ("knn", "window", "support_anomalous"),
 }
+
+
+class Scale(NamedTuple):
+    """A heatmap's title, colour-bar label, colour map and value range (``vmin`` to ``vmax``)."""
+
+    title: str
+    label: str
+    cmap: str
+    vmin: float
+    vmax: float
+
+
+# AUCs on 0..1 with a diverging map whose neutral middle is chance (0.5): below-chance values
+# (red) stand apart from chance (white) and from good ones (blue). Support: a share, 0..1.
 HEATMAPS = {
-    "sep_auc": ("SEP: cross-validated ROC-AUC of a linear SVM (windows)", (0.5, 1.0)),
-    "dsup_auc": ("DSUP: ROC-AUC of the kNN distance to training windows (windows)", (0.5, 1.0)),
-    "dsup_pauc": ("DSUP: pAUC (max FPR 0.1) of the kNN distance (windows)", (0.5, 1.0)),
-    "support": ("Support: share of normal test windows within the training data's own kNN distances",
-                (0.0, 1.0)),
+    "sep_auc": Scale("SEP: cross-validated ROC-AUC of a linear SVM (windows)",
+                     "ROC-AUC (0.5: chance; below: inverted)", "RdBu", 0.0, 1.0),
+    "dsup_auc": Scale("DSUP: ROC-AUC of the kNN distance to training windows (windows)",
+                      "ROC-AUC (0.5: chance; below: inverted)", "RdBu", 0.0, 1.0),
+    "dsup_pauc": Scale("DSUP: pAUC (max FPR 0.1) of the kNN distance (windows)",
+                       "standardised pAUC (0.5: chance)", "RdBu", 0.0, 1.0),
+    "support": Scale("Support: share of normal test windows within the training data's own kNN distances",
+                     "share of normal test windows", "viridis", 0.0, 1.0),
 }
 SPACE_TITLES = {ORIGINAL: "original space (every test file)", UMAP: "UMAP 2-D (the map's sample)"}
 
@@ -43,15 +62,22 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per representation x stack x device: each of ``SUMMARY_MEASURES`` in each space
     (``<measure>_<space>``), and the official DCASE score of the kNN detector's file scores in
     the original space (``dcase_knn``: the harmonic mean of the device's AUCs and pAUCs from
-    2021 on, the mean AUC for 2020)."""
+    2021 on, the mean AUC for 2020); then, for each measure of ``HEATMAPS``, the files its
+    device row rests on (``<measure>_files_<space>``: for SEP the test files the SVM used, for
+    DSUP the test files scored, for support the files of the normal windows; empty where the
+    measure has no row)."""
     keys = ["representation", "stack", "device"]
     devices = rows[(rows["section"] == ALL) & (rows["domain"] == ALL) & (rows["level"] != "official")]
     out = rows[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
-    for name, (method, level, measure) in SUMMARY_MEASURES.items():
+
+    def chosen(name, space):
+        method, level, measure = SUMMARY_MEASURES[name]
+        return devices[(devices["method"] == method) & (devices["level"] == level)
+                       & (devices["measure"] == measure) & (devices["space"] == space)].groupby(keys)
+
+    for name in SUMMARY_MEASURES:
         for space in (ORIGINAL, UMAP):
-            chosen = devices[(devices["method"] == method) & (devices["level"] == level)
-                             & (devices["measure"] == measure) & (devices["space"] == space)]
-            values = chosen.groupby(keys)["value"].mean().rename(f"{name}_{space}")
+            values = chosen(name, space)["value"].mean().rename(f"{name}_{space}")
             out = out.merge(values, left_on=keys, right_index=True, how="left")
     official = rows[(rows["level"] == "official") & (rows["method"] == "knn") & (rows["space"] == ORIGINAL)
                     & (rows["section"] == ALL)]
@@ -60,6 +86,10 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
                                      & ~official.set_index(keys).index.isin(main.set_index(keys).index)]])
     out = out.merge(main.groupby(keys)["value"].mean().rename("dcase_knn"), left_on=keys,
                     right_index=True, how="left")
+    for name in HEATMAPS:
+        for space in (ORIGINAL, UMAP):
+            files = chosen(name, space)["files"].sum(min_count=1).astype("Int64").rename(f"{name}_files_{space}")
+            out = out.merge(files, left_on=keys, right_index=True, how="left")
     return out
 
 
@@ -91,26 +121,70 @@ def _label(representation: str, stack) -> str:
     return f"{representation} stack {int(stack)}"
 
 
-def plot_heatmap(ax, table: pd.DataFrame, column: str, *, vmin: float, vmax: float, cmap="viridis"):
-    """A heatmap of ``table[column]``: representation x stack (rows) against device (columns),
-    each cell annotated with its value (``n/a`` where it could not be measured)."""
+def _grid(table: pd.DataFrame, column: str, rows: pd.DataFrame, devices: list) -> np.ndarray:
+    """``table[column]`` as a representation x stack (``rows``) by ``devices`` array, NaN where
+    the table has no value (or no such column)."""
+    if column not in table:
+        return np.full((len(rows), len(devices)), np.nan)
+    values = table.groupby(["representation", "stack", "device"])[column].first()
+    index = pd.MultiIndex.from_tuples([(r, s, d) for r, s in rows.itertuples(index=False) for d in devices])
+    return values.reindex(index).to_numpy(dtype=float, na_value=np.nan).reshape(len(rows), len(devices))
+
+
+def _dark(rgba) -> bool:
+    """Whether white text contrasts more with a colour than black does: its relative luminance
+    lies below 0.179, where both contrast ratios are equal (sqrt(1.05 * 0.05) - 0.05); the
+    better of the two is then always at least 4.58:1 (WCAG AA asks for 4.5)."""
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.179
+
+
+def _files(n: float) -> str:
+    return "" if np.isnan(n) else f"\n{int(n)} file" + ("" if int(n) == 1 else "s")
+
+
+def plot_heatmap(ax, table: pd.DataFrame, column: str, *, vmin: float = 0.0, vmax: float = 1.0,
+                 cmap="viridis", files: str | None = None):
+    """A heatmap of ``table[column]``: representation x stack (rows) against device (columns).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    table : DataFrame
+        The summary (``summary``): one row per representation x stack x device.
+    column : str
+        The column to draw.
+    vmin, vmax : float
+        The colour map's range (values outside it take its end colours).
+    cmap : str or Colormap
+    files : str, optional
+        A column of file counts: each cell's second line (``12 files``).
+
+    Returns
+    -------
+    ax, with the image as ``ax.image``. Each cell is annotated with its value (``n/a``, on
+    grey hatching, where it could not be measured) in black or white, whichever the cell's
+    colour leaves readable.
+    """
     rows = table[["representation", "stack"]].drop_duplicates().sort_values(["representation", "stack"])
     devices = sorted(table["device"].unique())
-    grid = np.full((len(rows), len(devices)), np.nan)
-    for i, (rep, stack) in enumerate(rows.itertuples(index=False)):
-        for j, device in enumerate(devices):
-            hit = table[(table["representation"] == rep) & (table["stack"] == stack)
-                        & (table["device"] == device)][column]
-            if len(hit):
-                grid[i, j] = hit.iloc[0]
-    image = ax.imshow(grid, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    grid = _grid(table, column, rows, devices)
+    counts = _grid(table, files, rows, devices) if files else np.full(grid.shape, np.nan)
+    colours = plt.get_cmap(cmap).with_extremes(bad="0.9")
+    image = ax.imshow(grid, cmap=colours, vmin=vmin, vmax=vmax, aspect="auto")
     for i in range(grid.shape[0]):
         for j in range(grid.shape[1]):
             value = grid[i, j]
-            text = "n/a" if np.isnan(value) else f"{value:.3f}"
-            light = np.isnan(value) or (value - vmin) / (vmax - vmin) < 0.6
-            ax.text(j, i, text, ha="center", va="center", fontsize=9,
-                    color="white" if light else "black")
+            if np.isnan(value):
+                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//",
+                                           edgecolor="0.75", linewidth=0))
+                ax.text(j, i, "n/a" + _files(counts[i, j]), ha="center", va="center", fontsize=8.5,
+                        linespacing=1.3, color="0.2",
+                        bbox=dict(boxstyle="round,pad=0.2", facecolor="0.9", edgecolor="none"))
+                continue
+            dark = _dark(image.cmap(image.norm(value)))
+            ax.text(j, i, f"{value:.3f}" + _files(counts[i, j]), ha="center", va="center",
+                    fontsize=8.5, linespacing=1.3, color="white" if dark else "black")
     ax.set_xticks(range(len(devices)), devices)
     ax.set_yticks(range(len(rows)), [_label(r, s) for r, s in rows.itertuples(index=False)])
     ax.tick_params(length=0)
@@ -120,40 +194,77 @@ def plot_heatmap(ax, table: pd.DataFrame, column: str, *, vmin: float, vmax: flo
 
 def heatmap_figure(table: pd.DataFrame, name: str) -> plt.Figure:
     """The heatmap of summary measure ``name`` (a key of ``HEATMAPS``): original space left,
-    UMAP 2-D right, one colour scale."""
-    title, (vmin, vmax) = HEATMAPS[name]
+    UMAP 2-D right, one colour scale (``HEATMAPS[name]``); each cell gives the value and the
+    files it rests on (``<name>_files_<space>``)."""
+    scale = HEATMAPS[name]
     n_rows = table[["representation", "stack"]].drop_duplicates().shape[0]
     n_devices = table["device"].nunique()
-    fig, axes = plt.subplots(1, 2, figsize=(3 + 2.4 * max(n_devices, 1) * 2, 1.6 + 0.45 * max(n_rows, 1)),
+    fig, axes = plt.subplots(1, 2, figsize=(3 + 2.4 * max(n_devices, 1) * 2, 1.6 + 0.6 * max(n_rows, 1)),
                              sharey=True, constrained_layout=True)
     for ax, space in zip(axes, (ORIGINAL, UMAP)):
-        plot_heatmap(ax, table, f"{name}_{space}", vmin=vmin, vmax=vmax)
+        plot_heatmap(ax, table, f"{name}_{space}", vmin=scale.vmin, vmax=scale.vmax, cmap=scale.cmap,
+                     files=f"{name}_files_{space}")
         ax.set_title(SPACE_TITLES[space], fontsize=10)
-    fig.colorbar(axes[-1].image, ax=axes, shrink=0.9)
-    fig.suptitle(title, fontsize=11)
+    bar = fig.colorbar(axes[-1].image, ax=axes, shrink=0.9)
+    bar.set_ticks(np.linspace(scale.vmin, scale.vmax, 5))
+    bar.set_label(scale.label, fontsize=9)
+    fig.suptitle(scale.title, fontsize=11)
     return fig
 
 
+def _arrow(ax, tail, head, *, colour, size: float, alpha: float = 1.0, gid: str = ""):
+    """An arrowhead halfway from ``tail`` to ``head`` (data coordinates), pointing at ``head``."""
+    tail, head = np.asarray(tail, float), np.asarray(head, float)
+    if np.allclose(tail, head):
+        return None
+    middle, step = (tail + head) / 2, (head - tail) * 0.01
+    return ax.annotate("", xy=middle + step, xytext=middle - step, gid=gid,
+                       arrowprops=dict(arrowstyle="-|>", color=colour, alpha=alpha, linewidth=0,
+                                       mutation_scale=size, shrinkA=0, shrinkB=0))
+
+
 def plot_hypothesis(ax, table: pd.DataFrame, space: str):
-    """SEP-AUC against DSUP-AUC in one space: per representation, the mean over devices at
-    each stack joined in stack order (labelled with the stack), and each device's own path
-    dotted behind it (named at its longest stack)."""
+    """SEP-AUC against DSUP-AUC in one space.
+
+    Per representation: the mean over devices at each stack, joined in stack order with an
+    arrowhead on each segment pointing to the larger stack and the stack at each point (with
+    ``(n/N)`` where only n of the representation's N devices have both measures there), and
+    each device's own path dotted behind it with lighter arrowheads (named at its longest
+    stack). Grey dashed lines mark chance (0.5) on either axis.
+
+    Returns
+    -------
+    ax. The arrows are annotations with gid ``arrow <representation> <device or mean>
+    <stack>><stack>``.
+    """
     colours = plt.get_cmap("tab10")
     x, y = f"dsup_auc_{space}", f"sep_auc_{space}"
     for i, (rep, rows) in enumerate(table.groupby("representation", sort=True)):
         colour = colours(i % 10)
         for device, path in rows.sort_values("stack").groupby("device", sort=True):
             ax.plot(path[x], path[y], ":", marker=".", color=colour, alpha=0.45, linewidth=1)
+            points = list(path[["stack", x, y]].itertuples(index=False))
+            for (s0, x0, y0), (s1, x1, y1) in zip(points, points[1:]):
+                if not np.isnan([x0, y0, x1, y1]).any():
+                    _arrow(ax, (x0, y0), (x1, y1), colour=colour, size=11, alpha=0.6,
+                           gid=f"arrow {rep} {device} {int(s0)}>{int(s1)}")
             last = path.dropna(subset=[x, y]).tail(1)
             if len(last):  # the device's name at its longest stack
                 ax.annotate(device, (last[x].iloc[0], last[y].iloc[0]), textcoords="offset points",
                             xytext=(4, -9), fontsize=7, color=colour, alpha=0.8)
-        means = rows.groupby("stack")[[x, y]].mean().sort_index()
-        ax.plot(means[x], means[y], "-o", color=colour, label=rep, linewidth=1.8, markersize=6)
+        n_devices = rows["device"].nunique()
+        complete = rows.dropna(subset=[x, y])
+        means = complete.groupby("stack")[[x, y]].mean().sort_index()
+        counts = complete.groupby("stack")["device"].nunique()
+        ax.plot(means[x], means[y], "-o", color=colour, linewidth=1.8, markersize=6)
+        for (s0, p0), (s1, p1) in zip(means.iterrows(), list(means.iterrows())[1:]):
+            _arrow(ax, p0, p1, colour=colour, size=18, gid=f"arrow {rep} mean {int(s0)}>{int(s1)}")
         for stack, point in means.iterrows():
-            if not np.isnan(point[x]) and not np.isnan(point[y]):
-                ax.annotate(f"{int(stack)}", (point[x], point[y]), textcoords="offset points",
-                            xytext=(5, 4), fontsize=9, color=colour)
+            text = f"{int(stack)}" + ("" if counts[stack] == n_devices else f" ({counts[stack]}/{n_devices})")
+            ax.annotate(text, (point[x], point[y]), textcoords="offset points",
+                        xytext=(5, 4), fontsize=9, color=colour, fontweight="bold")
+    ax.axhline(0.5, color="0.5", linestyle="--", linewidth=0.8, zorder=0)
+    ax.axvline(0.5, color="0.5", linestyle="--", linewidth=0.8, zorder=0)
     ax.set_xlabel("DSUP: kNN ROC-AUC (windows)")
     ax.set_ylabel("SEP: linear SVM ROC-AUC (windows, cross-validated)")
     ax.set_title(SPACE_TITLES[space], fontsize=10)
@@ -161,17 +272,38 @@ def plot_hypothesis(ax, table: pd.DataFrame, space: str):
     return ax
 
 
+def _limits(table: pd.DataFrame, measure: str) -> tuple[float, float]:
+    """Limits for ``measure`` in both spaces: from chance (0.5, or the lowest value below
+    it) to 1, with a margin."""
+    values = table[[f"{measure}_{space}" for space in (ORIGINAL, UMAP)]].to_numpy(dtype=float)
+    values = values[~np.isnan(values)]
+    low = min(0.5, values.min()) if len(values) else 0.5
+    return low - 0.03, 1.03
+
+
 def hypothesis_figure(table: pd.DataFrame) -> plt.Figure:
     """The paper's hypothesis 2 ("longer stacks give better SEP but worse DSUP"): SEP against
-    DSUP per representation as the stack grows (numbers at the points: the stack), in the
-    original space and in the UMAP's 2-D coordinates. Under the hypothesis each line climbs
-    (SEP up) while moving left (DSUP down)."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), constrained_layout=True)
+    DSUP per representation as the stack grows (``plot_hypothesis``), in the original space and
+    in the UMAP's 2-D coordinates, on the same axes (from chance, or below, to 1). Under the
+    hypothesis each line climbs (SEP up) while moving left (DSUP down), in the arrows'
+    direction."""
+    from matplotlib.lines import Line2D
+
+    fig, axes = plt.subplots(1, 2, figsize=(12.5, 5.6), sharex=True, sharey=True, layout="constrained")
     for ax, space in zip(axes, (ORIGINAL, UMAP)):
         plot_hypothesis(ax, table, space)
-    axes[0].legend(title="representation", fontsize=9)
-    fig.suptitle("Hypothesis 2: SEP against DSUP as the stack grows (bold: mean over devices, "
-                 "numbers: frames per window; dotted: each device)", fontsize=11)
+    axes[0].set_xlim(*_limits(table, "dsup_auc"))
+    axes[0].set_ylim(*_limits(table, "sep_auc"))
+    axes[1].set_ylabel("")
+    colours = plt.get_cmap("tab10")
+    handles = [Line2D([], [], color=colours(i % 10), marker="o", linewidth=1.8, label=rep)
+               for i, rep in enumerate(sorted(table["representation"].unique()))]
+    handles += [Line2D([], [], color="0.3", marker="o", linewidth=1.8, label="mean over devices"),
+                Line2D([], [], color="0.3", marker=".", linestyle=":", alpha=0.6, label="one device"),
+                Line2D([], [], color="0.5", linestyle="--", linewidth=0.8, label="chance (0.5)")]
+    fig.legend(handles=handles, loc="outside right upper", fontsize=9)
+    fig.suptitle("Hypothesis 2: SEP against DSUP as the stack grows (arrows: towards longer stacks; "
+                 "numbers: frames per window)", fontsize=11)
     return fig
 
 
