@@ -139,7 +139,7 @@ def test_end_to_end(tiny_run):
     report = pd.read_csv(work / "results/reports/broken.excluded.tsv", sep="\t")
     reasons = {Path(p).name: (stage, reason.split(":")[0]) for p, stage, reason in
                zip(report["path"], report["stage"], report["reason"])}
-    assert reasons == {"corrupt.wav": ("manifest", "unreadable"), "short.wav": ("manifest", "too short"),
+    assert reasons == {"corrupt.wav": ("manifest", "not a readable audio file (libsndfile"), "short.wav": ("manifest", "too short"),
                        "silent.wav": ("features", "silent"),
                        "braces {1} and {part}.wav": ("manifest", "file name holds '{' or '}', which Snakemake reads as a wildcard in the job's declared inputs")}
     from audio_umaps.tables import read_tsv
