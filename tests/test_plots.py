@@ -573,6 +573,7 @@ def test_colour_by_system_makes_the_device_plot_read_the_points_table(tmp_path):
     from conftest import prepare, snakemake, tiny_demo
 
     config = tiny_demo()
+    (tmp_path / "submission").mkdir()  # (a missing folder stops the run when it is parsed)
     config["predictions"] = {"mysystem": str(tmp_path / "submission")}
     config["plots"]["colour_by_system"] = "mysystem"
     path = prepare(tmp_path, config)

@@ -368,6 +368,23 @@ def test_missing_dataset_folder_is_named(tmp_path):
     assert "datasets.dev.root" in out and "no_such_folder" in out
 
 
+@pytest.mark.parametrize("what", ["missing", "file"])
+def test_missing_submission_folder_is_named(tmp_path, what):
+    """predictions.<system> is checked when the workflow is parsed, like a dataset's root."""
+    config = prepare(tmp_path, tiny_demo())
+    path = tmp_path / "no/such/folder"
+    if what == "file":
+        path = tmp_path / "anomaly_score_fan_section_00_test.csv"
+        path.write_text("a.wav,1\n")
+    config.write_text(yaml.safe_dump({**yaml.safe_load(config.read_text()), "predictions": {"my_system": str(path)}}))
+    proc = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(config), check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    said = "does not exist" if what == "missing" else "is a file, not a folder"
+    assert f"predictions.my_system: {'folder ' if what == 'missing' else ''}'{path}' {said}" in out, out[-2000:]
+    assert "or remove the key 'predictions.my_system'" in out and "Traceback" not in out
+
+
 def test_lint_and_snakefmt_are_clean(tmp_path):
     config = prepare(tmp_path, tiny_demo())
     proc = snakemake("--lint", "--directory", str(tmp_path), "--configfile", str(config), check=False)

@@ -142,6 +142,19 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
     )
 
 
+def check_submission_folder(system: str, folder: str) -> None:
+    """Raise :class:`PlanError` naming the key ``predictions.<system>`` when its folder does
+    not exist or is no folder."""
+    key = f"predictions.{system}"
+    fix = (f"Point it at the folder of the system's submission files (anomaly_score_<machine>_"
+           f"section_<SS>_test.csv, ...) in config/config.yaml (or your --configfile), or remove "
+           f"the key '{key}'.")
+    if not Path(folder).exists():
+        raise PlanError(f"{key}: folder '{folder}' does not exist. {fix}")
+    if not Path(folder).is_dir():
+        raise PlanError(f"{key}: '{folder}' is a file, not a folder. {fix}")
+
+
 class Plan:
     """Datasets, devices, sections, parts, scopes and targets of one configuration.
 
@@ -185,6 +198,8 @@ class Plan:
         self.sections: dict[str, list[str]] = {d: sorted(s) for d, s in sorted(sections.items())}
         if not self.sections and not self.external:
             raise PlanError("config 'datasets' names no dataset with audio: there is nothing to map")
+        for system, folder in self.systems.items():
+            check_submission_folder(system, folder)
 
     # ---- what exists -------------------------------------------------------------------------
     @property
@@ -234,8 +249,9 @@ class Plan:
         return dict(self.config.get("predictions") or {})
 
     def submission_files(self, system: str) -> list[str]:
-        """The CSV files of a system's submission folder that a job can declare (none when it
-        does not exist: its predictions job then reports that, and any it cannot declare)."""
+        """The CSV files of a system's submission folder that a job can declare (its
+        predictions job reports any it cannot declare; a missing folder stops the run when the
+        plan is made)."""
         return [f for f in submission_files(self.systems[system]) if declarable(Path(f).name)]
 
     @property
