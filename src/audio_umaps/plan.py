@@ -311,6 +311,27 @@ class Plan:
     def dcase_manifests(self) -> list[str]:
         return [MANIFEST.format(dataset=d) for d, dataset in self.datasets.items() if not dataset.external]
 
+    def dcase_sections(self) -> dict[str, dict[str, list[str]]]:
+        """``{dataset: {device: [sections]}}`` of the DCASE datasets, as their file names show
+        them (files that are left out later included)."""
+        return {d: {device: list(found) for device, found in dataset.sections.items()}
+                for d, dataset in self.datasets.items() if not dataset.external}
+
+    def dcase_excluded_reports(self) -> list[str]:
+        """The exclusion reports of the DCASE datasets: with their manifests, what tells which
+        sections lost every file (:func:`audio_umaps.status.empty_sections`)."""
+        return [EXCLUDED_REPORT.format(dataset=d) for d, dataset in self.datasets.items() if not dataset.external]
+
+    def section_datasets(self, device: str, section: str) -> list[str]:
+        """The DCASE datasets whose file names hold a section of a device."""
+        return [d for d, dataset in self.datasets.items() if section in dataset.sections.get(device, ())]
+
+    def device_feature_exclusions(self, representation: str, device: str) -> list[str]:
+        """The files left out of a device's feature stores of a representation, one table per
+        DCASE dataset holding the device (written with the stores its map is drawn from)."""
+        return [FEATURES_EXCLUDED.format(dataset=d, representation=representation, part=device)
+                for d, dataset in self.datasets.items() if device in dataset.sections]
+
     def scope_datasets(self, stack: int, scope: str) -> list[str]:
         """The datasets a scope draws from, sorted."""
         return sorted({d for d, _ in self.members(stack, scope)})
