@@ -97,9 +97,18 @@ def test_bad_folders_and_files_never_stop_the_run(editions_run):
     assert set(emb["device"]) == {"my fan"} and coloured_pixels(plots / "my~20fan.png") > 20
     assert set(read_tsv(work / "results/umap/mel/stack5/L~C3~BCfter~2B1~3Ba.tsv")["device"]) == {"Lüfter+1;a"}
     # the silent section, the silent device and the tiny device: a note instead of a map
-    skipped = pd.read_csv(work / "results/reports/skipped.tsv", sep="\t", dtype={"scope": str})
-    reasons = dict(zip(skipped["scope"], skipped["skipped"]))
+    skipped = pd.read_csv(work / "results/reports/skipped.tsv", sep="\t", dtype=str, keep_default_na=False)
+    maps = skipped[skipped["section"] == ""]
+    reasons = dict(zip(maps["scope"], maps["skipped"]))
     assert set(reasons) == {"quiet", "tiny"}
+    # and the sections whose every file was left out: my fan's section 01, quiet's only one
+    sections = skipped[skipped["section"] != ""]
+    assert sorted(zip(sections["scope"], sections["section"], sections["dataset"])) == [
+        ("my~20fan", "01", "odd"), ("quiet", "00", "odd")]
+    assert (sections["representation"] == "").all() and (sections["windows"] == "0").all()
+    assert sections["skipped"].iloc[0] == (
+        "no usable audio: every file of my fan section 01 in dataset 'odd' was left out; see "
+        "results/reports/odd.excluded.tsv for each file and why")
     assert reasons["quiet"].startswith("no usable audio: every file of scope 'quiet' was left out")
     assert reasons["tiny"].startswith("only 7 window(s): a UMAP with n_neighbors=10 needs at least 11")
     for png in ("quiet.png", "quiet_section_00.png", "tiny.png", "my~20fan_section_01.png"):
@@ -107,7 +116,8 @@ def test_bad_folders_and_files_never_stop_the_run(editions_run):
     status = json.loads((work / "results/umap/mel/stack5/quiet.json").read_text())
     assert status["windows"] == 0 and status["skipped"] == reasons["quiet"]
     log = (work / "results/logs/plot_section/mel/stack5/my~20fan_01.log").read_text()
-    assert "holds no window of section 01" in log
+    assert ("no usable audio: every file of my fan section 01 was left out; see "
+            "results/reports/odd.excluded.tsv") in log
     # every exclusion report is written, the all-silent external folder's too
     report = pd.read_csv(work / "results/reports/silent_ext.excluded.tsv", sep="\t")
     assert sorted(Path(p).name for p in report["path"]) == ["hum_0.wav", "hum_1.wav"]

@@ -28,10 +28,23 @@ def test_bad_files_are_reported_not_raised(dcase_root):
     (dcase_root / "pump/train/section_00_source_train_normal_0009.wav").write_bytes(b"RIFF....garbage")
     write_wav(dcase_root / "pump/train/section_00_source_train_normal_0010.wav", np.zeros(100))
     write_wav(dcase_root / "pump/train/normal_id_00_00000001.wav", np.ones(16000))
+    # random bytes, bytes that look like an MPEG frame (libsndfile then speaks of a missing
+    # file), an empty file
+    rng = np.random.default_rng(1)
+    (dcase_root / "pump/train/section_00_source_train_normal_0011.wav").write_bytes(
+        rng.integers(0, 256, 3000, dtype=np.uint8).tobytes())
+    (dcase_root / "pump/train/section_00_source_train_normal_0012.wav").write_bytes(
+        b"\xff\xfb\x90\x64" + rng.integers(0, 256, 3000, dtype=np.uint8).tobytes())
+    (dcase_root / "pump/train/section_00_source_train_normal_0013.wav").write_bytes(b"")
     table, excluded = manifest.build_manifest("dev", {"kind": "dcase2021", "root": str(dcase_root)}, 0.1)
     assert len(table) == 8
     reasons = dict(zip(excluded["path"].str.rsplit("/", n=1).str[-1], excluded["reason"]))
-    assert reasons["section_00_source_train_normal_0009.wav"].startswith("unreadable")
+    assert reasons["section_00_source_train_normal_0009.wav"].startswith("not a readable audio file (libsndfile: ")
+    for name in ("section_00_source_train_normal_0011.wav", "section_00_source_train_normal_0012.wav"):
+        assert reasons[name].startswith("not a readable audio file (libsndfile: "), reasons[name]
+        assert "does not exist" not in reasons[name] and "\n" not in reasons[name]
+    assert reasons["section_00_source_train_normal_0013.wav"] == (
+        "empty: the file holds 0 bytes; replace it with a good copy, or remove it")
     assert reasons["section_00_source_train_normal_0010.wav"].startswith("too short")
     assert reasons["normal_id_00_00000001.wav"].startswith("odd file name")
 

@@ -112,7 +112,9 @@ def test_metrics_targets_read_only_the_devices_dcase_stores(two_datasets, tmp_pa
     submission.mkdir()
     (submission / "anomaly_score_pump_section_00_test.csv").write_text("a.wav,1\n")
     (submission / "readme.txt").write_text("not read")
-    plan = Plan({**two_datasets, "predictions": {"mine": str(submission), "gone": str(tmp_path / "gone")}})
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    plan = Plan({**two_datasets, "predictions": {"mine": str(submission), "none_yet": str(empty)}})
     tables = plan.metric_tables()
     assert len(tables) == 2 * 2 * 2 and "results/metrics/mel/stack5/pump.tsv" in tables
     assert set(plan.metrics_targets()) <= set(plan.targets()) and paths.METRICS_HYPOTHESIS in plan.targets()
@@ -121,9 +123,27 @@ def test_metrics_targets_read_only_the_devices_dcase_stores(two_datasets, tmp_pa
         ("dev", "pump"): "results/features/dev/mel/pump.zarr", ("add", "pump"): "results/features/add/mel/pump.zarr"}
     assert plan.device_manifests("fan") == ["results/manifest/add.tsv"]
     assert plan.submission_files("mine") == [str(submission / "anomaly_score_pump_section_00_test.csv")]
-    assert plan.submission_files("gone") == []  # its job reports the missing folder
-    assert plan.prediction_tables() == ["results/metrics/predictions/mine.tsv", "results/metrics/predictions/gone.tsv"]
+    assert plan.submission_files("none_yet") == []  # its job reports that no file scores anything
+    assert plan.prediction_tables() == ["results/metrics/predictions/mine.tsv", "results/metrics/predictions/none_yet.tsv"]
     assert len(plan.benchmarks()["metrics"]) == 8 and len(plan.benchmarks()["predictions"]) == 2
+
+
+def test_a_missing_submission_folder_names_its_key(two_datasets, tmp_path):
+    """predictions.<system> is checked when the plan is made, like a dataset's root: a folder
+    that does not exist, or a file given for the folder, stops the run before anything is
+    computed, the key, the path and what to do named."""
+    with pytest.raises(PlanError) as err:
+        Plan({**two_datasets, "predictions": {"my_system": str(tmp_path / "no/such/folder")}})
+    assert str(err.value) == (
+        f"predictions.my_system: folder '{tmp_path}/no/such/folder' does not exist. Point it at "
+        "the folder of the system's submission files (anomaly_score_<machine>_section_<SS>_test.csv, "
+        "...) in config/config.yaml (or your --configfile), or remove the key 'predictions.my_system'.")
+    csv = tmp_path / "anomaly_score_pump_section_00_test.csv"
+    csv.write_text("a.wav,1\n")
+    with pytest.raises(PlanError, match=r"^predictions\.my_system: '.*anomaly_score_pump_section_00_test\.csv' "
+                                        r"is a file, not a folder\. Point it at .* or remove the key "
+                                        r"'predictions\.my_system'\.$"):
+        Plan({**two_datasets, "predictions": {"my_system": str(csv)}})
 
 
 def test_folder_only_and_broken_configurations(tmp_path, dcase_root):

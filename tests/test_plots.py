@@ -573,6 +573,7 @@ def test_colour_by_system_makes_the_device_plot_read_the_points_table(tmp_path):
     from conftest import prepare, snakemake, tiny_demo
 
     config = tiny_demo()
+    (tmp_path / "submission").mkdir()  # (a missing folder stops the run when it is parsed)
     config["predictions"] = {"mysystem": str(tmp_path / "submission")}
     config["plots"]["colour_by_system"] = "mysystem"
     path = prepare(tmp_path, config)
@@ -645,3 +646,16 @@ def test_title_flags_random_weights_only_when_the_column_says_so(column, flagged
         emb["random_weights"] = column
     expected = "fan: mel, stack 5" + (" (RANDOM TEST WEIGHTS, not OpenL3)" if flagged else "")
     assert plots.title("fan", "mel", 5, emb) == expected
+
+
+def test_section_note_says_why_a_section_has_no_window():
+    emb = _embedding()
+    assert plots.section_note(emb, "fan", "00", datasets=["dev"], empty_in=["dev"]) is None  # it has windows
+    assert plots.section_note(emb, "fan", "02", datasets=["dev", "add"], empty_in=["dev", "add"], stack=5) == (
+        "no usable audio: every file of fan section 02 was left out; see results/reports/dev.excluded.tsv, "
+        "results/reports/add.excluded.tsv for each file and why")
+    # one dataset still has files of it: they give no window at this stack
+    assert plots.section_note(emb, "fan", "02", datasets=["dev", "add"], empty_in=["dev"], stack=5) == (
+        "the map of fan holds no window of section 02: its usable files are shorter than a window of 5 "
+        "frames, or the caps of config key sampling.device draw none of them")
+    assert "left out" in plots.section_note(emb, "fan", "02") and "too short" in plots.section_note(emb, "fan", "02")

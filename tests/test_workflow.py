@@ -140,7 +140,7 @@ def test_end_to_end(tiny_run):
     report = pd.read_csv(work / "results/reports/broken.excluded.tsv", sep="\t")
     reasons = {Path(p).name: (stage, reason.split(":")[0]) for p, stage, reason in
                zip(report["path"], report["stage"], report["reason"])}
-    assert reasons == {"corrupt.wav": ("manifest", "unreadable"), "short.wav": ("manifest", "too short"),
+    assert reasons == {"corrupt.wav": ("manifest", "not a readable audio file (libsndfile"), "short.wav": ("manifest", "too short"),
                        "silent.wav": ("features", "silent"),
                        "braces {1} and {part}.wav": ("manifest", "file name holds '{' or '}', which Snakemake reads as a wildcard in the job's declared inputs")}
     from audio_umaps.tables import read_tsv
@@ -392,6 +392,23 @@ def test_missing_dataset_folder_is_named(tmp_path):
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert "datasets.dev.root" in out and "no_such_folder" in out
+
+
+@pytest.mark.parametrize("what", ["missing", "file"])
+def test_missing_submission_folder_is_named(tmp_path, what):
+    """predictions.<system> is checked when the workflow is parsed, like a dataset's root."""
+    config = prepare(tmp_path, tiny_demo())
+    path = tmp_path / "no/such/folder"
+    if what == "file":
+        path = tmp_path / "anomaly_score_fan_section_00_test.csv"
+        path.write_text("a.wav,1\n")
+    config.write_text(yaml.safe_dump({**yaml.safe_load(config.read_text()), "predictions": {"my_system": str(path)}}))
+    proc = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(config), check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    said = "does not exist" if what == "missing" else "is a file, not a folder"
+    assert f"predictions.my_system: {'folder ' if what == 'missing' else ''}'{path}' {said}" in out, out[-2000:]
+    assert "or remove the key 'predictions.my_system'" in out and "Traceback" not in out
 
 
 def test_lint_and_snakefmt_are_clean(tmp_path):

@@ -24,6 +24,7 @@ import pandas as pd
 import soundfile as sf
 
 from . import naming
+from .audio import open_error
 from .naming import FileNameError, read_ground_truth
 from .tables import ATTRIBUTE_PREFIX, COLUMNS, EXCLUDED_COLUMNS, KEPT, LEFT_OUT
 
@@ -107,7 +108,7 @@ def probe(path: str | Path, min_duration: float, channels="mix") -> tuple[dict |
     try:
         info = sf.info(str(path), verbose=True)
     except Exception as exc:  # soundfile raises RuntimeError/LibsndfileError/TypeError
-        return None, f"unreadable: {exc}".replace("\n", " "), None
+        return None, open_error(path, exc), None
     damage = _damage(info)
     if info.frames == 0 or info.samplerate <= 0:
         return None, "empty: no samples" + (f" ({damage})" if damage else ""), None

@@ -142,6 +142,19 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
     )
 
 
+def check_submission_folder(system: str, folder: str) -> None:
+    """Raise :class:`PlanError` naming the key ``predictions.<system>`` when its folder does
+    not exist or is no folder."""
+    key = f"predictions.{system}"
+    fix = (f"Point it at the folder of the system's submission files (anomaly_score_<machine>_"
+           f"section_<SS>_test.csv, ...) in config/config.yaml (or your --configfile), or remove "
+           f"the key '{key}'.")
+    if not Path(folder).exists():
+        raise PlanError(f"{key}: folder '{folder}' does not exist. {fix}")
+    if not Path(folder).is_dir():
+        raise PlanError(f"{key}: '{folder}' is a file, not a folder. {fix}")
+
+
 class Plan:
     """Datasets, devices, sections, parts, scopes and targets of one configuration.
 
@@ -185,6 +198,8 @@ class Plan:
         self.sections: dict[str, list[str]] = {d: sorted(s) for d, s in sorted(sections.items())}
         if not self.sections and not self.external:
             raise PlanError("config 'datasets' names no dataset with audio: there is nothing to map")
+        for system, folder in self.systems.items():
+            check_submission_folder(system, folder)
 
     # ---- what exists -------------------------------------------------------------------------
     @property
@@ -234,8 +249,9 @@ class Plan:
         return dict(self.config.get("predictions") or {})
 
     def submission_files(self, system: str) -> list[str]:
-        """The CSV files of a system's submission folder that a job can declare (none when it
-        does not exist: its predictions job then reports that, and any it cannot declare)."""
+        """The CSV files of a system's submission folder that a job can declare (its
+        predictions job reports any it cannot declare; a missing folder stops the run when the
+        plan is made)."""
         return [f for f in submission_files(self.systems[system]) if declarable(Path(f).name)]
 
     @property
@@ -294,6 +310,27 @@ class Plan:
 
     def dcase_manifests(self) -> list[str]:
         return [MANIFEST.format(dataset=d) for d, dataset in self.datasets.items() if not dataset.external]
+
+    def dcase_sections(self) -> dict[str, dict[str, list[str]]]:
+        """``{dataset: {device: [sections]}}`` of the DCASE datasets, as their file names show
+        them (files that are left out later included)."""
+        return {d: {device: list(found) for device, found in dataset.sections.items()}
+                for d, dataset in self.datasets.items() if not dataset.external}
+
+    def dcase_excluded_reports(self) -> list[str]:
+        """The exclusion reports of the DCASE datasets: with their manifests, what tells which
+        sections lost every file (:func:`audio_umaps.status.empty_sections`)."""
+        return [EXCLUDED_REPORT.format(dataset=d) for d, dataset in self.datasets.items() if not dataset.external]
+
+    def section_datasets(self, device: str, section: str) -> list[str]:
+        """The DCASE datasets whose file names hold a section of a device."""
+        return [d for d, dataset in self.datasets.items() if section in dataset.sections.get(device, ())]
+
+    def device_feature_exclusions(self, representation: str, device: str) -> list[str]:
+        """The files left out of a device's feature stores of a representation, one table per
+        DCASE dataset holding the device (written with the stores its map is drawn from)."""
+        return [FEATURES_EXCLUDED.format(dataset=d, representation=representation, part=device)
+                for d, dataset in self.datasets.items() if device in dataset.sections]
 
     def scope_datasets(self, stack: int, scope: str) -> list[str]:
         """The datasets a scope draws from, sorted."""

@@ -1212,10 +1212,26 @@ def note_figure(style: dict, *, title: str, note: str):
     return fig
 
 
-def section_note(emb: pd.DataFrame, device: str, section: str) -> str | None:
-    """Why a device's map holds no window of one of its sections (None when it holds some)."""
+def section_note(emb: pd.DataFrame, device: str, section: str, *, datasets=(), empty_in=(),
+                 stack=None) -> str | None:
+    """Why a device's map holds no window of one of its sections (None when it holds some).
+
+    ``datasets`` are those whose file names hold the section, ``empty_in`` those of them whose
+    every file of the section was left out (:func:`audio_umaps.status.empty_sections`): when
+    that is all of them the note says so and names their exclusion reports; otherwise the files
+    left are too short for a window of ``stack`` frames (or the sampling caps draw none). Without
+    ``datasets`` the note names both causes.
+    """
     if ((emb["kind"] != "folder") & (emb["device"] == device) & (emb["section"] == section)).any():
         return None
+    if datasets and set(datasets) <= set(empty_in):
+        reports = ", ".join(f"results/reports/{d}.excluded.tsv" for d in datasets)
+        return (f"no usable audio: every file of {device} section {section} was left out; see "
+                f"{reports} for each file and why")
+    if datasets:
+        return (f"the map of {device} holds no window of section {section}: its usable files are "
+                f"shorter than a window of {stack} frames, or the caps of config key sampling.device "
+                "draw none of them")
     return (f"the map of {device} holds no window of section {section}: its files were left out "
             "(see the dataset's exclusion report in results/reports/) or are too short for the stack")
 

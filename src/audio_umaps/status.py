@@ -1,7 +1,8 @@
 """The status beside each sample and UMAP table: how many windows it holds and, when it is
 empty or was skipped, why (a scope whose files were all left out, a stack longer than every
 file, too few windows for UMAP). Plots draw the reason instead of a map, and the run's
-``results/reports/skipped.tsv`` lists every skipped map."""
+``results/reports/skipped.tsv`` lists every skipped map, and every section of a DCASE dataset
+whose files were all left out (its section plots show that note)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,57 @@ def read(path: str | Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
-SKIPPED_COLUMNS = ["representation", "stack", "scope", "windows", "skipped"]
+# A skipped map has its representation, stack and scope; a section whose files were all left out
+# has its scope (the device), section and dataset, and no representation or stack (it is
+# missing from every one).
+SKIPPED_COLUMNS = ["representation", "stack", "scope", "section", "dataset", "windows", "skipped"]
 
 
-def skipped_table(paths) -> pd.DataFrame:
-    """One row per skipped map among the status files ``paths`` (empty when none was)."""
+def empty_sections(sections: dict, manifest: pd.DataFrame, left_out) -> list[tuple[str, str, str]]:
+    """``(dataset, device, section)`` of every section, among those the file names show
+    (``sections``: ``{dataset: {device: [sections]}}``, devices by their safe names, as
+    :attr:`audio_umaps.plan.Dataset.sections`), none of whose files is left to map: every one
+    was left out when it was listed (it has no ``manifest`` row) or when its features were
+    computed (its path is in ``left_out``)."""
+    left_out = set(left_out)
+    usable = manifest[~manifest["path"].isin(left_out)]
+    present = set(zip(usable["dataset"], usable["part"], usable["section"]))
+    return [(dataset, device, section) for dataset, devices in sections.items()
+            for device, found in devices.items() for section in found
+            if (dataset, device, section) not in present]
+
+
+def read_empty_sections(sections: dict, manifests, excluded) -> list[tuple[str, str, str]]:
+    """:func:`empty_sections` of ``sections`` from manifest files and exclusion tables (a
+    dataset's report, or its feature jobs' tables: the rows of files left out)."""
+    from .tables import COLUMNS, LEFT_OUT, read_tsv
+
+    listed = [read_tsv(m) for m in manifests]
+    manifest = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame(columns=COLUMNS)
+    left_out = set()
+    for path in excluded:
+        table = read_tsv(path)
+        left_out |= set(table.loc[table["outcome"] == LEFT_OUT, "path"])
+    return empty_sections(sections, manifest, left_out)
+
+
+def section_reason(dataset: str, device: str, section: str) -> str:
+    """Why a section of a dataset gives no window: every file of it was left out (``device``:
+    the device's folder name)."""
+    return (f"no usable audio: every file of {device} section {section} in dataset '{dataset}' was "
+            f"left out; see results/reports/{dataset}.excluded.tsv for each file and why")
+
+
+def skipped_table(paths, sections=(), device_names=None) -> pd.DataFrame:
+    """One row per skipped map among the status files ``paths``, then one per section of
+    ``sections`` (``(dataset, device, section)``, as :func:`empty_sections` gives them; device
+    safe names, shown by their folder names of ``device_names``); empty when nothing was
+    skipped."""
+    device_names = device_names or {}
     rows = [read(p) for p in paths]
-    return pd.DataFrame([[r[c] for c in SKIPPED_COLUMNS] for r in rows if r.get("skipped")],
-                        columns=SKIPPED_COLUMNS)
+    table = [[r["representation"], r["stack"], r["scope"], "", "", r["windows"], r["skipped"]]
+             for r in rows if r.get("skipped")]
+    table += [["", "", device, section, dataset, 0,
+               section_reason(dataset, device_names.get(device, device), section)]
+              for dataset, device, section in sorted(sections, key=lambda k: (k[1], k[2], k[0]))]
+    return pd.DataFrame(table, columns=SKIPPED_COLUMNS)

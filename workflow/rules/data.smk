@@ -55,9 +55,12 @@ rule excluded_report:
 
 
 rule skipped_report:
-    """Every map of the run that was skipped (no windows, too few for UMAP), and why."""
+    """Every map of the run that was skipped (no windows, too few for UMAP), every section of a
+    DCASE dataset whose files were all left out, and why."""
     input:
-        lambda wildcards: PLAN.embedding_statuses(),
+        statuses=lambda wildcards: PLAN.embedding_statuses(),
+        manifests=lambda wildcards: PLAN.dcase_manifests(),
+        excluded=lambda wildcards: PLAN.dcase_excluded_reports(),
     output:
         report(
             paths.SKIPPED_REPORT,
@@ -75,6 +78,9 @@ rule skipped_report:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        sections=PLAN.dcase_sections(),
+        device_names=PLAN.device_names,
     script:
         "../scripts/skipped_report.py"
 

@@ -82,10 +82,16 @@ rule plot_device:
 
 
 rule plot_section:
-    """One section of one device: test windows coloured per file, the approximate origin."""
+    """One section of one device: test windows coloured per file, the approximate origin. The
+    device's manifests and the files its feature jobs left out tell why a section has no window
+    (every file left out, or none long enough)."""
     input:
         umap=paths.EMBEDDING.replace("{scope}", "{device}"),
         status=paths.EMBEDDING_STATUS.replace("{scope}", "{device}"),
+        manifests=lambda wildcards: PLAN.device_manifests(wildcards.device),
+        excluded=lambda wildcards: PLAN.device_feature_exclusions(
+            wildcards.representation, wildcards.device
+        ),
     output:
         report(
             paths.PLOT_SECTION,
@@ -107,6 +113,9 @@ rule plot_section:
     params:
         subject=lambda wildcards: f"{PLAN.device_name(wildcards.device)} section {wildcards.section}",
         device=lambda wildcards: PLAN.device_name(wildcards.device),
+        datasets=lambda wildcards: PLAN.section_datasets(
+            wildcards.device, wildcards.section
+        ),
         style=PLOT_STYLE,
     script:
         "../scripts/plot_section.py"
