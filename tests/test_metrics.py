@@ -57,7 +57,7 @@ def test_knn_scores_and_lof_match_scikit_learn_and_find_shifted_windows():
     bank = rng.normal(size=(400, 12)).astype(np.float32)
     normal = rng.normal(size=(100, 12)).astype(np.float32)
     anomalous = (rng.normal(size=(100, 12)) + 2.5).astype(np.float32)
-    detector = metrics.Detector(bank, k=5)
+    detector = metrics.Detector(bank, np.arange(400), k=5)  # a file per window: leave-one-out
     knn, lof = detector.score(np.vstack([normal, anomalous]))
     reference = LocalOutlierFactor(n_neighbors=5, novelty=True).fit(bank)
     assert np.allclose(lof, -reference.score_samples(np.vstack([normal, anomalous])), rtol=1e-5)
@@ -84,7 +84,7 @@ def test_pauc_is_scikit_learns_standardised_partial_auc():
 def test_support_of_training_data_against_itself_is_the_percentile():
     rng = np.random.default_rng(4)
     bank = rng.normal(size=(1000, 8)).astype(np.float32)
-    detector = metrics.Detector(bank, k=5)
+    detector = metrics.Detector(bank, np.arange(1000), k=5)
     threshold = detector.threshold(95)
     # the training windows' own (leave-one-out) scores: 95 % lie within their 95th percentile
     assert np.mean(detector.train_scores <= threshold) == pytest.approx(0.95, abs=0.002)
@@ -94,13 +94,80 @@ def test_support_of_training_data_against_itself_is_the_percentile():
     assert np.mean(detector.score(far)[0] <= threshold) < 0.05
 
 
+def autocorrelated_files(n_files, frames, dims, rng, rho=0.98):
+    """Frames of ``n_files`` files, each a distinct, strongly autocorrelated signal: an AR(1)
+    process (coefficient ``rho``) around a mean of its own, drawn from one distribution."""
+    out = []
+    for _ in range(n_files):
+        z = np.empty((frames, dims))
+        z[0] = rng.normal(size=dims)
+        for t in range(1, frames):
+            z[t] = rho * z[t - 1] + np.sqrt(1 - rho ** 2) * rng.normal(size=dims)
+        out.append(rng.normal(size=dims) + 0.5 * z)
+    return out
+
+
+def test_support_of_new_files_from_the_training_distribution_is_the_percentile_at_every_stack():
+    """Windows of one file are near-copies of each other; a training window's own score taken
+    against them (leave one window out) made the threshold too tight, so that the support of
+    normal test files from the very same distribution read near 0. Taken against other files'
+    windows, the support is the percentile, 0.95, at stacks 1, 5 and 10 (1,000 files on each
+    side: the share's standard error is about 0.01)."""
+    from audio_umaps.stacking import window_rows
+
+    rng = np.random.default_rng(0)
+    frames = autocorrelated_files(1000, 30, 8, rng) + autocorrelated_files(1000, 30, 8, rng)
+    offsets = np.r_[0, np.cumsum([len(f) for f in frames])]
+    store = np.vstack(frames).astype(np.float32)
+    files = pd.DataFrame(dict(dataset="d", file_index=np.arange(2000), path=[f"{i}.wav" for i in range(2000)],
+                              split=["train"] * 1000 + ["test"] * 1000, label="normal", section="00",
+                              domain="source", bank="DCASE 2021 section 00"))
+    for stack in (1, 5, 10):
+        windows = metrics.windows_of_files(files, np.diff(offsets), stack)
+
+        def read(table, stack=stack):
+            rows = window_rows(offsets, table["file_index"].to_numpy(), table["first_frame"].to_numpy(), stack)
+            return store[rows.ravel()].reshape(len(rows), -1)
+
+        test, bank = windows[windows["split"] == "test"], windows[windows["split"] == "train"]
+        scored, thresholds, train, _ = metrics.score_windows(test, bank, read, k=5, percentile=95)
+        rows = pd.DataFrame(metrics.dsup_rows(scored, metrics.file_scores(scored, ["knn", "lof"]),
+                                              thresholds, space="original", train=train, k=5))
+        support = rows.loc[rows["measure"] == "support", "value"].iloc[0]
+        assert support == pytest.approx(0.95, abs=0.03), (stack, support)
+        # what the leave-one-window-out threshold gave: the file's own windows, far too close
+        from audio_umaps.neighbours import knn
+
+        own = knn(read(bank), None, k=6)[1][:, 1:].mean(axis=1)
+        assert (scored["knn"] <= np.percentile(own, 95)).mean() < 0.5
+
+
+def test_training_scores_never_come_from_their_own_file():
+    rng = np.random.default_rng(8)
+    frames = autocorrelated_files(12, 30, 4, rng)
+    bank = np.vstack(frames).astype(np.float32)
+    files = np.repeat(np.arange(12), 30)
+    detector = metrics.Detector(bank, files, k=5)
+    brute = np.linalg.norm(bank[:, None] - bank[None], axis=2)
+    brute[files[:, None] == files[None, :]] = np.inf
+    assert np.allclose(detector.train_scores, np.sort(brute, axis=1)[:, :5].mean(axis=1), rtol=1e-5)
+    # LOF's training statistics too: its k-distances are the other files' distances
+    assert np.allclose(detector.lof._distances_fit_X_, np.sort(brute, axis=1)[:, :5], rtol=1e-5)
+    with pytest.raises(ValueError, match="at least 2 files"):
+        metrics.Detector(bank[:30], files[:30], k=5)
+    # a bank with a dominant file: k falls to the windows outside it
+    small = metrics.Detector(bank[:33], files[:33], k=5)
+    assert small.k == 3
+
+
 def test_scoring_in_chunks_equals_scoring_at_once_and_rows_report_support():
     table, x = blobs(shift=3.0, n_files=4, per_file=25)
     table["split"] = "test"
     table["bank"] = "DCASE 2021 section 00"
     rng = np.random.default_rng(5)
     bank_x = rng.normal(size=(150, x.shape[1])).astype(np.float32)
-    bank = pd.DataFrame(dict(section="00", bank="DCASE 2021 section 00", row=np.arange(150)))
+    bank = pd.DataFrame(dict(section="00", bank="DCASE 2021 section 00", row=np.arange(150),
+                             dataset="d", path=[f"train_{i // 10}.wav" for i in range(150)]))
 
     def read(rows):
         source = bank_x if "label" not in rows else x
@@ -141,7 +208,8 @@ def test_sections_of_different_editions_never_share_a_training_bank():
     wide = (rng.normal(size=(200, 4)) * 10).astype(np.float32)  # 2020's: spread out
     x = np.vstack([near, wide])
     bank = pd.DataFrame(dict(bank=[metrics.bank_key(2021, "00")] * 200 + [metrics.bank_key(2020, "00")] * 200,
-                             split="train", row=np.arange(400)))
+                             split="train", row=np.arange(400), dataset="d",
+                             path=[f"train_{i // 20}.wav" for i in range(400)]))
     anomalies = (rng.normal(size=(50, 4)) + 3).astype(np.float32)
     test = pd.DataFrame(dict(bank=metrics.bank_key(2021, "00"), split="test", row=np.arange(50)))
 
@@ -150,7 +218,7 @@ def test_sections_of_different_editions_never_share_a_training_bank():
 
     scored, thresholds, train, _ = metrics.score_windows(test, bank, read, k=5, percentile=95)
     assert train == {"DCASE 2021 section 00": 200}  # the 2020 bank was not used for 2021 windows
-    alone = metrics.Detector(near, k=5)
+    alone = metrics.Detector(near, [f"train_{i // 20}.wav" for i in range(200)], k=5)
     assert thresholds["DCASE 2021 section 00"] == pytest.approx(alone.threshold(95))
     assert np.allclose(scored["knn"], alone.score(anomalies)[0])
     assert (scored["knn"] > thresholds["DCASE 2021 section 00"]).mean() > 0.9  # the anomalies stand out

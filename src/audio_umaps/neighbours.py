@@ -99,6 +99,59 @@ def knn(
     return indices.astype(np.int32, copy=False), distances.astype(np.float32, copy=False)
 
 
+def knn_other_groups(
+    base: np.ndarray,
+    groups,
+    *,
+    k: int,
+    metric: str = "euclidean",
+    threads: int | None = None,
+    batch: int = 4096,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``k`` nearest rows of ``base`` among the rows of *other* groups, exactly.
+
+    Windows of one file are near-copies of each other (neighbouring windows share all but one
+    frame), so a window's nearest other windows are almost always its own file's: a score of a
+    training window taken against its own file says how far it is from itself, not from the
+    training data. Here ``groups`` (one label per row, e.g. the file) excludes them.
+
+    Rows are searched a batch of whole groups at a time (about ``batch`` rows) for their
+    ``k`` + (largest group in the batch) nearest rows, :func:`knn`'s exact search, of which the
+    first ``k`` of other groups are kept: at most that many can be of the row's own group, so
+    the result is exact, and memory holds one batch's candidates.
+
+    Returns
+    -------
+    indices : ndarray of int32, shape (m, k)
+    distances : ndarray of float32, shape (m, k), ascending along each row
+
+    Raises ``ValueError`` when some group has fewer than ``k`` rows outside it.
+    """
+    base = np.ascontiguousarray(base, dtype=np.float32)
+    _, label = np.unique(np.asarray(groups), return_inverse=True)
+    counts = np.bincount(label)
+    if len(base) - counts.max() < k:
+        raise ValueError(f"k={k} needs at least {k} rows outside every group; the largest of "
+                         f"{len(counts)} groups leaves {len(base) - counts.max()} of {len(base)}")
+    order = np.argsort(label, kind="stable")  # rows group by group
+    ends = np.cumsum(counts)
+    indices = np.empty((len(base), k), dtype=np.int32)
+    distances = np.empty((len(base), k), dtype=np.float32)
+    first = 0  # first group of the batch
+    while first < len(counts):
+        last = int(np.searchsorted(ends, ends[first] - counts[first] + batch, side="right"))
+        last = max(last, first + 1)  # groups first..last-1 (at least one)
+        rows = order[ends[first] - counts[first]:ends[last - 1]]
+        wanted = min(len(base), k + int(counts[first:last].max()))
+        found, dist = knn(base[rows], base, k=wanted, metric=metric, threads=threads)
+        own = label[found] == label[rows][:, None]
+        keep = np.argsort(own, axis=1, kind="stable")[:, :k]  # other groups' rows, in order
+        indices[rows] = np.take_along_axis(found, keep, axis=1)
+        distances[rows] = np.take_along_axis(dist, keep, axis=1)
+        first = last
+    return indices, distances
+
+
 def _unit(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.maximum(norms, np.finfo(np.float32).tiny)
