@@ -50,12 +50,26 @@ def test_ground_truth_tables(tmp_path):
         "section_03_0000.wav,0\nsection_03_0001.wav,1\n\n")
     (tmp_path / "ground_truth_ToyCar_section_04_test.csv").write_text("section_04_0000.wav,1\n")
     (tmp_path / "notes.csv").write_text("x,y\n")
+    # 2021's evaluator: a table per domain
+    (tmp_path / "ground_truth_my_pump_section_05_target_test.csv").write_text("section_05_target_test_0000.wav,1\n")
     labels = read_ground_truth(tmp_path)
     assert labels == {
-        ("fan", "section_03_0000.wav"): {"label": "normal"},
-        ("fan", "section_03_0001.wav"): {"label": "anomaly"},
-        ("ToyCar", "section_04_0000.wav"): {"label": "anomaly"},
+        ("fan", "section_03_0000.wav"): {"label": "normal", "section": "03"},
+        ("fan", "section_03_0001.wav"): {"label": "anomaly", "section": "03"},
+        ("ToyCar", "section_04_0000.wav"): {"label": "anomaly", "section": "04"},
+        ("my_pump", "section_05_target_test_0000.wav"): {"label": "anomaly", "section": "05", "domain": "target"},
     }
+    # 2022+: the attributes table gives the full names a submission may use (2024: two columns)
+    folder = tmp_path / "gt"
+    for sub, row in (("ground_truth_data", "section_00_0001.wav,1"), ("ground_truth_domain", "section_00_0001.wav,0"),
+                     ("ground_truth_attributes", "section_00_0001.wav,section_00_source_test_anomaly_0007_noAttribute,"
+                                                 "section_00_source_test_anomaly_0007_id_A3_spd_2.wav")):
+        (folder / sub).mkdir(parents=True)
+        (folder / sub / "ground_truth_ToothBrush_section_00_test.csv").write_text(row + "\n")
+    assert read_ground_truth(folder)[("ToothBrush", "section_00_0001.wav")] == {
+        "label": "anomaly", "domain": "source", "section": "00", "attributes": "noAttribute",
+        "full_names": ["section_00_source_test_anomaly_0007_noAttribute.wav",
+                       "section_00_source_test_anomaly_0007_id_A3_spd_2.wav"]}
 
 
 def test_ground_truth_bad_row_names_file_and_line(tmp_path):

@@ -83,10 +83,17 @@ def test_malformed_rows_and_files_are_named_with_file_and_line_and_the_rest_is_k
     assert "not a submission file name" in said[("notes.csv", 0)]
     assert "cannot be read" in said[("anomaly_score_fan_section_01_test.csv", 0)]
     assert "ToyCar section 00 have no score" in said[(tmp_path.name, 0)]
-    # what was good is kept: fan section 00's 4 good rows, the first of the doubled one
-    assert sorted(table["file"]) == sorted([fan[0], *fan[4:-1]])
-    assert table.set_index("file").loc[fan[0], "score"] == 0.1
+    # what was good is kept: fan section 00's 4 good rows, the first of the doubled one; every
+    # other test file is there without a score, so that the official scores say what is missing
+    assert len(table) == len(files)
+    assert sorted(table.dropna(subset=["score"])["file"]) == sorted([fan[0], *fan[4:-1]])
+    assert table[table["device"] == "fan"].set_index("file").loc[fan[0], "score"] == 0.1
     assert table["decision"].isna().all()
+    scores = predictions.official_rows("sys", table)
+    fan00 = scores[(scores["device"] == "fan") & (scores["section"] == "00") & (scores["measure"] == "auc")]
+    assert fan00["value"].isna().all() and fan00["note"].str.contains("4 of 8 test files have no score").any()
+    official = scores[(scores["device"] == "all") & (scores["measure"] == "official")].iloc[0]
+    assert pd.isna(official["value"]) and "incomplete: 12 of 12 values missing" in official["note"]
 
 
 def test_a_missing_folder_is_one_problem_not_an_error(tmp_path):
@@ -101,7 +108,7 @@ def test_2021_submissions_have_a_file_per_domain(tmp_path):
         ours = [n for n in names(files, "fan", "00") if f"_{domain}_" in n]
         write(tmp_path, f"anomaly_score_fan_section_00_{domain}_test.csv", [f"{n},1" for n in ours])
     table, problems = predictions.read_submission("sys", tmp_path, files[files["device"] == "fan"])
-    assert len(table) == 8
+    assert len(table) == 16 and table["score"].notna().sum() == 8
     assert list(problems["problem"]) == ["no anomaly_score_fan_section_01_test.csv: the 8 test files of fan "
                                          "section 01 have no score"]
 
@@ -116,7 +123,7 @@ def test_each_file_is_matched_to_the_dataset_whose_test_files_it_names(tmp_path)
     names2022 = names(other, "fan", "00")
     write(tmp_path, "anomaly_score_fan_section_00_test.csv", [f"{n},1" for n in names2022])
     table, problems = predictions.read_submission("sys", tmp_path, files)
-    assert set(table["dataset"]) == {"dev2022"} and len(table) == 8
+    assert set(table["dataset"]) == {"dev2022"} and table["score"].notna().sum() == 8
     said = list(problems["problem"])
     assert "no anomaly_score_fan_section_01_test.csv: the 8 test files of fan section 01 have no score " \
            "(dataset 'dev2022')" in said
@@ -126,3 +133,25 @@ def test_each_file_is_matched_to_the_dataset_whose_test_files_it_names(tmp_path)
     _, problems = predictions.read_submission("sys", tmp_path, files, csv_files=[
         str(tmp_path / "anomaly_score_fan_section_00_test.csv")])
     assert any("holds '{' or '}'" in p for p in problems["problem"])
+
+
+def test_the_baselines_file_names_and_full_development_names_are_read(tmp_path):
+    """The DCASE 2023/2024 baselines write anomaly_score_DCASE2024T2<machine>_section_<SS>_test_
+    seed<seed><tag>_Eval.csv, and name evaluation files by their full development-style names,
+    which the ground truth's attributes tables map to the evaluation names."""
+    files = make_test_files()
+    files = files[files["device"] == "fan"].reset_index(drop=True)
+    files["path"] = [f"/eval/fan/test/section_{s}_{i:04d}.wav" for i, s in enumerate(files["section"])]
+    files["full_names"] = [[f"section_{s}_{d}_test_{lab}_{i:04d}_noAttribute.wav"]
+                           for i, (s, d, lab) in enumerate(zip(files["section"], files["domain"], files["label"]))]
+    for section in ("00", "01"):
+        mine = files[files["section"] == section]
+        tail = "_test_seed13711_id(0_)_Eval.csv"
+        write(tmp_path, f"anomaly_score_DCASE2024T2fan_section_{section}{tail}",
+              [f"{n[0]},{float(lab == 'anomaly')}" for n, lab in zip(mine["full_names"], mine["label"])])
+        write(tmp_path, f"decision_result_DCASE2024T2fan_section_{section}{tail}",
+              [f"{Path(p).name},{int(lab == 'anomaly')}" for p, lab in zip(mine["path"], mine["label"])])
+    table, problems = predictions.read_submission("sys", tmp_path, files)
+    assert problems.empty, problems.to_string()
+    assert table["score"].notna().all() and table["decision"].notna().all()
+    assert (table["score"] == (table["label"] == "anomaly")).all()

@@ -35,10 +35,22 @@ KINDS = DCASE_KINDS + ("folder",)
 
 def edition_of(kind: str, relpaths) -> str | None:
     """The edition a dataset of ``kind`` is read as: the one its kind names, or (``dcase``) the
-    one its file names follow (None when they follow none)."""
-    if kind == "dcase":
-        return naming.detect_edition(relpaths)
-    return kind.removeprefix("dcase")
+    one its file names follow (None when they follow none); for the names shared by 2022-2025,
+    the year when its machines and sections decide it (:func:`audio_umaps.naming.year_of`),
+    else ``2022-2025``."""
+    if kind != "dcase":
+        return kind.removeprefix("dcase")
+    edition = naming.detect_edition(relpaths)
+    if edition != "2022":
+        return edition
+    machines: dict[str, set[str]] = {}
+    for rel in relpaths:
+        try:
+            name = naming.parse(rel, edition)
+        except naming.FileNameError:
+            continue
+        machines.setdefault(name.device, set()).add(name.section)
+    return naming.year_of(machines)
 
 
 

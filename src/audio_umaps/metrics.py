@@ -427,28 +427,29 @@ def device_files(manifest: pd.DataFrame, stores: dict) -> pd.DataFrame:
 
 def official_rows(files: pd.DataFrame, editions: dict, *, space: str, method: str,
                   score: str | None = None, decision: str | None = None, overall: bool = False,
-                  what: str = "evaluation") -> list[dict]:
+                  what: str = "evaluation", sections: dict | None = None) -> list[dict]:
     """Tidy rows of each dataset's official DCASE score (:func:`audio_umaps.scoring.official`)
     of the file scores in column ``score`` (default: ``method``), with ``decision`` the 0/1
     decisions if any; ``overall`` keeps the rows over every device (device ``all``), which a
-    one-device table leaves out. Files without a score are left out, and the note says how
-    many."""
+    one-device table leaves out. Files without a score make the values that need them NaN, and
+    so does a section of ``sections`` (``{dataset: {device: sections}}``) without test files;
+    the note says what is missing."""
     from .scoring import official
 
     score = score or method
     rows = []
     for dataset, group in files.groupby("dataset", sort=True):
         edition = editions.get(dataset)
-        unscored = int(group[score].isna().sum())  # (a section without training windows)
-        table = official(group.dropna(subset=[score]), edition, score=score, decision=decision)
-        note = f"DCASE {edition} {what}" + (f"; {unscored} test files without a score left out" if unscored else "")
+        table = official(group, edition, score=score, decision=decision,
+                         sections=(sections or {}).get(dataset))
         for row in table.to_dict("records"):
             if overall or row["device"] != ALL:
                 rows.append(dict(device=row["device"], dataset=dataset, section=row["section"],
                                  domain=row["domain"], space=space, method=method, level="official",
                                  measure=row["measure"], value=row["value"], normal=row["normal"],
                                  anomalous=row["anomalous"], files=row["normal"] + row["anomalous"],
-                                 train=0, edition=str(edition), note=note))
+                                 train=0, edition=str(edition),
+                                 note=f"DCASE {edition} {what}" + (f"; {row['note']}" if row["note"] else "")))
     return rows
 
 

@@ -32,6 +32,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EDITIONS = ("2020", "2021", "2022", "2023", "2024", "2025")
+# What a tree of 2022-2025 names is labelled when neither its kind nor its machines and sections
+# tell the year (those editions share one layout; their development sets share the machines)
+UNDECIDED = "2022-2025"
+# The machine types (folder names) and sections of each edition with the 2022-2025 layout, from
+# the task pages; 2026's evaluation machines are listed so that a 2026 tree is never taken for
+# the year of a machine it shares (ToyDrone, ToothBrush).
+DEVELOPMENT_MACHINES = ("ToyCar", "ToyTrain", "bearing", "fan", "gearbox", "slider", "valve")
+MACHINES = {
+    "2022": DEVELOPMENT_MACHINES,
+    "2023": DEVELOPMENT_MACHINES + ("ToyDrone", "ToyNscale", "ToyTank", "Vacuum", "bandsaw",
+                                    "grinder", "shaker"),
+    "2024": DEVELOPMENT_MACHINES + ("3DPrinter", "AirCompressor", "Scanner", "ToyCircuit",
+                                    "HoveringDrone", "HairDryer", "ToothBrush", "RoboticArm",
+                                    "BrushlessMotor"),
+    "2025": DEVELOPMENT_MACHINES + ("AutoTrash", "HomeCamera", "ToyPet", "ToyRCCar", "BandSealer",
+                                    "Polisher", "ScrewFeeder", "CoffeeGrinder"),
+    "2026": ("ToyDrone", "ToothBrush", "SewingMachine", "BlowerDustCollector", "Sander"),
+}
+SECTIONS = {"2022": ("00", "01", "02", "03", "04", "05")}  # other years: section 00 only
 
 SECTION_RE = re.compile(
     r"^section_(?P<section>\d{2})"
@@ -66,7 +85,10 @@ EXPECTED = {
             "(evaluation: section_<SS>[_test]_<NNNN>.wav)",
 }
 
-GROUND_TRUTH_RE = re.compile(r"^ground_truth_(?P<device>.+)_section_(?P<section>\d{2})_test\.csv$")
+# ground_truth_<device>_section_<SS>_test.csv; 2021's evaluator has a table per domain:
+# ground_truth_<device>_section_<SS>_<source|target>_test.csv
+GROUND_TRUTH_RE = re.compile(r"^ground_truth_(?P<device>.+?)_section_(?P<section>\d{2})"
+                             r"(?:_(?P<domain>source|target))?_test\.csv$")
 GROUND_TRUTH_FOLDERS = ("ground_truth_data", "ground_truth_domain", "ground_truth_attributes")
 EVAL_DATA_LIST = "eval_data_list.csv"
 NO_DOMAIN = "none"  # DCASE 2020 has no domains
@@ -90,10 +112,32 @@ class DcaseName:
 
 
 def layout(edition: str) -> str:
-    """The layout family of an edition: ``2020``, ``2021`` or ``2022`` (2022-2025)."""
-    if str(edition) not in EDITIONS:
+    """The layout family of an edition: ``2020``, ``2021`` or ``2022`` (2022-2025, also
+    :data:`UNDECIDED`)."""
+    if str(edition) not in EDITIONS + (UNDECIDED,):
         raise ValueError(f"unknown DCASE edition '{edition}'; known: {', '.join(EDITIONS)}")
     return str(edition) if str(edition) in ("2020", "2021") else "2022"
+
+
+def year_of(machines) -> str:
+    """The edition a tree of 2022-2025 names is from, as far as its ``machines`` (``{machine:
+    sections}``) tell: the one year whose machine types hold every machine and whose sections
+    hold every section (the 2022 sets had sections 00-05, later ones section 00 alone), else
+    :data:`UNDECIDED` (e.g. a development set of 2023, 2024 or 2025: the same seven machines,
+    section 00).
+
+    >>> year_of({"fan": {"00", "01"}, "valve": {"00"}})
+    '2022'
+    >>> year_of({"ToyDrone": {"00"}, "shaker": {"00"}})
+    '2023'
+    >>> year_of({"fan": {"00"}})
+    '2022-2025'
+    """
+    years = set(MACHINES)
+    for machine, sections in machines.items():
+        years = {y for y in years if machine in MACHINES[y]
+                 and set(sections) <= set(SECTIONS.get(y, ("00",)))}
+    return years.pop() if len(years) == 1 and years <= set(EDITIONS) else UNDECIDED
 
 
 def parse(relpath: str | Path, edition: str) -> DcaseName:
@@ -229,9 +273,11 @@ def read_ground_truth(path: str | Path) -> dict[tuple[str, str], dict[str, str]]
     """Read the ground truth of an evaluation set of any edition (:func:`ground_truth_tables`).
 
     Returns ``{(device, file name): facts}`` where facts may hold ``label`` (``normal`` or
-    ``anomaly``), ``domain`` (``source`` or ``target``) and ``attributes`` (the attribute part
-    of the file's full name). Raises ``ValueError`` naming the file and line of a row it cannot
-    read, ``FileNotFoundError`` when ``path`` does not exist.
+    ``anomaly``), ``domain`` (``source`` or ``target``), ``section``, ``attributes`` (the
+    attribute part of the file's full name) and ``full_names`` (the file's full
+    development-style names the attributes table gives, with ``.wav``: the names a submission
+    may use for it, as the 2023-2024 evaluators map them). Raises ``ValueError`` naming the file
+    and line of a row it cannot read, ``FileNotFoundError`` when ``path`` does not exist.
     """
     path = Path(path)
     if not path.exists():
@@ -244,17 +290,24 @@ def read_ground_truth(path: str | Path) -> dict[tuple[str, str], dict[str, str]]
         if table.name == EVAL_DATA_LIST or not GROUND_TRUTH_RE.match(table.name):
             _read_eval_data_list(table, truth)
             continue
-        device = GROUND_TRUTH_RE.match(table.name)["device"]
+        named = GROUND_TRUTH_RE.match(table.name)
+        device = named["device"]
         kind = table.parent.name if table.parent.name in GROUND_TRUTH_FOLDERS else "ground_truth_data"
         for lineno, row in _rows(table):
             name = Path(row[0].strip()).name
             facts = truth.setdefault((device, name), {})
+            facts["section"] = named["section"]
+            if named["domain"]:
+                facts["domain"] = named["domain"]
             if kind == "ground_truth_attributes":
                 full = SECTION_RE.match(Path(row[1].strip()).name.removesuffix(".wav") + ".wav") \
                     if len(row) > 1 else None
                 if full is None:
                     raise ValueError(f"{table}:{lineno}: expected '<file name>,<full file name>', "
                                      f"got {','.join(row)!r}")
+                # (2024's tables add a third column: the name with the real attributes)
+                facts["full_names"] = [Path(r.strip()).name.removesuffix(".wav") + ".wav"
+                                       for r in row[1:3] if r.strip()]
                 facts.update(attributes=full["attributes"] or "")
                 if full["domain"]:
                     facts.setdefault("domain", full["domain"].lower())
@@ -291,8 +344,11 @@ def _read_eval_data_list(table: Path, truth: dict) -> None:
             continue
         if machine is None:
             raise ValueError(f"{table}:{lineno}: a file row before any machine-name line")
-        truth.setdefault((machine, Path(row[0].strip()).name), {})["label"] = (
-            "anomaly" if _flag(table, lineno, row) else "normal")
+        name = Path(row[0].strip()).name
+        facts = truth.setdefault((machine, name), {})
+        facts["label"] = "anomaly" if _flag(table, lineno, row) else "normal"
+        if m := ID_RE.match(name):
+            facts["section"] = m["section"]
 
 
 # ---- safe names --------------------------------------------------------------------------------

@@ -2,8 +2,13 @@
 test files they score.
 
 A submission folder holds, per machine type and section, ``anomaly_score_<machine>_section_<SS>
-[_test].csv`` (2020: ``..._id_<id>.csv``) with rows ``<file name>,<anomaly score>``, and
-optionally ``decision_result_<same>.csv`` with rows ``<file name>,<0 or 1>``. Every problem is
+[_test].csv`` (2021 also per domain, ``..._section_<SS>_<source|target>_test.csv``; 2020:
+``..._id_<id>.csv``) with rows ``<file name>,<anomaly score>``, and optionally
+``decision_result_<same>.csv`` with rows ``<file name>,<0 or 1>``. The names the DCASE 2023 and
+2024 baselines write are read too: a ``DCASE<year>T2`` prefix before the machine and any tail
+after the section (``anomaly_score_DCASE2024T2fan_section_00_test_seed13711_id(0_)_Eval.csv``),
+and rows naming a file by its full development-style name, which the ground truth's attributes
+tables map to its evaluation name (as the 2023-2024 evaluators map them). Every problem is
 reported with its file and line (unknown files, rows for files that are no test file of that
 machine and section, duplicate or missing rows, scores that are not numbers, decisions that are
 not 0 or 1) and the rest is used: one bad row or file never loses the others.
@@ -19,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 SUBMISSION_RE = re.compile(
-    r"^(?P<kind>anomaly_score|decision_result)_(?P<device>.+?)_(?:section|id)_(?P<section>\d+)"
-    r"(?:_(?P<tail>[A-Za-z_]+))?\.csv$"
+    r"^(?P<kind>anomaly_score|decision_result)_(?:DCASE\d{4}T2)?(?P<device>.+?)_(?:section|id)_(?P<section>\d+)"
+    r"(?:_(?P<tail>.+))?\.csv$"
 )
 FILE_COLUMNS = ["dataset", "edition", "device", "section", "domain", "label", "path", "file",
                 "score", "decision"]
@@ -47,15 +52,17 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
         The submission folder.
     test_files : DataFrame
         Manifest rows of the test files of the run's DCASE datasets (``dataset``, ``edition``,
-        ``device``, ``section``, ``domain``, ``label``, ``path``).
+        ``device``, ``section``, ``domain``, ``label``, ``path``; optionally ``full_names``, the
+        other names a row may give a file, see :func:`full_names`).
     csv_files : list of str, optional
         The folder's CSV files (default: :func:`submission_files`).
 
     Returns
     -------
     files : DataFrame
-        One row per test file that has a score (``FILE_COLUMNS``; ``decision`` is empty where
-        no decision file gives one).
+        One row per test file of each dataset the submission scores (``FILE_COLUMNS``;
+        ``score`` is NaN and ``decision`` empty where no row gives one: the official scores
+        then say what is missing).
     problems : DataFrame
         One row per problem (``PROBLEM_COLUMNS``): the file, the line (0 for the whole file)
         and what is wrong and what to do.
@@ -70,6 +77,12 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
         problem(folder, 0, f"folder does not exist: fix config key 'predictions.{system}' or remove it")
         return pd.DataFrame(columns=FILE_COLUMNS), pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
     test_files = test_files.assign(file=test_files["path"].map(lambda p: Path(p).name))
+    aliases: dict[tuple, str] = {}  # (device, section, full name) -> evaluation file name
+    if "full_names" in test_files:
+        for device, section, file, names in zip(test_files["device"], test_files["section"],
+                                                test_files["file"], test_files["full_names"]):
+            for name in names if isinstance(names, (list, tuple)) else ():
+                aliases[(device, section, name)] = file
     by_key: dict[tuple, dict[str, pd.DataFrame]] = {}  # (device, section) -> {dataset: its test files}
     for (device, section, dataset), group in test_files.groupby(["device", "section", "dataset"], sort=True):
         by_key.setdefault((device, section), {})[dataset] = group
@@ -89,13 +102,17 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
         if (m["device"], m["section"]) not in by_key:
             known = ", ".join(f"{d} section {s}" for d, s in sorted(by_key)) or "none"
             problem(path, 0, f"no test files of machine '{m['device']}' section {m['section']} in the "
-                             f"run's datasets (test files exist for: {known}): ignored")
+                             f"run's datasets or ground truth (test files exist for: {known}): ignored")
             continue
         rows = list(_rows(path, problem))
         domain = (m["tail"] or "").split("_")[0]  # 2021 files: one per domain (..._source_test.csv)
         candidates = {d: g[g["domain"] == domain] if domain in ("source", "target") else g
                       for d, g in by_key[(m["device"], m["section"])].items()}
-        named = {Path(row[0].strip()).name for _, row in rows}
+        def name_of(field, key=(m["device"], m["section"])):
+            name = Path(field.strip()).name
+            return aliases.get((*key, name), name)
+
+        named = {name_of(row[0]) for _, row in rows}
         matches = {d: len(named & set(g["file"])) for d, g in candidates.items()}
         dataset = max(matches, key=lambda d: (matches[d], d == min(matches)))  # most rows; ties: first
         if len(candidates) > 1:
@@ -113,7 +130,7 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
             if len(row) < 2:
                 problem(path, lineno, f"expected '<file name>,<value>', got {','.join(row)!r}")
                 continue
-            file, value = Path(row[0].strip()).name, row[1].strip()
+            file, value = name_of(row[0]), row[1].strip()
             if file not in expected:
                 problem(path, lineno, f"'{file}' is no test file of {where}: row ignored")
                 continue
@@ -157,12 +174,13 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
     for dataset in sorted(set(editions) - covered):
         problem(folder, 0, f"no file scores a test file of dataset '{dataset}': it is not evaluated")
     rows = []
-    for (dataset, device, section), seen in sorted(scores.items()):
-        group = by_key[(device, section)][dataset]
-        chosen = group[group["file"].isin(seen)].copy()
-        chosen["score"] = chosen["file"].map(seen)
-        chosen["decision"] = chosen["file"].map(decisions.get((dataset, device, section), {})).astype("Int64")
-        rows.append(chosen)
+    for (device, section), groups in sorted(by_key.items()):
+        for dataset, group in sorted(groups.items()):
+            if dataset not in covered:
+                continue
+            key = (dataset, device, section)
+            rows.append(group.assign(score=group["file"].map(scores.get(key, {})).astype("float64"),
+                                     decision=group["file"].map(decisions.get(key, {})).astype("Int64")))
     files = (pd.concat(rows, ignore_index=True)[FILE_COLUMNS] if rows
              else pd.DataFrame(columns=FILE_COLUMNS))
     if not scores:
