@@ -41,6 +41,24 @@ def test_attributes_become_columns_and_evaluation_files_get_theirs_from_the_grou
     assert naming.attribute_columns("a_1_b") == {"a": "1", "extra": "b"}
 
 
+def test_the_edition_label_says_what_the_kind_or_the_machines_tell():
+    """2022-2025 share one layout: kind dcase labels a tree with the year only when its machine
+    types and sections decide it, else 2022-2025; a kind that names the year is its label."""
+    dev = ["fan/train/section_00_source_train_normal_0000_a_1.wav", "fan/test/section_00_source_test_normal_0000_a_1.wav"]
+    assert manifest.edition_of("dcase", dev) == "2022-2025"  # 2023, 2024 and 2025 share these
+    assert manifest.edition_of("dcase2024", dev) == "2024"
+    assert manifest.edition_of("dcase", dev + ["fan/train/section_02_source_train_normal_0001_a_1.wav"]) == "2022"
+    assert manifest.edition_of("dcase", ["ToyDrone/test/section_00_0000.wav",
+                                         "Vacuum/train/section_00_source_train_normal_0000_a_1.wav"]) == "2023"
+    assert manifest.edition_of("dcase", ["HairDryer/train/section_00_source_train_normal_0000_a_1.wav"]) == "2024"
+    assert manifest.edition_of("dcase", ["Polisher/train/section_00_source_train_normal_0000_a_1.wav"]) == "2025"
+    # ToyDrone is a 2023 and a 2026 machine; SewingMachine only 2026's: neither decides a year here
+    assert naming.year_of({"ToyDrone": {"00"}}) == "2022-2025"
+    assert naming.year_of({"SewingMachine": {"00"}}) == "2022-2025"
+    assert manifest.edition_of("dcase", ["fan/source_test/section_00_source_test_normal_0000.wav"]) == "2021"
+    assert naming.layout("2022-2025") == "2022"
+
+
 def test_edition_detection_and_what_a_tree_of_no_edition_is_told(tmp_path):
     assert naming.detect_edition(["fan/train/normal_id_00_00000000.wav", "fan/anomaly_id_00_00000001.wav"]) == "2020"
     assert naming.detect_edition(["fan/source_test/section_00_source_test_normal_0000.wav"]) == "2021"

@@ -180,7 +180,10 @@ def test_scoring_in_chunks_equals_scoring_at_once_and_rows_report_support():
     files = metrics.file_scores(once, ["knn", "lof"])
     assert len(files) == 8 and (files["windows"] == 25).all()
     rows = pd.DataFrame(metrics.dsup_rows(once, files, thresholds, space="original", train=train, k=5))
-    pick = rows.set_index(["method", "level", "measure"])["value"]
+    # one domain: the section's rows pooled over both domains say the same
+    pooled = rows[rows["domain"] == "all"].set_index(["method", "level", "measure"])["value"]
+    pick = rows[rows["domain"] == "source"].set_index(["method", "level", "measure"])["value"]
+    pd.testing.assert_series_equal(pooled, pick)
     assert pick[("knn", "file", "auc")] == 1.0 and pick[("knn", "window", "auc")] > 0.99
     assert pick[("knn", "window", "support")] > 0.8 and pick[("knn", "window", "support_anomalous")] < 0.05
 
@@ -222,3 +225,21 @@ def test_sections_of_different_editions_never_share_a_training_bank():
     assert thresholds["DCASE 2021 section 00"] == pytest.approx(alone.threshold(95))
     assert np.allclose(scored["knn"], alone.score(anomalies)[0])
     assert (scored["knn"] > thresholds["DCASE 2021 section 00"]).mean() > 0.9  # the anomalies stand out
+
+
+def test_a_device_whose_classes_sit_in_different_domains_still_has_a_device_dsup():
+    """Normal test files in the source domain only, anomalous ones in the target only: no
+    per-domain AUC exists, the section's AUC over both domains does, and the device row is it."""
+    table, x = blobs(shift=3.0, n_files=4, per_file=10)
+    table["domain"] = np.where(table["label"] == "normal", "source", "target")
+    table["bank"] = "b"
+    scored = table.assign(knn=x.mean(axis=1), lof=x.mean(axis=1))
+    files = metrics.file_scores(scored, ["knn", "lof"])
+    rows = metrics.dsup_rows(scored, files, {"b": 1.0}, space="original", train={"b": 100}, k=5)
+    frame = pd.DataFrame(rows)
+    aucs = frame[(frame["method"] == "knn") & (frame["level"] == "window") & (frame["measure"] == "auc")]
+    assert aucs.set_index("domain")["value"].isna().to_dict() == {"source": True, "target": True, "all": False}
+    device = pd.DataFrame(metrics.device_dsup_rows(rows))
+    knn = device[(device["method"] == "knn") & (device["level"] == "window") & (device["measure"] == "auc")].iloc[0]
+    assert knn["value"] == aucs.set_index("domain").loc["all", "value"] == 1.0
+    assert "both domains pooled" in knn["note"]

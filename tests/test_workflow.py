@@ -193,7 +193,7 @@ def test_metrics_measure_both_spaces_and_join_the_systems_predictions(tiny_run):
     sections = rows[(rows["section"] != "all") & (rows["method"] == "knn") & (rows["level"] == "window")
                     & (rows["measure"] == "auc")]
     assert set(zip(sections["space"], sections["section"], sections["domain"])) == {
-        (s, c, d) for s in ("original", "umap") for c in ("00", "01") for d in ("source", "target")}
+        (s, c, d) for s in ("original", "umap") for c in ("00", "01") for d in ("source", "target", "all")}
     original = sections[sections["space"] == "original"]
     assert (original["normal"] > 40).all() and (original["anomalous"] > 40).all()  # not the map's 40-window caps
     files = read_tsv(work / "results/metrics/mel/stack4/fan.files.tsv")
@@ -217,8 +217,16 @@ def test_metrics_measure_both_spaces_and_join_the_systems_predictions(tiny_run):
     fan = scores[(scores["device"] == "fan") & (scores["measure"] == "auc")]
     assert len(fan) == 4 and (fan["value"] == 1.0).all()
     assert len(scores[(scores["device"] == "valve") & (scores["section"] == "00") & (scores["measure"] == "auc")]) == 2
-    official = pd.read_csv(work / "results/metrics/official.tsv", sep="\t", keep_default_na=False)
+    official = pd.read_csv(work / "results/metrics/official.tsv", sep="\t", dtype={"stack": str})
     assert {"knn", "lof", "mysystem"} <= set(official["method"])
+    system = official[official["method"] == "mysystem"].set_index("machine")
+    assert list(system.index) == ["fan", "valve", "all"] and system.loc["fan", "hmean"] == 1.0
+    # valve section 01 has no score at all: its share and the official score are absent, and say why
+    assert pd.isna(system.loc["valve", "hmean"]) and "valve section 01" in system.loc["valve", "note"]
+    assert pd.isna(system.loc["all", "hmean"]) and "incomplete" in system.loc["all", "note"]
+    assert len(official[official["method"] == "knn"]) == 3 * 2 * 2  # machines x stacks x spaces
+    page = (work / "results/metrics/official.html").read_text()
+    assert "system mysystem" in page and "knn · mel stack 4 · original" in page and "n/a" in page
     summary = pd.read_csv(work / "results/metrics/summary.tsv", sep="\t")
     assert len(summary) == 4 and summary["sep_auc_original"].between(0, 1).all()
     for png in (work / "results/metrics").rglob("*.png"):
@@ -330,7 +338,7 @@ def test_report_lists_every_plot_with_its_caption(tiny_run):
         assert any(name.endswith("/" + Path(plot).name) for name in names), plot
     assert any(name.endswith("/benchmarks.png") for name in names)
     assert any(name.endswith("/benchmarks.tsv") for name in names)
-    for figure in ("hypothesis2.png", "sep_auc.png", "support.png", "summary.tsv", "official.tsv"):
+    for figure in ("hypothesis2.png", "sep_auc.png", "support.png", "summary.tsv", "official.html"):
         assert any(name.endswith("/" + figure) for name in names), figure
     # each scope's explorer folder, with its pages, data and clips (htmlindex: its index.html)
     folders = {}

@@ -93,28 +93,91 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def official_overall(rows: pd.DataFrame) -> pd.DataFrame:
-    """The official DCASE score over every device (what a leaderboard ranks) of each
-    representation x stack x dataset x space x detector, and of each system's predictions,
-    from the per-section rows the metrics and predictions jobs wrote: one row each with the
-    edition, the official score (2021 on; NaN for 2020, which has none) and the means of AUC
-    and pAUC over all devices' sections."""
-    from .scoring import overall
+OFFICIAL_KEYS = ["dataset", "edition", "representation", "stack", "space", "method"]
 
-    official = rows[(rows["level"] == "official") & (rows["section"] != ALL) & (rows["device"] != ALL)]
-    keys = ["representation", "stack", "dataset", "space", "method", "edition"]
+
+def official_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The official DCASE scores as DCASE results pages show them, from the per-section and
+    per-machine rows the metrics and predictions jobs wrote: for each dataset, representation x
+    stack x space x detector (kNN, LOF) and each system's predictions, one row per machine type
+    and one over all (``machine`` ``all``) with :func:`audio_umaps.scoring.machine_table`'s
+    columns (2021 on: harmonic means of the source AUCs, target AUCs, pAUCs and of all, over
+    all machine types the official score; 2020: the mean AUC and pAUC) and why a number is
+    missing."""
+    from .scoring import machine_table, overall
+
+    official = rows[rows["level"] == "official"]
     out = []
-    for key, group in official.groupby(keys, sort=True, dropna=False):
-        means = overall(group, key[-1]).set_index("measure")["value"]
-        out.append(dict(zip(keys, key), devices=group["device"].nunique(),
-                        official=means.get("official", np.nan),
-                        amean_auc=means.get("amean_auc"), amean_pauc=means.get("amean_pauc"),
-                        hmean_auc=means.get("hmean_auc", np.nan), hmean_pauc=means.get("hmean_pauc", np.nan)))
-    table = pd.DataFrame(out, columns=keys + ["devices", "official", "amean_auc", "amean_pauc",
-                                              "hmean_auc", "hmean_pauc"])
-    order = table.assign(_stack=pd.to_numeric(table["stack"], errors="coerce"))
-    return table.loc[order.sort_values(["representation", "_stack", "dataset", "space", "method"]).index] \
-        .reset_index(drop=True)
+    for key, group in official.groupby(OFFICIAL_KEYS, sort=False, dropna=False):
+        table = group[group["device"] != ALL]
+        table = pd.concat([table, overall(table, key[1])], ignore_index=True)
+        out.append(machine_table(table.assign(note=table["note"].fillna("")), key[1])
+                   .assign(**dict(zip(OFFICIAL_KEYS, key))))
+    columns = OFFICIAL_KEYS + ["machine", "auc_source", "auc_target", "auc", "pauc", "hmean", "note"]
+    if not out:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(out, ignore_index=True).reindex(columns=columns)
+    order = table.assign(_stack=pd.to_numeric(table["stack"], errors="coerce"),
+                         _system=table["space"] == "system", _all=table["machine"] == ALL)
+    return table.loc[order.sort_values(["dataset", "_system", "representation", "_stack", "space", "method", "_all"],
+                                       kind="stable").index].reset_index(drop=True)
+
+
+def _entry(row) -> str:
+    if row["space"] == "system":
+        return f"system {row['method']}"
+    space = "2-D UMAP" if row["space"] == UMAP else "original"
+    return f"{row['method']} · {row['representation']} stack {int(float(row['stack']))} · {space}"
+
+
+def official_html(table: pd.DataFrame) -> str:
+    """:func:`official_table` rendered as a DCASE results page renders a ranking: per dataset a
+    table with a row per detector (representation, stack, space) and system, and for each
+    machine type its numbers, then the official score; missing numbers show as n/a with the
+    reason below the table."""
+    import html
+
+    parts = ["<html><head><meta charset='utf-8'><title>Official DCASE scores</title><style>"
+             "body{font-family:sans-serif;font-size:13px} table{border-collapse:collapse;margin:8px 0 4px}"
+             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right} th{background:#f3f3f3}"
+             "td:first-child{text-align:left} caption{text-align:left;font-weight:bold}"
+             "p.notes{color:#666;font-size:12px;max-width:1100px}</style></head><body>",
+             "<h2>Official DCASE Task 2 scores</h2><p>As each dataset's edition scores them (checked "
+             "against the official evaluators). From 2021 on: per machine type the harmonic means "
+             "of its source AUCs, target AUCs and pAUCs and of all of them (h-mean); over all, the "
+             "official score. 2020: mean AUC and pAUC. Detectors score a file by the mean of its "
+             "windows' kNN or LOF scores.</p>"]
+    for (dataset, edition), group in table.groupby(["dataset", "edition"], sort=False):
+        columns = [c for c in ("auc_source", "auc_target", "auc", "pauc", "hmean") if group[c].notna().any()]
+        names = {"auc_source": "AUC source", "auc_target": "AUC target", "auc": "AUC", "pauc": "pAUC",
+                 "hmean": "h-mean"}
+        machines = [m for m in dict.fromkeys(group["machine"]) if m != ALL]
+        head = "".join(f"<th colspan='{len(columns)}'>{html.escape(str(m))}</th>" for m in machines)
+        sub = "".join(f"<th>{names[c]}</th>" for m in machines for c in columns)
+        total = "official score" if "hmean" in columns else "mean AUC, pAUC"
+        parts.append(f"<table><caption>{html.escape(str(dataset))} (DCASE {html.escape(str(edition))})</caption>"
+                     f"<tr><th rowspan='2'>detector or system</th>{head}<th rowspan='2'>{total}</th></tr>"
+                     f"<tr>{sub}</tr>")
+        notes = []
+        for _, entry in group.groupby(OFFICIAL_KEYS[2:], sort=False, dropna=False):
+            by = entry.set_index("machine")
+            cells = []
+            for m in machines:
+                for c in columns:
+                    v = by[c].get(m, np.nan) if m in by.index else np.nan
+                    cells.append("n/a" if pd.isna(v) else f"{v:.4f}")
+            last = by.loc[ALL]
+            overall = [last[c] for c in (("hmean",) if "hmean" in columns else ("auc", "pauc"))]
+            cells.append(", ".join("n/a" if pd.isna(v) else f"{v:.4f}" for v in overall))
+            parts.append(f"<tr><td>{html.escape(_entry(entry.iloc[0]))}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            notes += [n for n in entry["note"].fillna("") if n]
+        parts.append("</table>")
+        if notes:
+            said = list(dict.fromkeys(notes))
+            parts.append("<p class='notes'>n/a: " + html.escape("; ".join(said[:6]))
+                         + (f"; and {len(said) - 6} more (official.tsv)" if len(said) > 6 else "") + "</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
 
 
 def _label(representation: str, stack) -> str:

@@ -294,17 +294,21 @@ def file_scores(windows: pd.DataFrame, columns) -> pd.DataFrame:
 def dsup_rows(windows: pd.DataFrame, files: pd.DataFrame, thresholds: dict, *,
               space: str, train: dict, k: int) -> list[dict]:
     """Tidy rows of DSUP from scored windows (columns ``knn`` and ``lof``) and their file
-    scores: per dataset x section x domain, AUC and pAUC of each detector at window and file
-    level, and support (normal and anomalous windows within the training scores'
-    ``thresholds[bank]``); ``train`` and ``thresholds`` are keyed by the windows' ``bank``."""
+    scores: per dataset x section x domain, and per dataset x section over both domains
+    (domain ``all``), AUC and pAUC of each detector at window and file level, and support
+    (normal and anomalous windows within the training scores' ``thresholds[bank]``); ``train``
+    and ``thresholds`` are keyed by the windows' ``bank``."""
     rows = []
-    for (dataset, section, domain), group in windows.groupby(["dataset", "section", "domain"], sort=True):
+    windows = windows.assign(_pooled=ALL)
+    groups = [(key, g) for key, g in windows.groupby(["dataset", "section", "domain"], sort=True)]
+    groups += [(key, g) for key, g in windows.groupby(["dataset", "section", "_pooled"], sort=True)]
+    for (dataset, section, domain), group in groups:
         bank = group["bank"].iloc[0]
         labelled = group[group["label"].isin(LABELS)]
         fgroup = files[(files["dataset"] == dataset) & (files["section"] == section)
-                       & (files["domain"] == domain) & files["label"].isin(LABELS)]
+                       & ((files["domain"] == domain) if domain != ALL else True) & files["label"].isin(LABELS)]
         base = dict(dataset=dataset, section=section, domain=domain, space=space,
-                    train=train.get(bank, 0), note=f"k={k}")
+                    train=train.get(bank, 0), note=f"k={k}" + ("; both domains" if domain == ALL else ""))
         for level, table in (("window", labelled), ("file", fgroup)):
             counts = dict(normal=int((table["label"] == "normal").sum()),
                           anomalous=int((table["label"] == "anomaly").sum()),
@@ -321,26 +325,34 @@ def dsup_rows(windows: pd.DataFrame, files: pd.DataFrame, thresholds: dict, *,
                              normal=len(these) if label == "normal" else 0,
                              anomalous=len(these) if label == "anomaly" else 0,
                              files=int(these["path"].nunique()),
-                             note=f"k={k}; within the training windows' own scores"))
+                             note=base["note"] + "; within the training windows' own scores, each "
+                                                 "against other files' windows"))
     return rows
 
 
 def device_dsup_rows(rows: list[dict]) -> list[dict]:
     """Device rows (section and domain ``all``): the arithmetic mean of each DSUP measure over
-    the device's dataset x section x domain rows (NaN ones left out)."""
+    the device's sections, each pooled over both domains (dataset x section rows of domain
+    ``all``: a section whose normal and anomalous files lie in different domains has one too);
+    sections without the number are left out, and the note names them."""
     table = pd.DataFrame(rows)
     if table.empty:
         return []
+    table = table[(table["domain"] == ALL) & (table["section"] != ALL)]
     out = []
     for (space, method, level, measure), group in table.groupby(["space", "method", "level", "measure"], sort=False):
         values = group["value"].dropna()
+        lacking = group[group["value"].isna()]
+        note = f"mean over {len(values)} of {len(group)} dataset x section rows, both domains pooled"
+        if len(lacking):
+            note += "; no value for " + ", ".join(f"{d} section {s}" for d, s in zip(lacking["dataset"], lacking["section"]))
         out.append(dict(dataset=ALL, section=ALL, domain=ALL, space=space, method=method,
                         level=level, measure=measure,
                         value=float(values.mean()) if len(values) else np.nan,
                         normal=int(group["normal"].sum()), anomalous=int(group["anomalous"].sum()),
                         files=int(group["files"].sum()),
                         train=int(group.drop_duplicates(["dataset", "section"])["train"].sum()),
-                        note=f"mean over {len(values)} dataset x section x domain rows"))
+                        note=note))
     return out
 
 
@@ -454,7 +466,8 @@ def official_rows(files: pd.DataFrame, editions: dict, *, space: str, method: st
 
 
 def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: Settings, *,
-                   embedding: pd.DataFrame | None = None, threads: int | None = None):
+                   embedding: pd.DataFrame | None = None, threads: int | None = None,
+                   sections: dict | None = None):
     """SEP, DSUP and the official scores of one device, in the original space and (when
     ``embedding``, the device's UMAP table, holds a map) in the UMAP's 2-D coordinates.
 
@@ -472,6 +485,10 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
         The device scope's UMAP table (sample columns plus ``x`` and ``y``).
     threads : int, optional
         Threads of the neighbour search.
+    sections : dict, optional
+        ``{dataset: {device: sections}}`` with test files as the names found say
+        (:meth:`audio_umaps.plan.Plan.evaluated_sections`): an official score lacking one of them
+        (every file left out) is NaN and says so.
 
     Returns
     -------
@@ -512,7 +529,7 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
     rows += dsup_rows(scored, per_file, thresholds, space=ORIGINAL, train=train, k=k_note)
     rows += sep_rows(read, scored, settings, space=ORIGINAL)
     for method in ("knn", "lof"):
-        rows += official_rows(per_file, editions, space=ORIGINAL, method=method)
+        rows += official_rows(per_file, editions, space=ORIGINAL, method=method, sections=sections)
     per_file = per_file.rename(columns={"knn": "knn_original", "lof": "lof_original"})
 
     points = None
@@ -535,12 +552,16 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
                               k=max(used2.values(), default=settings.k))
             rows += sep_rows(coordinates, scored2, settings, space=UMAP)
             for method in ("knn", "lof"):
-                rows += official_rows(files2, editions, space=UMAP, method=method)
+                rows += official_rows(files2, editions, space=UMAP, method=method, sections=sections)
             per_file = per_file.merge(
                 files2[["dataset", "path", "windows", "knn", "lof"]].rename(
                     columns={"windows": "windows_umap", "knn": "knn_umap", "lof": "lof_umap"}),
                 on=["dataset", "path"], how="left", validate="one_to_one")
             points = scored2.rename(columns={"knn": "knn_umap", "lof": "lof_umap"})
+            if "umap_seed" in mapped and mapped["umap_seed"].isna().any():
+                for row in rows:  # (every 2-D number differs between runs of an unseeded map)
+                    if row["space"] == UMAP:
+                        row["note"] = (row.get("note") or "") + "; unseeded UMAP: differs between runs"
     rows += device_dsup_rows([r for r in rows if r["method"] in ("knn", "lof") and r["level"] != "official"])
     table = pd.DataFrame(rows)
     return table, per_file, points

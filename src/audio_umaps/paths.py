@@ -31,7 +31,8 @@ PREDICTIONS_SCORES = "results/metrics/predictions/{system}.scores.tsv"
 PREDICTIONS_PROBLEMS = "results/metrics/predictions/{system}.problems.tsv"
 METRICS_ALL = "results/metrics/all.tsv"  # every tidy row of the run
 METRICS_SUMMARY = "results/metrics/summary.tsv"  # one row per representation x stack x device
-METRICS_OFFICIAL = "results/metrics/official.tsv"  # official DCASE scores over every device
+METRICS_OFFICIAL = "results/metrics/official.tsv"  # official DCASE scores per machine type and over all
+METRICS_OFFICIAL_HTML = "results/metrics/official.html"  # the same, rendered as a results page
 METRICS_HEATMAPS = {m: f"results/metrics/heatmaps/{m}.png" for m in ("sep_auc", "dsup_auc", "dsup_pauc", "support")}
 METRICS_HYPOTHESIS = "results/metrics/hypothesis2.png"
 # The explorer: a self-contained folder per scope (pages, their data, audio clips and Bokeh's

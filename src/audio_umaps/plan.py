@@ -55,6 +55,9 @@ class Dataset:
     entry: dict = field(default_factory=dict)  # the config entry, defaults filled in
     edition: str | None = None  # DCASE edition its names are read as
     device_names: dict[str, str] = field(default_factory=dict)  # safe name -> folder name
+    # device (safe name) -> sections with test files, as the names found say (files that are
+    # left out later included): the sections an official score must cover
+    test_sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def external(self) -> bool:
@@ -100,6 +103,7 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
         )
     parts: dict[str, list[str]] = {}
     sections: dict[str, set[str]] = {}
+    test_sections: dict[str, set[str]] = {}
     device_names: dict[str, str] = {}
     edition = None
     if kind in DCASE_KINDS:
@@ -113,6 +117,8 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
             device_names[device] = parsed.device
             parts.setdefault(device, []).append(rel)
             sections.setdefault(device, set()).add(parsed.section)
+            if parsed.split == "test":
+                test_sections.setdefault(device, set()).add(parsed.section)
         if files and not parts:
             expected = ([naming.EXPECTED[naming.layout(edition)]] if edition
                         else list(naming.EXPECTED.values()))
@@ -139,6 +145,7 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
         entry=dict(entry),
         edition=edition,
         device_names=device_names,
+        test_sections={d: tuple(sorted(s)) for d, s in sorted(test_sections.items())},
     )
 
 
@@ -303,10 +310,26 @@ class Plan:
         return {key: path for key, path in self.stores(representation, stack, device).items()
                 if not self.datasets[key[0]].external}
 
+    def evaluated_sections(self, device: str) -> dict[str, dict[str, list[str]]]:
+        """``{dataset: {device's folder name: sections}}``: the sections of a device with test
+        files in each DCASE dataset, as the names found say. An official score covers them all,
+        or says which it misses (:func:`audio_umaps.scoring.official`)."""
+        return {name: {self.device_name(device): list(d.test_sections[device])}
+                for name, d in self.datasets.items() if device in d.test_sections}
+
     def device_manifests(self, device: str) -> list[str]:
         """Manifests of the DCASE datasets that hold ``device``."""
         return [MANIFEST.format(dataset=d) for d, dataset in self.datasets.items()
                 if device in dataset.sections]
+
+    def ground_truths(self) -> dict[str, str]:
+        """``{dataset: ground truth path}`` of the DCASE datasets that have one."""
+        return {d: dataset.ground_truth for d, dataset in self.datasets.items()
+                if not dataset.external and dataset.ground_truth}
+
+    def ground_truth_tables(self) -> list[str]:
+        """Every ground-truth file of the DCASE datasets (what :meth:`ground_truths` reads)."""
+        return [t for dataset in self.datasets.values() for t in dataset.ground_truth_tables()]
 
     def dcase_manifests(self) -> list[str]:
         return [MANIFEST.format(dataset=d) for d, dataset in self.datasets.items() if not dataset.external]

@@ -188,6 +188,21 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
     return files, pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
 
 
+def with_full_names(test_files: pd.DataFrame, ground_truths: dict) -> pd.DataFrame:
+    """``test_files`` with ``full_names``: the full development-style names the attributes
+    tables of each dataset's ground truth (``{dataset: path}``) give its evaluation files, which
+    a submission's rows may use (:func:`read_submission`)."""
+    from .naming import read_ground_truth
+
+    names: dict[tuple, list] = {}
+    for dataset, path in ground_truths.items():
+        for (device, file), facts in read_ground_truth(path).items():
+            if facts.get("full_names"):
+                names[(dataset, device, file)] = facts["full_names"]
+    keys = zip(test_files["dataset"], test_files["device"], test_files["path"].map(lambda p: Path(p).name))
+    return test_files.assign(full_names=[names.get(k, []) for k in keys])
+
+
 def _rows(path, problem):
     """``(line number, fields)`` of a CSV file's non-empty rows; an unreadable file is a
     problem, not an error."""

@@ -35,14 +35,6 @@ import pandas as pd
 from . import naming, predictions, scoring
 
 ALL = scoring.ALL
-MACHINE_COLUMNS = {  # the per-machine table of each scheme: column -> (measure, domain)
-    "2020": {"auc": ("amean_auc", ALL), "pauc": ("amean_pauc", ALL)},
-    "2021": {"auc_source": ("hmean_auc", "source"), "auc_target": ("hmean_auc", "target"),
-             "pauc": ("hmean_pauc", ALL), "hmean": ("hmean", ALL)},
-}
-MACHINE_COLUMNS["2022"] = MACHINE_COLUMNS["2021"]
-
-
 class ScorerError(Exception):
     """Input the scorer cannot use at all (no ground truth, no submission folder)."""
 
@@ -135,29 +127,6 @@ def score(submission, truth: pd.DataFrame, edition: str, *, ci: bool = True) -> 
     return Result(folder.name, edition, files, problems, table)
 
 
-def machine_table(table: pd.DataFrame, edition) -> pd.DataFrame:
-    """One row per machine type and one over all (``all``), as DCASE results pages show a
-    system: 2021 on, the harmonic means of the source AUCs, of the target AUCs, of the pAUCs and
-    of all of them (over all: the official score); 2020, the mean AUC and pAUC."""
-    scheme = scoring.layout(edition)
-    columns = MACHINE_COLUMNS[scheme]
-    devices = [d for d in dict.fromkeys(table["device"]) if d != ALL] + [ALL]
-    out = []
-    for device in devices:
-        row = {"machine": device}
-        notes = []
-        for column, (measure, domain) in columns.items():
-            if device == ALL and measure == "hmean":
-                measure = "official"
-            hit = table[(table["device"] == device) & (table["section"] == ALL)
-                        & (table["domain"] == domain) & (table["measure"] == measure)]
-            row[column] = float(hit["value"].iloc[0]) if len(hit) else np.nan
-            notes += [n for n in hit["note"] if n]
-        row["note"] = "; ".join(dict.fromkeys(notes))
-        out.append(row)
-    return pd.DataFrame(out, columns=["machine", *columns, "note"])
-
-
 # ---- comparing two submissions -----------------------------------------------------------------
 def _official_terms(files: pd.DataFrame, scheme: str) -> list[tuple[list, float | None]]:
     """The AUCs and pAUCs the official score (2020: the mean AUC) is made of, each as the
@@ -226,12 +195,12 @@ def paired_bootstrap(a: pd.DataFrame, b: pd.DataFrame, edition, *, resamples: in
 
 
 def comparison_table(first: Result, second: Result) -> pd.DataFrame:
-    """Each machine type's numbers of :func:`machine_table` for both submissions and their
+    """Each machine type's numbers of :func:`audio_umaps.scoring.machine_table` for both submissions and their
     differences (first minus second)."""
-    a, b = machine_table(first.table, first.edition), machine_table(second.table, second.edition)
+    a, b = scoring.machine_table(first.table, first.edition), scoring.machine_table(second.table, second.edition)
     joined = a.drop(columns="note").merge(b.drop(columns="note"), on="machine", how="left",
                                           suffixes=(f" {first.name}", f" {second.name}"))
-    for column in MACHINE_COLUMNS[scoring.layout(first.edition)]:
+    for column in scoring.MACHINE_COLUMNS[scoring.layout(first.edition)]:
         joined[f"{column} difference"] = joined[f"{column} {first.name}"] - joined[f"{column} {second.name}"]
     return joined
 
@@ -322,7 +291,7 @@ def write_tables(out: Path, result: Result, compared: Result | None = None, boot
     ``problems.tsv``; with a comparison, ``comparison.tsv`` and ``bootstrap.tsv``."""
     out.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(out / "scores.tsv", sep="\t", index=False)
-    machine_table(result.table, result.edition).to_csv(out / "machines.tsv", sep="\t", index=False)
+    scoring.machine_table(result.table, result.edition).to_csv(out / "machines.tsv", sep="\t", index=False)
     result.files.drop(columns=["full_names"], errors="ignore").to_csv(out / "files.tsv", sep="\t", index=False)
     result.problems.to_csv(out / "problems.tsv", sep="\t", index=False)
     if compared is not None:

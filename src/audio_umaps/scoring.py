@@ -354,3 +354,35 @@ def official(files: pd.DataFrame, edition, score: str = "score", decision: str |
             anomalous=int(y.sum()), note="" if complete else "incomplete: the official score is missing")])],
             ignore_index=True)
     return pd.concat([table, every], ignore_index=True) if len(every) else table
+
+
+# The per-machine table of each scheme, as DCASE results pages show a system: column -> (measure,
+# domain) of the machine type's rows (over all machine types, ``hmean`` is the official score).
+MACHINE_COLUMNS = {
+    "2020": {"auc": ("amean_auc", ALL), "pauc": ("amean_pauc", ALL)},
+    "2021": {"auc_source": ("hmean_auc", "source"), "auc_target": ("hmean_auc", "target"),
+             "pauc": ("hmean_pauc", ALL), "hmean": ("hmean", ALL)},
+}
+MACHINE_COLUMNS["2022"] = MACHINE_COLUMNS["2021"]
+
+
+def machine_table(table: pd.DataFrame, edition) -> pd.DataFrame:
+    """One row per machine type and one over all (``all``) from :func:`official`'s rows, as
+    DCASE results pages show a system: from 2021 on the harmonic means of the machine type's
+    source AUCs, target AUCs and pAUCs and of all of them (``hmean``; over all machine types:
+    the official score); 2020 the mean AUC and pAUC. ``note`` says why a number is missing."""
+    columns = MACHINE_COLUMNS[layout(edition)]
+    devices = [d for d in dict.fromkeys(table["device"]) if d != ALL] + [ALL]
+    out = []
+    for device in devices:
+        row, notes = {"machine": device}, []
+        for column, (measure, domain) in columns.items():
+            if device == ALL and measure == "hmean":
+                measure = "official"
+            hit = table[(table["device"] == device) & (table["section"] == ALL)
+                        & (table["domain"] == domain) & (table["measure"] == measure)]
+            row[column] = float(hit["value"].iloc[0]) if len(hit) else np.nan
+            notes += [n for n in hit["note"] if n]
+        row["note"] = "; ".join(dict.fromkeys(notes))
+        out.append(row)
+    return pd.DataFrame(out, columns=["machine", *columns, "note"])

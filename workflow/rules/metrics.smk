@@ -5,6 +5,7 @@ rule predictions:
     input:
         csv=lambda wildcards: PLAN.submission_files(wildcards.system),
         manifests=lambda wildcards: PLAN.dcase_manifests(),
+        ground_truth=lambda wildcards: PLAN.ground_truth_tables(),
     output:
         files=paths.PREDICTIONS,
         scores=paths.PREDICTIONS_SCORES,
@@ -21,6 +22,7 @@ rule predictions:
         runtime=5,
     params:
         folder=lambda wildcards: PLAN.systems[wildcards.system],
+        ground_truths=lambda wildcards: PLAN.ground_truths(),
     script:
         "../scripts/predictions.py"
 
@@ -52,6 +54,7 @@ rule metrics:
         runtime=resource("metrics", "runtime"),
     params:
         stores=device_stores,
+        sections=lambda wildcards: PLAN.evaluated_sections(wildcards.device),
         settings=config["metrics"],
         systems=lambda wildcards: list(PLAN.systems),
     script:
@@ -72,8 +75,9 @@ rule metrics_summary:
             category="Metrics",
             labels={"figure": "summary table"},
         ),
-        official=report(
-            paths.METRICS_OFFICIAL,
+        official=paths.METRICS_OFFICIAL,
+        official_html=report(
+            paths.METRICS_OFFICIAL_HTML,
             caption="../report/metrics_official.rst",
             category="Metrics",
             labels={"figure": "official DCASE scores"},

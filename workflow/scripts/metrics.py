@@ -13,7 +13,7 @@ systems = {s: pd.read_csv(p, sep="\t", dtype={"section": str}, keep_default_na=F
            for s, p in zip(snakemake.params.systems, snakemake.input.predictions)}
 rows, files, points = metrics.measure_device(
     manifest, snakemake.params.stores, int(w.stack), metrics.Settings.from_config(snakemake.params.settings),
-    embedding=None if skipped else embedding, threads=snakemake.threads)
+    embedding=None if skipped else embedding, threads=snakemake.threads, sections=snakemake.params.sections)
 rows = metrics.tidy(rows, representation=w.representation, stack=int(w.stack), device=w.device)
 files, points = metrics.join_predictions(files, points, systems)
 rows.to_csv(snakemake.output.table, sep="\t", index=False)

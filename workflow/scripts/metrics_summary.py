@@ -9,8 +9,10 @@ read = dict(sep="\t", dtype={"section": str, "stack": str, "edition": str, "repr
 rows = pd.concat([pd.read_csv(p, **read) for p in [*snakemake.input.tables, *snakemake.input.predictions]],
                  ignore_index=True)
 rows.to_csv(snakemake.output.all, sep="\t", index=False)
-official = metric_plots.official_overall(rows)
+official = metric_plots.official_table(rows)
 official.to_csv(snakemake.output.official, sep="\t", index=False, float_format="%.6g")
+with open(snakemake.output.official_html, "w") as handle:
+    handle.write(metric_plots.official_html(official))
 measured = rows[rows["representation"] != ""].astype({"stack": int})
 table = metric_plots.summary(measured)
 table.to_csv(snakemake.output.summary, sep="\t", index=False, float_format="%.4f")

@@ -7,7 +7,7 @@ from audio_umaps import predictions, runlog, tables
 log = runlog.start(snakemake.log[0])
 system = snakemake.wildcards.system
 manifest = pd.concat([tables.read_tsv(p) for p in snakemake.input.manifests], ignore_index=True)
-test = manifest[manifest["split"] == "test"]
+test = predictions.with_full_names(manifest[manifest["split"] == "test"], snakemake.params.ground_truths)
 files, problems = predictions.read_submission(system, snakemake.params.folder, test,
                                               csv_files=list(snakemake.input.csv))
 for row in problems.itertuples(index=False):
