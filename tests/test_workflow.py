@@ -233,6 +233,35 @@ def test_metrics_measure_both_spaces_and_join_the_systems_predictions(tiny_run):
         assert coloured_pixels(png, width=0.5) > 100, png  # cells or lines drawn, not an empty frame
 
 
+def test_the_workflows_official_table_equals_the_scorers_on_the_same_submission(tiny_run, tmp_path):
+    """audio-umaps-score, given the tiny demo's labels as an official 2021 ground truth (a table
+    per machine type, section and domain), scores the workflow's submission as the workflow's
+    predictions stage did: every number equal."""
+    from audio_umaps import scorer
+    from audio_umaps.tables import read_tsv
+
+    work, _, _ = tiny_run
+    manifest = read_tsv(work / "results/manifest/demo.tsv")
+    test = manifest[manifest["split"] == "test"]
+    truth = tmp_path / "ground_truth_data"
+    truth.mkdir()
+    for (device, section, domain), group in test.groupby(["device", "section", "domain"]):
+        rows = [f"{Path(p).name},{int(label == 'anomaly')}" for p, label in zip(group["path"], group["label"])]
+        (truth / f"ground_truth_{device}_section_{section}_{domain}_test.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    assert scorer.main([str(work / "submission"), "--ground-truth", str(tmp_path), "--out", str(out)]) == 0
+    ours = pd.read_csv(out / "scores.tsv", sep="\t", dtype={"section": str}, keep_default_na=False,
+                       na_values={"value": [""]})
+    read = dict(sep="\t", dtype={"section": str}, keep_default_na=False, na_values={"value": [""]})
+    workflow = pd.read_csv(work / "results/metrics/predictions/mysystem.scores.tsv", **read)
+    keys = ["device", "section", "domain", "measure"]
+    both = workflow.merge(ours, on=keys, suffixes=("", "_scorer"), validate="one_to_one")
+    assert len(both) == len(workflow) > 40
+    assert np.allclose(both["value"], both["value_scorer"], rtol=0, atol=1e-12, equal_nan=True)
+    assert both["value"].isna().any()  # (valve section 01 has no score: absent in both)
+    assert set(ours["measure"]) - set(workflow["measure"]) == set()  # (2021: no ci95)
+
+
 def test_explorer_index_leads_to_every_map_where_a_click_plays_and_a_selection_links(tiny_run):
     """The workflow's explorer in Chromium: the index links every map of every scope; each page
     draws its windows without an error; a click on a dot of a device's map plays that window of

@@ -439,13 +439,13 @@ def device_files(manifest: pd.DataFrame, stores: dict) -> pd.DataFrame:
 
 def official_rows(files: pd.DataFrame, editions: dict, *, space: str, method: str,
                   score: str | None = None, decision: str | None = None, overall: bool = False,
-                  what: str = "evaluation", sections: dict | None = None) -> list[dict]:
+                  sections: dict | None = None) -> list[dict]:
     """Tidy rows of each dataset's official DCASE score (:func:`audio_umaps.scoring.official`)
     of the file scores in column ``score`` (default: ``method``), with ``decision`` the 0/1
     decisions if any; ``overall`` keeps the rows over every device (device ``all``), which a
     one-device table leaves out. Files without a score make the values that need them NaN, and
     so does a section of ``sections`` (``{dataset: {device: sections}}``) without test files;
-    the note says what is missing."""
+    the note says what is missing (the ``edition`` column, how the dataset was scored)."""
     from .scoring import official
 
     score = score or method
@@ -460,8 +460,7 @@ def official_rows(files: pd.DataFrame, editions: dict, *, space: str, method: st
                                  domain=row["domain"], space=space, method=method, level="official",
                                  measure=row["measure"], value=row["value"], normal=row["normal"],
                                  anomalous=row["anomalous"], files=row["normal"] + row["anomalous"],
-                                 train=0, edition=str(edition),
-                                 note=f"DCASE {edition} {what}" + (f"; {row['note']}" if row["note"] else "")))
+                                 train=0, edition=str(edition), note=row["note"]))
     return rows
 
 

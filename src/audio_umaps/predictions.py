@@ -224,5 +224,5 @@ def official_rows(system: str, files: pd.DataFrame) -> pd.DataFrame:
 
     decision = "decision" if files["decision"].notna().any() else None
     rows = rows_of(files, dict(zip(files["dataset"], files["edition"])), space="system", method=system,
-                   score="score", decision=decision, overall=True, what="evaluation of the submission")
+                   score="score", decision=decision, overall=True)
     return pd.DataFrame(rows, columns=TIDY_COLUMNS).assign(representation="", stack="")
