@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audio_umaps import audio
+from audio_umaps import audio, manifest
 from conftest import tone, write_wav
 
 
@@ -72,7 +72,7 @@ def test_files_that_are_no_audio_are_named_as_such_not_as_missing(tmp_path):
         audio.load(str(header_only))  # libsndfile's own words on the format problem
     # (whatever this libsndfile says of mpeg_like: its words for it are never passed on)
     misleading = RuntimeError("Error opening 'x': File does not exist or is not a regular file (possibly a pipe?).")
-    assert audio.open_error(mpeg_like, misleading) == (
+    assert manifest.open_error(mpeg_like, misleading) == (
         "not a readable audio file (libsndfile: it matches no audio format it can decode); "
         "replace it with a good copy, or remove it")
     empty = tmp_path / "empty.wav"

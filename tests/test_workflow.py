@@ -463,7 +463,7 @@ IMPORT_TO_CONDA = {
     "librosa": "librosa", "zarr": "zarr", "umap": "umap-learn", "matplotlib": "matplotlib-base",
     "torch": "pytorch", "resampy": "resampy", "torchopenl3": "torchopenl3", "yaml": "pyyaml",
     "jsonschema": "jsonschema", "soxr": "soxr-python", "faiss": "faiss-cpu", "sklearn": "scikit-learn",
-    "numba": "numba", "bokeh": "bokeh", "jinja2": "jinja2",
+    "numba": "numba", "bokeh": "bokeh", "jinja2": "jinja2", "threadpoolctl": "threadpoolctl",
 }
 # Imported only on a machine that has them (umap.backend cuml): no environment lists them.
 OPTIONAL = {"cuml", "cupy"}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import soundfile as sf
 
@@ -13,36 +10,6 @@ NORMALISATIONS = ("absmax", "std", "none")
 
 class AudioError(ValueError):
     """An audio file that cannot be used (unreadable, silent, too short after loading)."""
-
-
-# libsndfile's message for a file it cannot open whose bytes look like an MPEG frame it then
-# fails to decode (random bytes, a damaged file): it speaks of a missing file, which misleads.
-_NOT_A_FILE = "does not exist or is not a regular file"
-REPLACE = "replace it with a good copy, or remove it"
-
-
-def open_error(path, exc: Exception) -> str:
-    """Why ``path`` could not be opened by libsndfile (``exc``, what soundfile raised), for the
-    exclusion report and logs: a missing file or broken link, a file without read permission, an
-    empty file, or a file that is not readable audio, with libsndfile's own words on its format
-    and what to do."""
-    p = Path(path)
-    if not p.exists():
-        if p.is_symlink():
-            return (f"missing: a link to '{os.readlink(p)}', which does not exist; fix or remove "
-                    "the link")
-        return "missing: the file does not exist (moved or deleted after it was listed?)"
-    if not p.is_file():
-        return "not a regular file (a folder, pipe or device): remove it or rename it"
-    if not os.access(p, os.R_OK):
-        return "permission denied: let the user running the workflow read it, or remove it"
-    if p.stat().st_size == 0:
-        return f"empty: the file holds 0 bytes; {REPLACE}"
-    said = getattr(exc, "error_string", None) or str(exc)
-    said = " ".join(said.split()).rstrip(".")
-    if _NOT_A_FILE in said:
-        said = "it matches no audio format it can decode"
-    return f"not a readable audio file (libsndfile: {said}); {REPLACE}"
 
 
 def normalise(y: np.ndarray, method: str = "absmax") -> np.ndarray:
@@ -75,6 +42,8 @@ def load(path: str, sample_rate: int = 16000, normalisation: str = "absmax",
     try:
         y, sr = sf.read(path, dtype="float32", always_2d=True)
     except Exception as exc:
+        from .manifest import open_error  # (manifests tell the same files the same way)
+
         raise AudioError(open_error(path, exc)) from exc
     if y.shape[0] == 0:
         raise AudioError("empty: no samples")

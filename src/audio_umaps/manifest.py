@@ -24,13 +24,42 @@ import pandas as pd
 import soundfile as sf
 
 from . import naming
-from .audio import open_error
 from .naming import FileNameError, read_ground_truth
 from .tables import ATTRIBUTE_PREFIX, COLUMNS, EXCLUDED_COLUMNS, KEPT, LEFT_OUT
 
 AUDIO_EXTENSIONS = {".wav", ".flac", ".ogg", ".aif", ".aiff", ".mp3"}
 DCASE_KINDS = ("dcase",) + tuple(f"dcase{e}" for e in naming.EDITIONS)
 KINDS = DCASE_KINDS + ("folder",)
+
+
+# libsndfile's message for a file it cannot open whose bytes look like an MPEG frame it then
+# fails to decode (random bytes, a damaged file): it speaks of a missing file, which misleads.
+_NOT_A_FILE = "does not exist or is not a regular file"
+REPLACE = "replace it with a good copy, or remove it"
+
+
+def open_error(path, exc: Exception) -> str:
+    """Why ``path`` could not be opened by libsndfile (``exc``, what soundfile raised), for the
+    exclusion report and logs: a missing file or broken link, a file without read permission, an
+    empty file, or a file that is not readable audio, with libsndfile's own words on its format
+    and what to do."""
+    p = Path(path)
+    if not p.exists():
+        if p.is_symlink():
+            return (f"missing: a link to '{os.readlink(p)}', which does not exist; fix or remove "
+                    "the link")
+        return "missing: the file does not exist (moved or deleted after it was listed?)"
+    if not p.is_file():
+        return "not a regular file (a folder, pipe or device): remove it or rename it"
+    if not os.access(p, os.R_OK):
+        return "permission denied: let the user running the workflow read it, or remove it"
+    if p.stat().st_size == 0:
+        return f"empty: the file holds 0 bytes; {REPLACE}"
+    said = getattr(exc, "error_string", None) or str(exc)
+    said = " ".join(said.split()).rstrip(".")
+    if _NOT_A_FILE in said:
+        said = "it matches no audio format it can decode"
+    return f"not a readable audio file (libsndfile: {said}); {REPLACE}"
 
 
 def edition_of(kind: str, relpaths) -> str | None:
