@@ -53,7 +53,7 @@ def main(argv=None) -> None:
         for stack in args.stacks:
             stores = {k: str(ROOT / v) for k, v in plan.device_stores(args.representation, stack, device).items()}
             files = metrics.device_files(manifest, stores)
-            files["bank"] = [metrics.bank_key(e, s) for e, s in zip(files["edition"], files["section"])]
+            files["bank"] = [metrics.bank_key(e, s, d) for e, s, d in zip(files["edition"], files["section"], files["dataset"])]
             test_files = files[files["split"] == "test"].reset_index(drop=True)
             train_files = files[files["split"] == "train"].reset_index(drop=True)
             test = metrics.windows_of_files(test_files, test_files["n_frames"].to_numpy(), stack,

@@ -6,6 +6,7 @@ same folders; see its README): every number they print, to 1e-6."""
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -314,3 +315,55 @@ def test_the_bootstraps_roc_auc_equals_scikit_learns():
         rows = np.flatnonzero(pd.MultiIndex.from_frame(files[["device", "section", "domain", "label"]]).isin(strata))
         values.append(scoring.roc_auc_fast(y[rows], files["score"].to_numpy()[rows], fpr))
     assert scoring.hmean(values) == pytest.approx(result.official, abs=1e-12)
+
+
+def test_the_scorers_bad_input_gets_one_clear_line(tmp_path, capsys):
+    # a 2022+ ground truth without its domain tables is not read as 2021's
+    shutil.copytree(FIXTURE / "2023" / "ground_truth_data", tmp_path / "gt" / "ground_truth_data")
+    assert scorer.main([str(TEAMS["2023"] / "alt"), "--ground-truth", str(tmp_path / "gt")]) == 2
+    assert "no ground_truth_domain/ folder" in capsys.readouterr().err
+    # named, it is read (these file names carry the domain)
+    assert scorer.main([str(TEAMS["2023"] / "alt"), "--ground-truth", str(tmp_path / "gt"), "--edition", "2023"]) == 0
+    theirs = EXPECTED["editions"]["2023"]["systems"]["alt"]["official_score"]
+    assert abs(float(capsys.readouterr().out.strip().split("official score: ")[-1]) - theirs) < 1e-6
+    # a table that is no text
+    (tmp_path / "bad" / "ground_truth_data").mkdir(parents=True)
+    (tmp_path / "bad" / "ground_truth_data" / "ground_truth_fan_section_00_source_test.csv").write_bytes(b"\xff\xdc\x00")
+    assert scorer.main([str(TEAMS["2021"] / "alt"), "--ground-truth", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err
+    assert "ground_truth_fan_section_00_source_test.csv: not a readable CSV table" in err and "Traceback" not in err
+    # a submission of another edition: every row is a problem, nothing is scored, exit status 1
+    assert scorer.main([str(TEAMS["2020"] / "alt"), "--ground-truth", str(FIXTURE / "2023")]) == 1
+    captured = capsys.readouterr()
+    assert "no row of alt scores a test file" in captured.err and "official score: n/a" in captured.out
+    # two submissions of one name compare
+    shutil.copytree(TEAMS["2021"] / "alt", tmp_path / "again" / "alt")
+    assert scorer.main([str(TEAMS["2021"] / "alt"), "--ground-truth", str(FIXTURE / "2021"),
+                        "--compare", str(tmp_path / "again" / "alt"), "--bootstrap", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "hmean difference" in out and "alt (1)" in out
+
+
+def test_the_evaluators_ci95_is_the_jackknifes_narrowed_by_n_minus_1(results):
+    table = results[("2024", "baseline")].table
+    n = len(results[("2024", "baseline")].files)
+    ours = value(table, "all", "all", "all", "ci95")
+    assert close(ours, EXPECTED["editions"]["2024"]["systems"]["baseline"]["official_score_ci95"])
+    assert value(table, "all", "all", "all", "ci95_jackknife") == pytest.approx(ours * (n - 1), rel=1e-9)
+
+
+def test_a_section_that_lost_some_of_its_files_has_no_complete_value():
+    files = pd.DataFrame(dict(device="fan", section="00", domain=["source"] * 4 + ["target"] * 4,
+                              label=["normal", "normal", "anomaly", "anomaly"] * 2, score=np.arange(8.0)))
+    whole = scoring.official(files, "2021", sections={"fan": {"00": 8}})
+    assert not math.isnan(value(whole, "all", "all", "all", "official"))
+    short = scoring.official(files.iloc[1:], "2021", sections={"fan": {"00": 8}})
+    assert math.isnan(value(short, "fan", "00", "target", "auc"))  # (its files are all there, but the
+    assert "1 of 8 labelled test files left out" in value_note(short, "fan", "00", "target", "auc")  # section is not)
+    assert math.isnan(value(short, "all", "all", "all", "official"))
+
+
+def value_note(table, device, section, domain, measure):
+    hit = table[(table["device"] == device) & (table["section"] == section)
+                & (table["domain"] == domain) & (table["measure"] == measure)]
+    return hit["note"].iloc[0]

@@ -362,8 +362,10 @@ def initial_layout(x: np.ndarray, neighbours, n_neighbors: int, *, seed: int,
         centroids = np.stack([x[labels == c].mean(axis=0, dtype=np.float64) for c in range(n_components)])
         centred = centroids - centroids.mean(axis=0)
         u, s, vt = np.linalg.svd(centred, full_matrices=False)
-        signs = np.sign(vt[np.arange(dim), np.abs(vt[:dim]).argmax(axis=1)])  # a sign convention
-        places = (u[:, :dim] * s[:dim]) * signs
+        rank = min(dim, len(s))  # (windows of fewer dimensions than the map: the rest stay 0)
+        signs = np.sign(vt[np.arange(rank), np.abs(vt[:rank]).argmax(axis=1)])  # a sign convention
+        places = np.zeros((n_components, dim))
+        places[:, :rank] = (u[:, :rank] * s[:rank]) * signs
         places /= max(np.abs(places).max(), np.finfo(np.float64).tiny)
     out = np.zeros((len(x), dim), dtype=np.float64)
     for c in range(n_components):

@@ -147,8 +147,10 @@ def official_html(table: pd.DataFrame) -> str:
              "of its source AUCs, target AUCs and pAUCs and of all of them (h-mean); over all, the "
              "official score. 2020: mean AUC and pAUC. Detectors score a file by the mean of its "
              "windows' kNN or LOF scores.</p>"]
+    from .scoring import MACHINE_COLUMNS, layout
+
     for (dataset, edition), group in table.groupby(["dataset", "edition"], sort=False):
-        columns = [c for c in ("auc_source", "auc_target", "auc", "pauc", "hmean") if group[c].notna().any()]
+        columns = list(MACHINE_COLUMNS[layout(edition)])
         names = {"auc_source": "AUC source", "auc_target": "AUC target", "auc": "AUC", "pauc": "pAUC",
                  "hmean": "h-mean"}
         machines = [m for m in dict.fromkeys(group["machine"]) if m != ALL]

@@ -382,9 +382,13 @@ def sep_rows(x_of, windows: pd.DataFrame, settings: Settings, *, space: str) -> 
     return rows
 
 
-def bank_key(edition, section) -> str:
-    """The training bank a window belongs to: its DCASE edition and section."""
-    return f"DCASE {edition} section {section}"
+def bank_key(edition, section, dataset: str = "") -> str:
+    """The training bank a window belongs to: its DCASE edition and section, and, for a dataset
+    whose year is not known (edition ``2022-2025``: two development sets of those years hold the
+    same machines and section 00), its dataset."""
+    from .naming import UNDECIDED
+
+    return f"DCASE {edition} section {section}" + (f" of dataset {dataset}" if str(edition) == UNDECIDED else "")
 
 
 def score_windows(test: pd.DataFrame, bank: pd.DataFrame, read, *, k: int, percentile: float,
@@ -450,9 +454,9 @@ def official_rows(files: pd.DataFrame, editions: dict, *, space: str, method: st
 
     score = score or method
     rows = []
-    for dataset, group in files.groupby("dataset", sort=True):
+    for dataset in sorted(set(files["dataset"]) | set(sections or {})):
         edition = editions.get(dataset)
-        table = official(group, edition, score=score, decision=decision,
+        table = official(files[files["dataset"] == dataset], edition, score=score, decision=decision,
                          sections=(sections or {}).get(dataset))
         for row in table.to_dict("records"):
             if overall or row["device"] != ALL:
@@ -503,8 +507,8 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
     from .stacking import gather
 
     files = device_files(manifest, stores)
-    files["bank"] = [bank_key(e, s) for e, s in zip(files["edition"], files["section"])]
-    editions = dict(zip(files["dataset"], files["edition"]))
+    files["bank"] = [bank_key(e, s, d) for e, s, d in zip(files["edition"], files["section"], files["dataset"])]
+    editions = dict(zip(manifest["dataset"], manifest["edition"]))
     test_files = files[files["split"] == "test"].reset_index(drop=True)
     train_files = files[files["split"] == "train"].reset_index(drop=True)
     test = windows_of_files(test_files, test_files["n_frames"].to_numpy(), stack,
@@ -535,7 +539,7 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
     if embedding is not None and len(embedding):
         mapped = embedding[embedding["dataset"].isin(set(files["dataset"]))
                            & embedding["split"].isin(["test", "train"])].copy()
-        mapped["bank"] = [bank_key(editions[d], s) for d, s in zip(mapped["dataset"], mapped["section"])]
+        mapped["bank"] = [bank_key(editions[d], s, d) for d, s in zip(mapped["dataset"], mapped["section"])]
         map_test = mapped[mapped["split"] == "test"]
         map_bank = mapped[mapped["split"] == "train"]
 
@@ -550,8 +554,10 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
             rows += dsup_rows(scored2, files2, thresholds2, space=UMAP, train=train2,
                               k=max(used2.values(), default=settings.k))
             rows += sep_rows(coordinates, scored2, settings, space=UMAP)
-            for method in ("knn", "lof"):
-                rows += official_rows(files2, editions, space=UMAP, method=method, sections=sections)
+            for method in ("knn", "lof"):  # (over the files the map's sample drew windows of)
+                for row in official_rows(files2, editions, space=UMAP, method=method):
+                    drawn = f"over the map's sample: {len(files2)} of {len(per_file)} test files"
+                    rows.append({**row, "note": drawn + (f"; {row['note']}" if row["note"] else "")})
             per_file = per_file.merge(
                 files2[["dataset", "path", "windows", "knn", "lof"]].rename(
                     columns={"windows": "windows_umap", "knn": "knn_umap", "lof": "lof_umap"}),

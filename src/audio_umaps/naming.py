@@ -323,10 +323,13 @@ def read_ground_truth(path: str | Path) -> dict[tuple[str, str], dict[str, str]]
 
 
 def _rows(table: Path):
-    with open(table, newline="") as handle:
-        for lineno, row in enumerate(csv.reader(handle), start=1):
-            if row and "".join(row).strip():
-                yield lineno, row
+    try:
+        with open(table, newline="", encoding="utf-8-sig") as handle:
+            for lineno, row in enumerate(csv.reader(handle), start=1):
+                if row and "".join(row).strip():
+                    yield lineno, row
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{table}: not a readable CSV table ({exc})") from None
 
 
 def _flag(table, lineno, row) -> bool:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import naming
 from .manifest import DCASE_KINDS, KINDS, declarable, edition_of, folder_part, folder_parts, list_audio
-from .naming import FileNameError, ground_truth_tables
+from .naming import FileNameError, ground_truth_tables, read_ground_truth
 from .representations import REGISTRY
 from .paths import (BENCHMARK_PLOT, BENCHMARK_SUMMARY, BENCHMARKS, EMBEDDING, EMBEDDING_STATUS,
                     EXCLUDED_REPORT, EXPLORE_INDEX, EXPLORE_SCOPE, FEATURES, FEATURES_EXCLUDED, MANIFEST,
@@ -55,9 +55,9 @@ class Dataset:
     entry: dict = field(default_factory=dict)  # the config entry, defaults filled in
     edition: str | None = None  # DCASE edition its names are read as
     device_names: dict[str, str] = field(default_factory=dict)  # safe name -> folder name
-    # device (safe name) -> sections with test files, as the names found say (files that are
-    # left out later included): the sections an official score must cover
-    test_sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # device (safe name) -> {section: labelled test files}, as the names found (and the ground
+    # truth) say, files that are left out later included: what an official score must cover
+    test_files: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def external(self) -> bool:
@@ -103,11 +103,15 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
         )
     parts: dict[str, list[str]] = {}
     sections: dict[str, set[str]] = {}
-    test_sections: dict[str, set[str]] = {}
+    test_files: dict[str, dict[str, int]] = {}
     device_names: dict[str, str] = {}
     edition = None
     if kind in DCASE_KINDS:
         edition = edition_of(kind, files)
+        try:
+            labels = read_ground_truth(truth) if truth else {}
+        except ValueError:
+            labels = {}  # (the manifest job names the bad row)
         for rel in files if edition else ():
             try:
                 parsed = naming.parse(rel, edition)
@@ -117,8 +121,11 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
             device_names[device] = parsed.device
             parts.setdefault(device, []).append(rel)
             sections.setdefault(device, set()).add(parsed.section)
-            if parsed.split == "test":
-                test_sections.setdefault(device, set()).add(parsed.section)
+            label = parsed.label if parsed.label != "unknown" else \
+                labels.get((parsed.device, Path(rel).name), {}).get("label", "unknown")
+            if parsed.split == "test" and label in ("normal", "anomaly"):
+                counts = test_files.setdefault(device, {})
+                counts[parsed.section] = counts.get(parsed.section, 0) + 1
         if files and not parts:
             expected = ([naming.EXPECTED[naming.layout(edition)]] if edition
                         else list(naming.EXPECTED.values()))
@@ -145,7 +152,7 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
         entry=dict(entry),
         edition=edition,
         device_names=device_names,
-        test_sections={d: tuple(sorted(s)) for d, s in sorted(test_sections.items())},
+        test_files={d: dict(sorted(c.items())) for d, c in sorted(test_files.items())},
     )
 
 
@@ -310,12 +317,21 @@ class Plan:
         return {key: path for key, path in self.stores(representation, stack, device).items()
                 if not self.datasets[key[0]].external}
 
-    def evaluated_sections(self, device: str) -> dict[str, dict[str, list[str]]]:
-        """``{dataset: {device's folder name: sections}}``: the sections of a device with test
-        files in each DCASE dataset, as the names found say. An official score covers them all,
-        or says which it misses (:func:`audio_umaps.scoring.official`)."""
-        return {name: {self.device_name(device): list(d.test_sections[device])}
-                for name, d in self.datasets.items() if device in d.test_sections}
+    def evaluated_sections(self, device: str) -> dict[str, dict[str, dict[str, int]]]:
+        """``{dataset: {device's folder name: {section: labelled test files}}}`` of a device in
+        each DCASE dataset, as the names found and the ground truth say (files left out later
+        included). An official score covers them all, or says what it misses
+        (:func:`audio_umaps.scoring.official`)."""
+        return {name: {self.device_name(device): dict(d.test_files[device])}
+                for name, d in self.datasets.items() if device in d.test_files}
+
+    def evaluated_files(self) -> dict[str, dict[str, dict[str, int]]]:
+        """:meth:`evaluated_sections` of every device."""
+        out: dict[str, dict] = {}
+        for device in self.devices:
+            for name, counts in self.evaluated_sections(device).items():
+                out.setdefault(name, {}).update(counts)
+        return out
 
     def device_manifests(self, device: str) -> list[str]:
         """Manifests of the DCASE datasets that hold ``device``."""

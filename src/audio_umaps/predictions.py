@@ -53,7 +53,7 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
     test_files : DataFrame
         Manifest rows of the test files of the run's DCASE datasets (``dataset``, ``edition``,
         ``device``, ``section``, ``domain``, ``label``, ``path``; optionally ``full_names``, the
-        other names a row may give a file, see :func:`full_names`).
+        other names a row may give a file, see :func:`with_full_names`).
     csv_files : list of str, optional
         The folder's CSV files (default: :func:`submission_files`).
 
@@ -215,14 +215,17 @@ def _rows(path, problem):
         problem(path, 0, f"cannot be read ({exc}): ignored")
 
 
-def official_rows(system: str, files: pd.DataFrame) -> pd.DataFrame:
+def official_rows(system: str, files: pd.DataFrame, sections: dict | None = None) -> pd.DataFrame:
     """The official DCASE score of a system's file scores (and decisions, where it gave
     them), per dataset and over every device: tidy rows with space ``system`` and method the
-    system's name."""
+    system's name. ``sections`` (:meth:`audio_umaps.plan.Plan.evaluated_files`) names the
+    labelled test files each dataset's sections had before any was left out: a section that
+    lost some has no complete value (its rows say so)."""
     from .metrics import TIDY_COLUMNS
     from .metrics import official_rows as rows_of
 
     decision = "decision" if files["decision"].notna().any() else None
+    covered = {d: v for d, v in (sections or {}).items() if d in set(files["dataset"])}
     rows = rows_of(files, dict(zip(files["dataset"], files["edition"])), space="system", method=system,
-                   score="score", decision=decision, overall=True)
+                   score="score", decision=decision, overall=True, sections=covered)
     return pd.DataFrame(rows, columns=TIDY_COLUMNS).assign(representation="", stack="")

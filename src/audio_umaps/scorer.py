@@ -14,7 +14,8 @@ found from the ground truth's layout and machine types unless ``--edition`` name
 Printed: the tables the official evaluator of the edition prints (per machine type and section,
 or machine id in 2020: AUC per domain, AUC over all, pAUC, precision, recall and F1 where
 decisions exist; arithmetic and harmonic means per machine type and over all; from 2022 on the
-95 % confidence interval), every problem of the submission with its file and line, and last the
+evaluators' "95 % confidence interval" and the jackknife's own), every problem of the submission
+with its file and line, and last the
 line ``official score: <value>`` (2020, which has none: the mean AUC and pAUC over every machine
 id). Numbers are computed by :func:`audio_umaps.scoring.official`: complete or absent. With
 ``--compare``, each machine type's official share and the official score of both submissions,
@@ -42,15 +43,20 @@ class ScorerError(Exception):
 # ---- the ground truth --------------------------------------------------------------------------
 def detect_edition(path: Path, truth: dict) -> str:
     """The edition a ground-truth folder is laid out for: 2020 (``eval_data_list.csv``), 2021
-    (tables per domain, or tables without ``ground_truth_domain/``), else the 2022-2025 layout,
-    its year decided by the machine types and sections (:func:`audio_umaps.naming.year_of`)."""
+    (tables per domain), 2022-2025 (``ground_truth_domain/`` beside ``ground_truth_data/``), its
+    year decided by the machine types and sections (:func:`audio_umaps.naming.year_of`).
+    Raises :class:`ScorerError` for tables by section without domain tables."""
     tables = naming.ground_truth_tables(path)
     if any(t.name == naming.EVAL_DATA_LIST for t in tables):
         return "2020"
     if any((m := naming.GROUND_TRUTH_RE.match(t.name)) and m["domain"] for t in tables):
         return "2021"
     if not any(t.parent.name == "ground_truth_domain" for t in tables):
-        return "2021"
+        raise ScorerError(
+            f"{path} holds tables by section but no ground_truth_domain/ folder: give the folder "
+            "that holds ground_truth_data/, ground_truth_domain/ and ground_truth_attributes/ "
+            "(2022 on; 2021's tables are per domain, ground_truth_<machine>_section_<SS>_"
+            "<source|target>_test.csv), or name the edition with --edition")
     machines: dict[str, set] = {}
     for (device, _), facts in truth.items():
         machines.setdefault(device, set()).add(facts.get("section", "00"))
@@ -65,6 +71,8 @@ def ground_truth_files(path, edition: str | None = None) -> tuple[pd.DataFrame, 
     path = Path(path)
     if path.name == "ground_truth_data" and path.is_dir():
         path = path.parent
+    if not path.exists():
+        raise ScorerError(f"ground truth {path} does not exist")
     try:
         truth = naming.read_ground_truth(path)
     except (FileNotFoundError, ValueError) as exc:
@@ -82,7 +90,7 @@ def ground_truth_files(path, edition: str | None = None) -> tuple[pd.DataFrame, 
         domain = facts.get("domain") or (parsed.groupdict().get("domain") if parsed else None)
         if scoring.layout(edition) == "2020":
             domain = "none"
-        rows.append(dict(dataset=path.name or "ground truth", edition=edition, device=device,
+        rows.append(dict(dataset="ground truth", edition=edition, device=device,
                          section=section, domain=(domain or "unknown").lower(),
                          label=facts.get("label", "unknown"), path=name,
                          full_names=facts.get("full_names", [])))
@@ -178,6 +186,7 @@ def paired_bootstrap(a: pd.DataFrame, b: pd.DataFrame, edition, *, resamples: in
     combine = scoring.amean if scheme == "2020" else scoring.hmean
     rng = np.random.default_rng(seed)
     draws = np.empty(resamples)
+    zeros = np.zeros(resamples, dtype=bool)  # a side's official score was 0
     for i in range(resamples):
         drawn = {k: rng.choice(rows.to_numpy(), size=len(rows), replace=True) for k, rows in groups.items()}
         sides = []
@@ -188,20 +197,25 @@ def paired_bootstrap(a: pd.DataFrame, b: pd.DataFrame, edition, *, resamples: in
                 values.append(scoring.roc_auc_fast(y[rows], scores[rows, side], fpr))
             sides.append(combine(values))
         draws[i] = sides[0] - sides[1]
+        zeros[i] = min(sides) == 0.0
     p = min(1.0, 2 * min((draws <= 0).mean(), (draws >= 0).mean()))
     low, high = np.percentile(draws, [2.5, 97.5])
+    zero = float(np.mean(zeros))
+    note = (f"in {zero:.0%} of the resamples an official score was 0 (an AUC of 0 among its values): "
+            "the interval and p mean little" if zero >= 0.05 else "")
     return dict(difference=observed, low=float(low), high=float(high), p=float(p),
-                resamples=resamples, note="")
+                resamples=resamples, note=note)
 
 
 def comparison_table(first: Result, second: Result) -> pd.DataFrame:
     """Each machine type's numbers of :func:`audio_umaps.scoring.machine_table` for both submissions and their
     differences (first minus second)."""
     a, b = scoring.machine_table(first.table, first.edition), scoring.machine_table(second.table, second.edition)
+    names = (first.name, second.name) if first.name != second.name else (f"{first.name} (1)", f"{second.name} (2)")
     joined = a.drop(columns="note").merge(b.drop(columns="note"), on="machine", how="left",
-                                          suffixes=(f" {first.name}", f" {second.name}"))
+                                          suffixes=tuple(f" {n}" for n in names))
     for column in scoring.MACHINE_COLUMNS[scoring.layout(first.edition)]:
-        joined[f"{column} difference"] = joined[f"{column} {first.name}"] - joined[f"{column} {second.name}"]
+        joined[f"{column} difference"] = joined[f"{column} {names[0]}"] - joined[f"{column} {names[1]}"]
     return joined
 
 
@@ -266,13 +280,17 @@ def evaluator_tables(result: Result) -> list[str]:
                                        **{names[m]: value(table, ALL, ALL, d, f"{p}_{m}") for m in measures}}
                                       for label, p, d in MEAN_ROWS]))
         if scheme == "2022" and (table["measure"] == "ci95").any():
-            lines.append(f"official score ci95: {_fmt(value(table, ALL, ALL, ALL, 'ci95'))}")
+            lines.append(f"official score ci95: {_fmt(value(table, ALL, ALL, ALL, 'ci95'))} (as the 2023-2024 "
+                         "evaluators print it; its standard error is N - 1 times too small)")
+            lines.append(f"jackknife 95 % half-width (mean of AUC's and pAUC's, all files pooled): "
+                         f"{_fmt(value(table, ALL, ALL, ALL, 'ci95_jackknife'))}")
     return lines
 
 
 def notes(result: Result) -> list[str]:
     """Why numbers are missing, once each."""
-    said = list(dict.fromkeys(n for n in result.table["note"] if n and not n.startswith("incomplete")))
+    missing = result.table[result.table["value"].isna()]
+    said = list(dict.fromkeys(n for n in missing["note"] if n and not n.startswith("incomplete")))
     return [f"  {n}" for n in said]
 
 
@@ -343,6 +361,11 @@ def main(argv=None) -> int:
     print("\n".join(lines))
     if args.out:
         write_tables(Path(args.out), result, other, bootstrap)
+    for r in [result] + ([other] if other else []):
+        if r.files["score"].isna().all():
+            print(f"audio-umaps-score: no row of {r.name} scores a test file of the ground truth "
+                  f"(the problems above say why; is it a submission of DCASE {edition}?)", file=sys.stderr)
+            return 1
     return 0
 
 

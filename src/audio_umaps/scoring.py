@@ -20,8 +20,9 @@ theirs to 1e-6):
     domains together, and per domain precision, recall and F1; means as in 2021 (the pAUC
     column's "source" and "target" harmonic means are both over all pAUCs, as the evaluators
     print them); the official score is the harmonic mean of every source AUC, target AUC and
-    pAUC, and the evaluators print a 95 % confidence interval beside it: the mean of the
-    jackknife half-widths of the AUC and of the pAUC of all files of all machine types pooled.
+    pAUC, and the evaluators print a "95 % confidence interval" beside it, the mean of jackknife
+    half-widths of the AUC and of the pAUC of all files of all machine types pooled, whose
+    standard error is N - 1 times too small (:func:`jackknife_ci95`, which gives both).
 
 Numbers are complete or absent: a value whose files are not all there (a class missing, files
 without a score or decision, a section or domain without test files) is NaN with a ``note``
@@ -260,11 +261,13 @@ def overall(rows: pd.DataFrame, edition) -> pd.DataFrame:
                         columns=SCORE_COLUMNS)
 
 
-def jackknife_ci95(y: np.ndarray, s: np.ndarray, max_fpr=None) -> float:
-    """The half-width of the 95 % confidence interval of an AUC (or pAUC) by the jackknife, as
-    the 2023-2024 evaluators compute it (Mesaros et al. 2019, sec. IV): leave each file out once,
-    the standard error from the spread of those estimates, times Student's t at N - 1 degrees
-    of freedom."""
+def jackknife_ci95(y: np.ndarray, s: np.ndarray, max_fpr=None) -> tuple[float, float]:
+    """Half-widths of a 95 % confidence interval of an AUC (or pAUC) by the jackknife (leave
+    each file out once; Student's t at N - 1 degrees of freedom): ``(as the 2023-2024
+    evaluators compute it, the jackknife's)``. The evaluators apply the pseudo-values' formula
+    of Mesaros et al. (2019, sec. IV), sum((v_i - mean)^2) / (N (N - 1)), to the leave-one-out
+    estimates themselves rather than to their pseudo-values N theta - (N - 1) theta_i, so their
+    standard error is N - 1 times the jackknife's; the second number is the jackknife's."""
     from scipy.stats import t
 
     n = len(y)
@@ -274,8 +277,9 @@ def jackknife_ci95(y: np.ndarray, s: np.ndarray, max_fpr=None) -> float:
         keep[i] = False
         estimates[i] = roc_auc_fast(y[keep], s[keep], max_fpr)
         keep[i] = True
-    sigma = np.sqrt(np.sum((estimates - estimates.mean()) ** 2) / (n * (n - 1)))
-    return float(abs(t.ppf(0.025, n - 1)) * sigma)
+    spread = np.sum((estimates - estimates.mean()) ** 2)
+    t_crit = abs(t.ppf(0.025, n - 1))
+    return float(t_crit * np.sqrt(spread / (n * (n - 1)))), float(t_crit * np.sqrt(spread * (n - 1) / n))
 
 
 def official(files: pd.DataFrame, edition, score: str = "score", decision: str | None = None, *,
@@ -296,10 +300,12 @@ def official(files: pd.DataFrame, edition, score: str = "score", decision: str |
         A column of 0/1 decisions (a submission's ``decision_result``; NaN: none): adds
         precision, recall and F1 per section and domain (2021 onward).
     sections : dict, optional
-        ``{device: sections}`` that must be evaluated: a section without any test file in
-        ``files`` (e.g. every file left out) gets NaN values saying so.
+        ``{device: {section: labelled test files}}`` (or ``{device: sections}``) that must be
+        evaluated: a section with fewer labelled test files in ``files`` (files left out: every
+        one, or some) gets NaN values saying so.
     ci : bool
-        Add ``ci95`` (2022 onward), the confidence interval the evaluators print.
+        Add ``ci95`` (2022 onward), the confidence interval the evaluators print, and
+        ``ci95_jackknife``, the jackknife's own (:func:`jackknife_ci95`).
     name : str
         The column of the file names, which orders the pooled files of ``ci95`` as the
         evaluators read them.
@@ -319,22 +325,25 @@ def official(files: pd.DataFrame, edition, score: str = "score", decision: str |
     if decision is not None and decision not in files:
         decision = None
     evaluated = files[files["label"].isin(["normal", "anomaly"])]
-    present = set(zip(files["device"], files["section"]))
-    wanted = {(d, s) for d, ss in (sections or {}).items() for s in ss} - present
+    expected = {(d, s): (n if isinstance(ss, dict) else None)
+                for d, ss in (sections or {}).items() for s, n in
+                (ss.items() if isinstance(ss, dict) else ((s, None) for s in ss))}
+    wanted = set(expected) | set(zip(evaluated["device"], evaluated["section"]))
     rows: list[dict] = []
-    for device in sorted(set(evaluated["device"]) | {d for d, _ in wanted}):
+    for device in sorted({d for d, _ in wanted}):
         of_device = evaluated[evaluated["device"] == device]
         device_rows = []
-        for section in sorted(set(of_device["section"]) | {s for d, s in wanted if d == device}):
+        for section in sorted(s for d, s in wanted if d == device):
             group = of_device[of_device["section"] == section]
-            if group.empty:  # a section that had test files, every one of them left out
-                group = pd.DataFrame({c: pd.Series(dtype=files[c].dtype) for c in files})
-                section_table = section_rows(device, section, group, scheme, score, decision)
+            section_table = section_rows(device, section, group, scheme, score, decision)
+            needed = expected.get((device, section))
+            if group.empty or (needed is not None and len(group) < needed):
+                # test files of the section were left out (unreadable audio, ...): no complete value
+                why = (f"{device} section {section}: no test file (every file left out)" if group.empty else
+                       f"{device} section {section}: {needed - len(group)} of {needed} labelled test files "
+                       "left out (see the dataset's exclusion report)")
                 for r in section_table:
-                    r["note"] = f"{device} section {section}: no test file (every file left out)"
-            else:
-                section_table = section_rows(device, section, group.sort_values(name) if name in group else group,
-                                             scheme, score, decision)
+                    r.update(value=float("nan"), note=why)
             device_rows += section_table
         table = pd.DataFrame(device_rows, columns=SCORE_COLUMNS)
         counts = dict(normal=int((of_device["label"] == "normal").sum()),
@@ -348,11 +357,14 @@ def official(files: pd.DataFrame, edition, score: str = "score", decision: str |
         y = (pooled["label"] == "anomaly").to_numpy()
         s = pooled[score].to_numpy(dtype=np.float64)
         complete = not np.isnan(s).any() and every.loc[every["measure"] == "official", "value"].notna().all()
-        value = np.mean([jackknife_ci95(y, s), jackknife_ci95(y, s, MAX_FPR)]) if complete else np.nan
+        widths = (np.mean([jackknife_ci95(y, s), jackknife_ci95(y, s, MAX_FPR)], axis=0) if complete
+                  else (np.nan, np.nan))
+        notes = ("as the 2023-2024 evaluators compute it: N - 1 times narrower than the jackknife's",
+                 "the jackknife's 95 % half-width, mean of the AUC's and the pAUC's over all files pooled")
         every = pd.concat([every, pd.DataFrame([dict(
-            device=ALL, section=ALL, domain=ALL, measure="ci95", value=value, normal=int((~y).sum()),
-            anomalous=int(y.sum()), note="" if complete else "incomplete: the official score is missing")])],
-            ignore_index=True)
+            device=ALL, section=ALL, domain=ALL, measure=measure, value=value, normal=int((~y).sum()),
+            anomalous=int(y.sum()), note=note if complete else "incomplete: the official score is missing")
+            for measure, value, note in zip(("ci95", "ci95_jackknife"), widths, notes)])], ignore_index=True)
     return pd.concat([table, every], ignore_index=True) if len(every) else table
 
 

@@ -23,6 +23,7 @@ rule predictions:
     params:
         folder=lambda wildcards: PLAN.systems[wildcards.system],
         ground_truths=lambda wildcards: PLAN.ground_truths(),
+        sections=lambda wildcards: PLAN.evaluated_files(),
     script:
         "../scripts/predictions.py"
 

@@ -12,7 +12,7 @@ files, problems = predictions.read_submission(system, snakemake.params.folder, t
                                               csv_files=list(snakemake.input.csv))
 for row in problems.itertuples(index=False):
     log.warning("predictions.%s: %s%s: %s", system, row.file, f":{row.line}" if row.line else "", row.problem)
-scores = predictions.official_rows(system, files)
+scores = predictions.official_rows(system, files, snakemake.params.sections)
 files.to_csv(snakemake.output.files, sep="\t", index=False)
 scores.to_csv(snakemake.output.scores, sep="\t", index=False)
 problems.to_csv(snakemake.output.problems, sep="\t", index=False)
