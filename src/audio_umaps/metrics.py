@@ -19,8 +19,10 @@ DSUP
     Reported: ROC-AUC and pAUC (``max_fpr`` 0.1, standardised as scikit-learn's
     ``roc_auc_score`` does, which the official evaluators call) of windows and of files (a
     file's score is the mean over its windows), and *support*: the share of normal test windows
-    whose score lies within the training windows' own scores (leave-one-out, below their
-    ``percentile``), with the same share for anomalous windows beside it.
+    whose score lies within the training windows' own scores (each taken against the training
+    windows of other files, below their ``percentile``), with the same share for anomalous
+    windows beside it; per section and domain, per section over both domains, and per device
+    the mean over sections.
 
 Memory is bounded whatever a device's number of test windows: the training bank of a section is
 capped (seeded), and test windows are read and scored ``CHUNK`` at a time. Each SVM is fitted on
