@@ -89,3 +89,27 @@ def check(config: dict) -> dict:
             + "\n  ".join(found)
         )
     return fill_defaults(config)
+
+
+def system_problem(system: str | None, systems) -> str | None:
+    """What is wrong with the config key ``plots.colour_by_system`` (None when nothing).
+
+    Parameters
+    ----------
+    system : str or None
+        The key's value (None: colour by section and domain).
+    systems : iterable of str
+        The systems of the config key ``predictions``.
+
+    Returns
+    -------
+    str or None
+        A message naming the key and the systems it may name.
+    """
+    systems = list(systems)
+    if system is None or system in systems:
+        return None
+    listed = ", ".join(map(repr, systems)) or "none configured"
+    return (f"config key 'plots.colour_by_system' is {system!r}, which is not a system of config key "
+            f"'predictions' (systems: {listed}): name one of them, or set it to null to colour the "
+            "test windows by section and domain")

@@ -72,3 +72,60 @@ def read_map(table, status_file, log) -> tuple[pd.DataFrame, str | None]:
     emb = read_tsv(table)
     warn_flagged(log, emb)
     return emb, status.read(status_file)["skipped"]
+
+
+def read_scores(path, system: str) -> pd.DataFrame:
+    """A system's file score and decision of every window of a device's map, from the points
+    table the metrics stage writes (``<device>.points.tsv``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The points table (columns ``point``, ``score_<system>``, ``decision_<system>``, ...).
+    system : str
+        A name of the config key ``predictions``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``point``, ``score`` and ``decision`` (1: anomalous, 0: normal; NaN where the
+        system gave none). Empty when the table is (a map that was skipped).
+
+    Raises
+    ------
+    ValueError
+        When a non-empty table lacks the system's columns.
+    """
+    table = pd.read_csv(path, sep="\t")
+    columns = {"point": "point", f"score_{system}": "score", f"decision_{system}": "decision"}
+    if table.empty:
+        return pd.DataFrame({"point": pd.Series(dtype=int), "score": pd.Series(dtype=float),
+                             "decision": pd.Series(dtype=float)})
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path} has no column {', '.join(missing)}: its metrics job ran without "
+                         f"system '{system}' in config key 'predictions'")
+    scores = table[list(columns)].rename(columns=columns)
+    for column in ("score", "decision"):
+        scores[column] = pd.to_numeric(scores[column], errors="coerce")
+    return scores
+
+
+# Metric rows (the metrics and predictions jobs' tables): these columns stay text.
+METRIC_TEXT = {"section": str, "stack": str, "edition": str, "representation": str}
+
+
+def read_metric_rows(paths) -> pd.DataFrame:
+    """The tidy metric rows of every table in ``paths``, in one table: sections, stacks,
+    editions and representations as text (``"00"`` keeps its zero; prediction rows have no
+    representation), an empty ``value`` as NaN, other empty fields as empty strings."""
+    tables = []
+    for path in paths:
+        try:
+            tables.append(pd.read_csv(path, sep="\t", dtype=METRIC_TEXT, keep_default_na=False,
+                                      na_values={"value": [""]}))
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise ValueError(f"{path}: not a metrics table ({exc})") from None
+    if not tables:
+        raise ValueError("no metrics tables to read")
+    return pd.concat(tables, ignore_index=True)

@@ -3,13 +3,9 @@
 # the plots' style, so that setting it reruns the device plots alone.
 COLOUR_BY_SYSTEM = config["plots"].get("colour_by_system")
 PLOT_STYLE = {k: v for k, v in config["plots"].items() if k != "colour_by_system"}
-if COLOUR_BY_SYSTEM is not None:
-    # (imports matplotlib: only when asked)
-    from audio_umaps.plots import system_problem
-
-    _problem = system_problem(COLOUR_BY_SYSTEM, PLAN.systems)
-    if _problem:
-        raise WorkflowError(_problem)
+_problem = _config.system_problem(COLOUR_BY_SYSTEM, PLAN.systems)
+if _problem:
+    raise WorkflowError(_problem)
 
 
 rule plot_global:

@@ -1,13 +1,10 @@
 """Every metrics table in one, the summary per representation x stack x device, its heatmaps
 and the hypothesis-2 figure (rule metrics_summary)."""
-import pandas as pd
-
-from audio_umaps import metric_plots, runlog
+from audio_umaps import runlog, tables
+from audio_umaps.plots import metrics as metric_plots
 
 log = runlog.start(snakemake.log[0])
-read = dict(sep="\t", dtype={"section": str, "stack": str, "edition": str, "representation": str}, keep_default_na=False, na_values={"value": [""]})
-rows = pd.concat([pd.read_csv(p, **read) for p in [*snakemake.input.tables, *snakemake.input.predictions]],
-                 ignore_index=True)
+rows = tables.read_metric_rows([*snakemake.input.tables, *snakemake.input.predictions])
 rows.to_csv(snakemake.output.all, sep="\t", index=False)
 official = metric_plots.official_table(rows)
 official.to_csv(snakemake.output.official, sep="\t", index=False, float_format="%.6g")

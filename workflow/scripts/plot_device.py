@@ -6,7 +6,7 @@ log = runlog.start(snakemake.log[0])
 p, w = snakemake.params, snakemake.wildcards
 emb, skipped = tables.read_map(snakemake.input.umap, snakemake.input.status, log)
 title = plots.title(p.subject, w.representation, w.stack, emb)
-scores = plots.read_scores(snakemake.input.points, p.system) if p.system and not skipped else None
+scores = tables.read_scores(snakemake.input.points, p.system) if p.system and not skipped else None
 plots.write_map(snakemake.output[0], emb, title=title, style=p.style, skipped=skipped,
                 figure=lambda: plots.device_figure(emb, p.device, p.style, colours=p.colours, title=title,
                                                    scores=scores, system=p.system or "the system"))

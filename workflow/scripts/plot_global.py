@@ -8,7 +8,7 @@ p, w = snakemake.params, snakemake.wildcards
 emb, skipped = tables.read_map(snakemake.input.umap, snakemake.input.status, log)
 title = plots.title(p.subject, w.representation, w.stack, emb)
 if p.folder_only:
-    figure = lambda: plots.folder_figure(emb, p.style, by="dataset", title=title)  # noqa: E731
+    figure = lambda: plots.folder_figure(emb, p.style, by="dataset", colours=p.colours, title=title)  # noqa: E731
 else:
     figure = lambda: plots.global_figure(emb, p.style, colours=p.colours, title=title)  # noqa: E731
 plots.write_map(snakemake.output[0], emb, title=title, style=p.style, skipped=skipped, figure=figure)

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .metrics import ALL, ORIGINAL, UMAP  # noqa: E402
+from ..metrics import ALL, ORIGINAL, UMAP  # noqa: E402
 
 # Summary columns: (method, level, measure) of each device row (section and domain "all").
 SUMMARY_MEASURES = {

@@ -1,0 +1,308 @@
+"""One colour language for every map: the static plots and the explorer take their colours here.
+
+========== =====================================================================================
+encoding   how it is shown
+========== =====================================================================================
+device     a hue family (:data:`FAMILIES`): the DCASE devices have fixed families
+           (:data:`KNOWN_DEVICES`), others one chosen from a hash of the name, the next free one
+           when another device of the run holds it
+section    a shade of its device's family, lighter to darker in section order
+           (:func:`shade`); datasets that share a device name split its shades, the first
+           dataset lighter, and legends name the dataset (``slider (dcase2020)``)
+domain     a fixed pair, source blue and target orange (DCASE 2020's ``none`` as source,
+           ``unknown`` dark grey): the colours of a device's maps, shaded per section as above
+label      the panel (normal test windows left, anomalous right, unlabelled third); where a
+           label is coloured, normal dark grey, anomaly red, unknown light grey
+split      training windows as shadows in their group's colour, test windows as dots on them;
+           where the split is coloured, train ochre, test near-black, external grey
+external   shadows beneath, in the dataset's configured ``colour`` or grey (:data:`EXTERNAL`)
+dataset    where datasets are coloured: the configured ``colour`` or :data:`DATASETS` in name
+           order
+file       a section plot's test files and a folder plot's sub-folders: :data:`IDENTITIES` in
+           turn (no blue, orange or grey: those keep their meaning beneath the dots)
+========== =====================================================================================
+
+Blue and orange mean a domain, red an anomaly and grey external data (or no value) wherever
+they appear; no device family uses them. Colours are ``#rrggbb`` strings. The module needs no
+plotting library: :func:`as_json` gives the explorer the same colours.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+# ---- fixed colours -------------------------------------------------------------------------------
+DOMAINS = {"source": "#1f77b4", "target": "#ff7f0e", "none": "#1f77b4", "unknown": "#525252"}
+LABELS = {"normal": "#404040", "anomaly": "#d62728", "unknown": "#a6a6a6"}
+EXTERNAL = "#8c8c8c"  # external data, and the "other" group of a folder plot
+SPLITS = {"train": "#8c6d31", "test": "#1a1a1a", "external": EXTERNAL}
+
+# Device hue families: no blue, orange, red or grey (they mean domain, anomaly, external).
+FAMILIES = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#d9a400",
+            "#3f3f9f", "#00796b", "#a0185b")
+FAMILY_NAMES = ("green", "purple", "brown", "pink", "olive", "cyan", "gold", "indigo", "teal", "wine")
+# The development devices of DCASE 2020-2025, each its own family, whatever else a run maps.
+KNOWN_DEVICES = {"ToyCar": 0, "fan": 1, "pump": 2, "slider": 3, "valve": 4, "ToyTrain": 5,
+                 "gearbox": 6, "bearing": 7, "ToyConveyor": 8}
+# Datasets where they are what is coloured (Paul Tol's muted scheme without its grey).
+DATASETS = ("#332288", "#117733", "#44aa99", "#88ccee", "#ddcc77", "#cc6677", "#aa4499",
+            "#882255", "#999933")
+# Files and sub-folders: tab20 without its blues, oranges and greys, the dark ones first.
+IDENTITIES = ("#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
+              "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5")
+SHADE_SPAN = 0.45  # the first shade is mixed this much with white, the last with black
+
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def to_hex(colour: str, *, key: str = "colour") -> str:
+    """``colour`` as ``#rrggbb`` (lower case): ``#rgb``, ``#rrggbb`` or a CSS colour name.
+
+    Raises
+    ------
+    ValueError
+        Naming ``key`` when the colour cannot be read.
+    """
+    text = str(colour).strip()
+    if _HEX.fullmatch(text):
+        digits = text[1:] if len(text) == 7 else "".join(c * 2 for c in text[1:])
+        return "#" + digits.lower()
+    try:
+        from PIL import ImageColor  # (CSS names; Pillow comes with matplotlib and with bokeh)
+
+        r, g, b = ImageColor.getrgb(text)[:3]
+    except (ImportError, ValueError):
+        raise ValueError(f"{key}: {colour!r} is not a colour; give '#rrggbb' or a CSS colour name") from None
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def rgb(colour: str) -> tuple[float, float, float]:
+    """A colour (as :func:`to_hex` reads it) as red, green and blue in 0..1."""
+    digits = to_hex(colour)[1:]
+    return tuple(int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4))
+
+
+def _hex(values) -> str:
+    return "#" + "".join(f"{round(min(max(v, 0.0), 1.0) * 255):02x}" for v in values)
+
+
+def shade(base: str, i: int, n: int) -> str:
+    """The ``i``-th of ``n`` shades of ``base``, lighter (``i = 0``: mixed
+    :data:`SHADE_SPAN` with white) to darker (``i = n - 1``: mixed as much with black);
+    ``base`` itself when ``n`` is 1."""
+    t = SHADE_SPAN - 2 * SHADE_SPAN * (i / (n - 1)) if n > 1 else 0.0
+    return _hex(c + (1 - c) * t if t > 0 else c * (1 + t) for c in rgb(base))
+
+
+def _stable_hash(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def device_families(devices: Iterable[str]) -> dict[str, str]:
+    """The base colour of each device's family.
+
+    A device of :data:`KNOWN_DEVICES` always has its own family; any other takes the family its
+    name hashes to, or, when a device of ``devices`` holds that one, the next free family (in
+    sorted name order). Beyond ``len(FAMILIES)`` devices families repeat.
+
+    Parameters
+    ----------
+    devices : iterable of str
+        The run's devices (order and repeats do not matter).
+
+    Returns
+    -------
+    dict of str to str
+        ``#rrggbb`` per device, in sorted name order.
+    """
+    names = sorted(set(devices))
+    index = {d: KNOWN_DEVICES[d] for d in names if d in KNOWN_DEVICES}
+    taken = set(index.values())
+    for device in names:
+        if device in index:
+            continue
+        start = _stable_hash(device) % len(FAMILIES)
+        free = [k for k in range(len(FAMILIES)) if (start + k) % len(FAMILIES) not in taken]
+        index[device] = (start + free[0]) % len(FAMILIES) if free else start
+        taken.add(index[device])
+    return {d: FAMILIES[index[d]] for d in names}
+
+
+def device_label(device: str, dataset: str | None = None) -> str:
+    """A device's name in legends: ``slider``, or ``slider (dcase2020)`` when ``dataset`` is
+    given (the device's name is shared with another dataset)."""
+    return f"{device} ({dataset})" if dataset else device
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colours of one map or run: built by :func:`build` (or :func:`from_table`).
+
+    Attributes
+    ----------
+    families : dict
+        Base colour of each device (:func:`device_families`).
+    groups : dict
+        Each device's ``(dataset, section)`` pairs, sorted: the order of its shades.
+    external : dict
+        Shadow colour of each external dataset (configured, or :data:`EXTERNAL`).
+    datasets : dict
+        Colour of each dataset where datasets are coloured (configured, or :data:`DATASETS`).
+
+    Configured colours are kept as given (any colour matplotlib reads); :meth:`as_json` writes
+    them as ``#rrggbb``.
+    """
+
+    families: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    external: dict[str, str] = field(default_factory=dict)
+    datasets: dict[str, str] = field(default_factory=dict)
+
+    def datasets_of(self, device: str) -> list[str]:
+        """The datasets holding ``device``, sorted."""
+        return list(dict.fromkeys(d for d, _ in self.groups.get(device, ())))
+
+    def shared(self, device: str) -> bool:
+        """Whether more than one dataset holds a device of this name."""
+        return len(self.datasets_of(device)) > 1
+
+    def label(self, device: str, dataset: str | None = None) -> str:
+        """The device's name in legends, with the dataset when the name is shared."""
+        return device_label(device, dataset if self.shared(device) else None)
+
+    def _index(self, device: str, dataset: str | None, section: str) -> tuple[int, int]:
+        groups = self.groups.get(device, ())
+        for i, (d, s) in enumerate(groups):
+            if s == section and (dataset is None or d == dataset):
+                return i, len(groups)
+        raise KeyError(f"no section {section!r} of device {device!r}"
+                       + (f" in dataset {dataset!r}" if dataset else "") + " in this palette")
+
+    def device(self, device: str, dataset: str | None = None) -> str:
+        """A device's colour: its family's base; with ``dataset``, when the name is shared, the
+        dataset's shade of it (the first dataset lighter)."""
+        base = self.families[device]
+        held = self.datasets_of(device)
+        if dataset is None or len(held) < 2:
+            return base
+        return shade(base, held.index(dataset), len(held))
+
+    def section(self, device: str, section: str, dataset: str | None = None) -> str:
+        """A section's colour: its shade of the device's family."""
+        return shade(self.families[device], *self._index(device, dataset, section))
+
+    def domain(self, domain: str, device: str | None = None, section: str | None = None,
+               dataset: str | None = None) -> str:
+        """A domain's colour (:data:`DOMAINS`; an unknown name as ``unknown``); with ``device``
+        and ``section``, at the section's shade (a device plot's groups); with ``device`` and
+        ``dataset`` alone, at the dataset's shade when datasets share the device's name."""
+        base = DOMAINS.get(domain, DOMAINS["unknown"])
+        if device is None:
+            return base
+        if section is not None:
+            return shade(base, *self._index(device, dataset, section))
+        held = self.datasets_of(device)
+        return shade(base, held.index(dataset), len(held)) if dataset in held and len(held) > 1 else base
+
+    def as_json(self) -> dict[str, dict[str, str]]:
+        """Every colour as ``{encoding: {value: "#rrggbb"}}``, for the explorer.
+
+        ``device`` holds each device's family (and, for a shared name, ``"slider (dcase2020)"``
+        per dataset); ``section`` each ``"<device>/<section>"`` (``"<device> (<dataset>)/<section>"``
+        for a shared name); ``domain``, ``label``, ``split`` the fixed colours; ``dataset`` the
+        colour of each dataset; ``external`` each external dataset's shadows.
+        """
+        device, section = {}, {}
+        for name in self.families:
+            device[name] = self.families[name]
+            shared = self.shared(name)
+            for dataset, sec in self.groups.get(name, ()):
+                key = device_label(name, dataset if shared else None)
+                if shared:
+                    device[key] = self.device(name, dataset)
+                section[f"{key}/{sec}"] = self.section(name, sec, dataset)
+        return {"device": device, "section": section, "domain": dict(DOMAINS), "label": dict(LABELS),
+                "split": dict(SPLITS),
+                "dataset": {k: to_hex(v, key=f"datasets.{k}.colour") for k, v in self.datasets.items()},
+                "external": {k: to_hex(v, key=f"datasets.{k}.colour") for k, v in self.external.items()}}
+
+
+def build(members: Iterable[tuple[str, str, str]] = (), *, datasets: Mapping[str, str | None] | None = None,
+          external: Iterable[str] = (), devices: Iterable[str] = ()) -> Palette:
+    """The palette of a run or a map.
+
+    Parameters
+    ----------
+    members : iterable of (dataset, device, section)
+        The device sections there are (repeats do not matter).
+    datasets : dict of str to str or None, optional
+        Every dataset and its configured ``colour`` (None: none configured).
+    external : iterable of str, optional
+        The external datasets (drawn as shadows in their configured colour, or grey).
+    devices : iterable of str, optional
+        More devices whose families to keep free (a run's other devices).
+
+    Returns
+    -------
+    Palette
+    """
+    members = sorted(set(members))
+    datasets = dict(datasets or {})
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for dataset, device, section in members:
+        groups.setdefault(device, []).append((dataset, section))
+        if dataset:
+            datasets.setdefault(dataset, None)
+    families = device_families([*groups, *devices])
+    external = sorted(set(external))
+    for name in external:
+        datasets.setdefault(name, None)
+    cycle = iter(DATASETS * (1 + len(datasets) // len(DATASETS)))
+    coloured = {name: colour or next(cycle) for name, colour in sorted(datasets.items())}
+    return Palette(families=families, groups={d: tuple(g) for d, g in sorted(groups.items())},
+                   external={name: datasets[name] or EXTERNAL for name in external}, datasets=coloured)
+
+
+def from_table(emb, colours: Mapping[str, str] | None = None) -> Palette:
+    """The palette of an embedding table: its device sections (rows of ``kind`` other than
+    ``folder``) and its external datasets, ``colours`` giving the configured colour of
+    external datasets by name."""
+    internal = emb[emb["kind"] != "folder"]
+    members = zip(internal["dataset"], internal["device"], internal["section"])
+    external = emb.loc[emb["kind"] == "folder", "dataset"].unique()
+    colours = dict(colours or {})
+    names = set(emb["dataset"].unique())
+    return build(members, datasets={n: colours.get(n) for n in names}, external=external)
+
+
+def as_json(devices: Iterable[str] = (), sections: Mapping | None = None,
+            datasets: Mapping[str, str | None] | None = None, external: Iterable[str] = ()) -> dict:
+    """The colours of a run, ``{encoding: {value: "#rrggbb"}}`` (:meth:`Palette.as_json`).
+
+    Parameters
+    ----------
+    devices : iterable of str
+        The run's devices.
+    sections : dict, optional
+        Each device's sections: ``{device: [section, ...]}``, or ``{device: {dataset: [section,
+        ...]}}`` (which tells datasets sharing a device name apart).
+    datasets : dict of str to str or None, optional
+        Every dataset and its configured ``colour`` (None: none).
+    external : iterable of str, optional
+        The external datasets.
+
+    Examples
+    --------
+    >>> as_json(["fan"], {"fan": ["00"]})["section"]
+    {'fan/00': '#9467bd'}
+    """
+    members = []
+    for device, found in (sections or {}).items():
+        if isinstance(found, Mapping):
+            members += [(dataset, device, s) for dataset, secs in found.items() for s in secs]
+        else:
+            members += [("", device, s) for s in found]
+    return build(members, datasets=datasets, external=external, devices=devices).as_json()
