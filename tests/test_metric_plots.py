@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 
-from audio_umaps import metric_plots
+from audio_umaps import tables
+from audio_umaps.plots import metrics as metric_plots
 from audio_umaps.metrics import ALL, ORIGINAL, UMAP
 
 REPRESENTATIONS, STACKS, DEVICES = ("mel", "stft"), (1, 5, 10), ("ToyCar", "fan", "pump")
@@ -214,3 +215,22 @@ def test_a_device_without_a_map_has_no_umap_values_nor_counts():
     rows = sorted({(r, s) for r, s in zip(table["representation"], table["stack"])})
     for rep in REPRESENTATIONS:
         assert cells(ax)[rows.index((rep, 10)), DEVICES.index("pump")].get_text() == "n/a"
+
+
+def test_metric_rows_are_read_with_their_text_columns_as_text(tmp_path):
+    rows = tidy_rows()
+    rows.loc[0, "value"] = np.nan  # a measure that could not be taken: an empty field
+    rows.to_csv(tmp_path / "mel.tsv", sep="\t", index=False)
+    prediction = rows.iloc[[1]].assign(representation="", stack="", method="mysystem", note="")
+    prediction.to_csv(tmp_path / "mysystem.tsv", sep="\t", index=False)
+    read = tables.read_metric_rows([tmp_path / "mel.tsv", tmp_path / "mysystem.tsv"])
+    assert len(read) == len(rows) + 1
+    assert set(read["section"]) == {ALL, "00"} and read["edition"].iloc[0] == "2021"
+    assert np.isnan(read["value"].iloc[0]) and read["note"].iloc[0] == ""
+    assert read["representation"].iloc[-1] == "" and read["stack"].iloc[-1] == ""
+    # what the summary reads is what it was given
+    measured = read[read["representation"] != ""].astype({"stack": int})
+    pd.testing.assert_frame_equal(metric_plots.summary(measured), metric_plots.summary(rows), check_dtype=False)
+    (tmp_path / "empty.tsv").write_text("")
+    with pytest.raises(ValueError, match="empty.tsv: not a metrics table"):
+        tables.read_metric_rows([tmp_path / "empty.tsv"])

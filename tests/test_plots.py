@@ -1,3 +1,4 @@
+import colorsys
 import re
 from pathlib import Path
 
@@ -9,7 +10,9 @@ from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgb, to_rgba
 from PIL import Image
 
-from audio_umaps import plots
+from audio_umaps import config, palette, plots, tables
+from audio_umaps.plots import global_map, legends, section, shadows, style
+from audio_umaps.plots.scores import score_norm
 
 STYLE = {"width": 10, "height": 4, "dpi": 60}
 ORIGIN = {"skip": 2, "take": 4}
@@ -73,7 +76,7 @@ def _dots(ax, gid=None):
 
 def _shadow(ax, kind="train"):
     """The shadow image of a kind drawn on ax (None when there is none)."""
-    images = [im for im in ax.images if im.get_gid() == plots.GID_SHADOWS[kind]]
+    images = [im for im in ax.images if im.get_gid() == style.GID_SHADOWS[kind]]
     assert len(images) <= 1
     return images[0] if images else None
 
@@ -138,26 +141,28 @@ def _count(region, colour, alpha, tol=30):
     return int((np.abs(region - expected).max(axis=-1) <= tol).sum())
 
 
-def _palette(emb, device):
+def _domains(emb, device):
+    """The palette's colour of each (section, domain) of a device's map, as RGB."""
+    pal = palette.from_table(emb)
     rows = emb[(emb["kind"] != "folder") & (emb["device"] == device)]
-    return plots._domain_colours(rows)
+    return {(s, d): to_rgb(pal.domain(d, device, s)) for s, d in sorted(set(zip(rows["section"], rows["domain"])))}
 
 
 # ---- shadows: translucent at any density ----------------------------------------------------
 
 def test_shadow_opacity_falls_as_the_count_rises_and_never_reaches_opaque():
-    top = plots.SHADOW_OPACITY
-    lone = [plots.shadow_opacity(1.0, vmax, top) for vmax in (1, 10, 1_000, 100_000)]
+    top = style.SHADOW_OPACITY
+    lone = [shadows.shadow_opacity(1.0, vmax, top) for vmax in (1, 10, 1_000, 100_000)]
     assert all(a > b for a, b in zip(lone, lone[1:]))  # a lone window fades as piles grow
-    assert lone[0] == pytest.approx(top) and lone[-1] > top * plots.SHADOW_FLOOR  # still visible
+    assert lone[0] == pytest.approx(top) and lone[-1] > top * style.SHADOW_FLOOR  # still visible
     piles = np.array([0.0, 0.01, 1.0, 50.0, 1e4, 1e6])
-    opacity = plots.shadow_opacity(piles, 1e6, top)
+    opacity = shadows.shadow_opacity(piles, 1e6, top)
     assert opacity[0] == 0 and np.all(np.diff(opacity) > 0) and opacity.max() == pytest.approx(top)
-    assert plots.SHADOW_OPACITY < 1 and plots.EXTERNAL_OPACITY < plots.SHADOW_OPACITY
+    assert style.SHADOW_OPACITY < 1 and style.EXTERNAL_OPACITY < style.SHADOW_OPACITY
     # the kernel narrows as windows grow beyond SHADOW_WIDE_UP_TO, within its bounds
-    widths = [plots.shadow_width(n) for n in (10, 2_000, 20_000, 10**7)]
-    assert widths[0] == widths[1] == plots.SHADOW_WIDTH
-    assert widths[1] > widths[2] > widths[3] == pytest.approx(plots.SHADOW_WIDTH * plots.SHADOW_NARROWEST)
+    widths = [shadows.shadow_width(n) for n in (10, 2_000, 20_000, 10**7)]
+    assert widths[0] == widths[1] == style.SHADOW_WIDTH
+    assert widths[1] > widths[2] > widths[3] == pytest.approx(style.SHADOW_WIDTH * style.SHADOW_NARROWEST)
 
 
 def _piled(n_train, rng):
@@ -186,14 +191,14 @@ def test_stacked_shadows_stay_translucent_however_many_windows_pile_up():
         fig = plots.device_figure(emb, "fan", STYLE, colours=COLOURS)
         left, right = fig.axes[:2]
         train, external = _shadow(left), _shadow(left, "external")
-        assert _alpha(train).max() <= plots.SHADOW_OPACITY + 1e-9
-        assert _alpha(external).max() <= plots.EXTERNAL_OPACITY + 1e-9
+        assert _alpha(train).max() <= style.SHADOW_OPACITY + 1e-9
+        assert _alpha(external).max() <= style.EXTERNAL_OPACITY + 1e-9
         # both layers on the pile: still well short of opaque
         stacked = 1 - (1 - _at(train, 0, 0)[3]) * (1 - _at(external, 0, 0)[3])
-        assert stacked <= 1 - (1 - plots.SHADOW_OPACITY) * (1 - plots.EXTERNAL_OPACITY) + 1e-9 < 0.7
+        assert stacked <= 1 - (1 - style.SHADOW_OPACITY) * (1 - style.EXTERNAL_OPACITY) + 1e-9 < 0.7
         lone_alpha.append(_at(train, 3, 3)[3])
         # in the pixels: the pile's centre is no darker than the colour at that opacity
-        colour = np.array(_palette(emb, "fan")[("00", "source")])
+        colour = np.array(_domains(emb, "fan")[("00", "source")])
         image = _render(fig)
         px, py = left.transData.transform((0.0, 0.0))
         pile = image[image.shape[0] - int(round(py)), int(round(px))]
@@ -202,17 +207,17 @@ def test_stacked_shadows_stay_translucent_however_many_windows_pile_up():
         # identical shadows on both panels
         assert np.array_equal(np.asarray(train.get_array()), np.asarray(_shadow(right).get_array()))
     # the lone window fades as the map's count rises, but stays visible
-    assert lone_alpha[0] > lone_alpha[1] > plots.SHADOW_OPACITY * plots.SHADOW_FLOOR * 0.9
+    assert lone_alpha[0] > lone_alpha[1] > style.SHADOW_OPACITY * style.SHADOW_FLOOR * 0.9
 
 
 def test_dots_shrink_and_fade_with_the_count_but_stay_visible():
-    small, large, huge = (plots.dot_style(n, "normal") for n in (100, 20_000, 10**7))
+    small, large, huge = (style.dot_style(n, "normal") for n in (100, 20_000, 10**7))
     assert small["s"] == 6 and small["alpha"] == pytest.approx(0.9)
-    assert small["s"] > large["s"] > huge["s"] == plots.DOT_SMALLEST
-    assert small["alpha"] > large["alpha"] > huge["alpha"] == plots.DOT_ALPHA[0]
-    assert plots.dot_style(100, "anomaly")["s"] == 3
+    assert small["s"] > large["s"] > huge["s"] == style.DOT_SMALLEST
+    assert small["alpha"] > large["alpha"] > huge["alpha"] == style.DOT_ALPHA[0]
+    assert style.dot_style(100, "anomaly")["s"] == 3
     # dots are always drawn above both shadow layers
-    assert small["zorder"] > max(plots.SHADOW_ZORDER.values())
+    assert small["zorder"] > max(style.SHADOW_ZORDER.values())
 
 
 # ---- device panels --------------------------------------------------------------------------
@@ -222,12 +227,12 @@ def test_device_panels_hold_their_test_windows_over_the_same_shadows():
     fig, (left, right) = plt.subplots(1, 2)
     assert plots.plot_device_panel(left, emb, "fan", "normal", colours=COLOURS) is left
     assert plots.plot_device_panel(right, emb, "fan", "anomaly", colours=COLOURS) is right
-    palette = _palette(emb, "fan")
+    domains = _domains(emb, "fan")
     for ax, label in ((left, "normal"), (right, "anomaly")):
         assert _points(_dots(ax)) == _xy(_select(emb, device="fan", split="test", label=label))
         for c in _dots(ax):  # each (section, domain) group in its shade, opaque enough to stand out
             row = emb[(emb["x"] == c.get_offsets()[0][0]) & (emb["y"] == c.get_offsets()[0][1])].iloc[0]
-            assert np.allclose(c.get_facecolors()[0][:3], palette[(row.section, row.domain)])
+            assert np.allclose(c.get_facecolors()[0][:3], domains[(row.section, row.domain)])
             assert c.get_alpha() == pytest.approx(0.9)
             assert c.get_zorder() > _shadow(ax).get_zorder() > _shadow(ax, "external").get_zorder()
         # training shadows where the training windows are, in their group's colour
@@ -238,7 +243,7 @@ def test_device_panels_hold_their_test_windows_over_the_same_shadows():
             cells = np.array([_at(train, x, y) for x, y in rows[["x", "y"]].to_numpy()])
             assert (cells[:, 3] > 0.05).all()
         external = _shadow(ax, "external")
-        assert external.windows <= 20 and _alpha(external).max() <= plots.EXTERNAL_OPACITY + 1e-9
+        assert external.windows <= 20 and _alpha(external).max() <= style.EXTERNAL_OPACITY + 1e-9
     # normal windows are the larger dots
     assert {c.get_sizes()[0] for c in _dots(left)} == {6}
     assert {c.get_sizes()[0] for c in _dots(right)} == {3}
@@ -253,8 +258,8 @@ def test_shadow_colour_is_the_groups_where_it_is_alone():
     fig, ax = plt.subplots()
     plots.plot_device_panel(ax, emb, "fan", "normal")
     rgba = _at(_shadow(ax), 10.0, 10.0)
-    assert np.allclose(rgba[:3], _palette(emb, "fan")[("00", "source")], atol=1e-6)
-    assert rgba[3] == pytest.approx(plots.SHADOW_OPACITY)  # the layer's densest place
+    assert np.allclose(rgba[:3], _domains(emb, "fan")[("00", "source")], atol=1e-6)
+    assert rgba[3] == pytest.approx(style.SHADOW_OPACITY)  # the layer's densest place
 
 
 def test_device_legend_shows_what_is_drawn():
@@ -265,14 +270,14 @@ def test_device_legend_shows_what_is_drawn():
     external, *groups = handles
     assert external.get_label() == "audioset (external): 20 windows"
     assert to_rgba(external.get_color()) == to_rgba("grey")
-    assert external.get_alpha() == plots.EXTERNAL_OPACITY == pytest.approx(_alpha(_shadow(left, "external")).max())
-    palette = _palette(emb, "fan")
+    assert external.get_alpha() == style.EXTERNAL_OPACITY == pytest.approx(_alpha(_shadow(left, "external")).max())
+    domains = _domains(emb, "fan")
     drawn = {tuple(np.round(c.get_facecolors()[0][:3], 6)): c for c in _dots(left)}
-    assert len(groups) == len(palette) == 4
-    for handle, (key, colour) in zip(groups, sorted(palette.items())):
+    assert len(groups) == len(domains) == 4
+    for handle, (key, colour) in zip(groups, sorted(domains.items())):
         shadow, dot = _parts(handle)
         assert shadow.get_label() == dot.get_label() == f"{key[0]} {key[1]}: train 3 · test 6"
-        assert np.allclose(to_rgb(shadow.get_color()), colour) and shadow.get_alpha() == plots.SHADOW_OPACITY
+        assert np.allclose(to_rgb(shadow.get_color()), colour) and shadow.get_alpha() == style.SHADOW_OPACITY
         assert shadow.get_alpha() == pytest.approx(_alpha(_shadow(left)).max())  # its densest place
         collection = drawn[tuple(np.round(colour, 6))]
         assert np.allclose(to_rgb(dot.get_color()), collection.get_facecolors()[0][:3])
@@ -280,7 +285,7 @@ def test_device_legend_shows_what_is_drawn():
     # the figure's legend lists the same entries, titled with what shadows and dots are
     fig = plots.device_figure(emb, "fan", STYLE, colours=COLOURS)
     legend = fig.legends[0]
-    assert [t.get_text() for t in legend.get_texts()] == [plots._label_of(h) for h in handles]
+    assert [t.get_text() for t in legend.get_texts()] == [legends.label_of(h) for h in handles]
     assert "shadows: training windows" in legend.get_title().get_text()
 
 
@@ -303,15 +308,15 @@ def test_external_data_does_not_crowd_out_the_device():
     fan = _select(emb, device="fan")
     assert x0 < fan["x"].min() and fan["x"].max() < x1 and y0 < fan["y"].min() and fan["y"].max() < y1
     assert x1 < 50 and y1 < 50  # limits follow the device's own windows, not the far external ones
-    assert _texts(ax, plots.GID_OUTSIDE) == ["5 of 20 external windows lie outside this view"]
+    assert _texts(ax, style.GID_OUTSIDE) == ["5 of 20 external windows lie outside this view"]
     assert _shadow(ax, "external").windows == 20  # (counted; the far ones fall outside its grid)
     # thinner than the device's own shadows
-    assert plots.EXTERNAL_WIDTH < 1
+    assert style.EXTERNAL_WIDTH < 1
     # without far windows, no note
     fig, ax = plt.subplots()
     plots.plot_device_panel(ax, _embedding(), "fan", "normal", colours=COLOURS)
-    inside = plots._inside(ax, _select(_embedding(), kind="folder"))
-    assert _texts(ax, plots.GID_OUTSIDE) == ([] if inside.all() else
+    inside = shadows.inside(ax, _select(_embedding(), kind="folder"))
+    assert _texts(ax, style.GID_OUTSIDE) == ([] if inside.all() else
                                               [f"{(~inside).sum()} of 20 external windows lie outside this view"])
 
 
@@ -333,8 +338,8 @@ def test_an_empty_panel_says_why():
     no_anomalies = emb[~((emb["split"] == "test") & (emb["label"] == "anomaly"))]
     fig = plots.device_figure(no_anomalies, "fan", STYLE)
     left, right = fig.axes
-    assert _texts(left, plots.GID_EMPTY) == []
-    (note,) = _texts(right, plots.GID_EMPTY)
+    assert _texts(left, style.GID_EMPTY) == []
+    (note,) = _texts(right, style.GID_EMPTY)
     assert right.get_title() == "anomalous test windows (0)"
     assert re.sub(r"\s+", " ", note) == ("No anomalous test windows in this map: the scope's test data has "
                                          "none labelled anomalous.")
@@ -345,14 +350,14 @@ def test_an_empty_panel_says_why():
     assert [ax.get_title() for ax in fig.axes] == ["normal test windows (0)", "anomalous test windows (0)",
                                                    "unlabelled test windows (24)"]
     for ax in fig.axes[:2]:
-        (note,) = _texts(ax, plots.GID_EMPTY)
+        (note,) = _texts(ax, style.GID_EMPTY)
         assert "without ground truth" in re.sub(r"\s+", " ", note)
-    assert _texts(fig.axes[2], plots.GID_EMPTY) == []
+    assert _texts(fig.axes[2], style.GID_EMPTY) == []
     # the global and section panels say so too
     fig = plots.global_figure(no_anomalies, STYLE)
-    assert "none labelled anomalous" in re.sub(r"\s+", " ", _texts(fig.axes[1], plots.GID_EMPTY)[0])
+    assert "none labelled anomalous" in re.sub(r"\s+", " ", _texts(fig.axes[1], style.GID_EMPTY)[0])
     fig = plots.section_figure(no_anomalies, "fan", "00", STYLE)
-    assert "in this section" in re.sub(r"\s+", " ", _texts(fig.axes[1], plots.GID_EMPTY)[0])
+    assert "in this section" in re.sub(r"\s+", " ", _texts(fig.axes[1], style.GID_EMPTY)[0])
     # the note is in the pixels: dark text inside the panel, none on a filled panel
     image = _render(plots.device_figure(no_anomalies, "fan", STYLE))
     assert (_region(image, plt.gcf().axes[1]).max(axis=-1) < 80).sum() > 50
@@ -368,14 +373,14 @@ def test_global_figure_is_a_dual_plot_normal_left_anomalies_right():
     assert _points(_dots(left)) == _xy(_select(internal, split="test", label="normal"))
     assert _points(_dots(right)) == _xy(_select(internal, split="test", label="anomaly"))
     assert left.get_title() == "normal test windows (24)" and right.get_title() == "anomalous test windows (24)"
-    groups = list(plots._global_groups(emb))
+    groups = list(global_map.global_groups(emb))
     assert len(groups) == 4 and len({tuple(c.get_facecolors()[0]) for c in _dots(left)}) == 4
     for ax in (left, right):  # training and external windows as shadows on both panels
         assert _shadow(ax).windows == len(_select(internal, split="train"))
         assert _shadow(ax, "external").windows == 20
         assert np.array_equal(np.asarray(_shadow(ax).get_array()), np.asarray(_shadow(left).get_array()))
     assert left.get_xlim() == pytest.approx(right.get_xlim())
-    labels = [plots._label_of(h) for h in plots.global_handles(emb, colours=COLOURS)]
+    labels = [legends.label_of(h) for h in plots.global_handles(emb, colours=COLOURS)]
     assert labels == ["audioset (external): 20 windows", "fan section 00: train 6 · test 12",
                       "fan section 01: train 6 · test 12", "pump section 00: train 6 · test 12",
                       "pump section 01: train 6 · test 12"]
@@ -388,6 +393,55 @@ def test_global_figure_is_a_dual_plot_normal_left_anomalies_right():
     assert all(_count(_region(_render(blank), ax), c, 0.9) == 0 for ax in axes for *_, c, _ in groups)
     # a third panel for unlabelled evaluation windows
     assert len(plots.global_figure(_embedding(with_unknown=True), STYLE).axes) == 3
+
+
+def test_global_colours_are_the_devices_families_not_the_domains():
+    emb = _embedding()
+    fig = plots.global_figure(emb, STYLE)
+    drawn = {tuple(np.round(c.get_facecolors()[0][:3], 6)) for ax in fig.axes for c in _dots(ax)}
+    families = palette.device_families(["fan", "pump"])
+    expected = {tuple(np.round(to_rgb(palette.shade(families[d], i, 2)), 6)) for d in ("fan", "pump") for i in (0, 1)}
+    assert drawn == expected
+    assert families == {"fan": palette.FAMILIES[palette.KNOWN_DEVICES["fan"]],
+                        "pump": palette.FAMILIES[palette.KNOWN_DEVICES["pump"]]}
+    # a device plot's colours (the domains) are none of the global plot's
+    device = plots.device_figure(emb, "fan", STYLE)
+    domains = {tuple(np.round(c.get_facecolors()[0][:3], 6)) for ax in device.axes for c in _dots(ax)}
+    assert len(domains) == 4 and not domains & drawn
+    # external data without a configured colour: the palette's grey
+    (external,) = [h for h in plots.global_handles(emb) if not isinstance(h, tuple)]
+    assert to_rgb(external.get_color()) == to_rgb(palette.EXTERNAL)
+
+
+def _two_sliders():
+    """Two datasets whose device is called slider (DCASE 2020 without domains, DCASE 2023)."""
+    emb = _embedding()
+    emb = emb[(emb["device"] == "fan") | (emb["kind"] == "folder")].copy()
+    fan = emb["device"] == "fan"
+    old = fan & (emb["section"] == "00") & (emb["domain"] == "source")
+    new = fan & (emb["section"] == "00")
+    emb = pd.concat([emb[old].assign(dataset="dcase2020", domain="none"), emb[new].assign(dataset="dcase2023"),
+                     emb[~fan]], ignore_index=True).assign(device=lambda t: t["device"].replace("fan", "slider"))
+    emb["point"] = np.arange(len(emb))
+    return emb
+
+
+def test_datasets_sharing_a_device_name_are_told_apart():
+    emb = _two_sliders()
+    labels = [legends.label_of(h) for h in plots.global_handles(emb)]
+    assert labels[1:] == ["slider (dcase2020) section 00: train 3 · test 6",
+                          "slider (dcase2023) section 00: train 6 · test 12"]
+    fig = plots.global_figure(emb, STYLE)
+    colours = {tuple(np.round(c.get_facecolors()[0][:3], 6)) for c in _dots(fig.axes[0])}
+    assert len(colours) == 2  # one shade of slider's family each
+    labels = [legends.label_of(h) for h in plots.device_handles(emb, "slider")]
+    assert labels[1:] == ["dcase2020 id 00: train 3 · test 6", "dcase2023 00 source: train 3 · test 6",
+                          "dcase2023 00 target: train 3 · test 6"]
+    fig = plots.device_figure(emb, "slider", STYLE)
+    colours = {tuple(np.round(c.get_facecolors()[0][:3], 6)) for c in _dots(fig.axes[0])}
+    assert len(colours) == 3  # DCASE 2020's id 00 and DCASE 2023's source are no longer one blue
+    texts = [t.get_text() for t in plots.section_figure(emb, "slider", "00", STYLE).legends[0].get_texts()]
+    assert texts[:3] == ["train dcase2020 id 00: 3", "train dcase2023 00 source: 3", "train dcase2023 00 target: 3"]
 
 
 # ---- section plot ---------------------------------------------------------------------------
@@ -405,31 +459,50 @@ def test_section_panel_colours_files_and_draws_the_origin():
     assert _points([cross]) == [pytest.approx(plots.origin_cross(rows, **ORIGIN))]
     assert len(_dots(without)) == 1  # no cross without an origin
     assert with_cross.get_title() == "anomalous test windows: 6 files, 6 windows"
-    # no file is drawn in the shadows' grey
-    assert all(max(c) - min(c) > 0.05 for c in plots.FILE_COLOURS)
+    # no file is drawn in a domain's hue or in grey: those keep their meaning beneath the dots
+    for colour in style.FILE_COLOURS:
+        hue, _, saturation = colorsys.rgb_to_hls(*to_rgb(colour))
+        assert saturation > 0.2
+        for domain in ("source", "target"):
+            other = colorsys.rgb_to_hls(*to_rgb(palette.DOMAINS[domain]))[0]
+            assert min(abs(hue - other), 1 - abs(hue - other)) > 0.04, (colour, domain)
 
 
 def test_section_legend_names_the_files_in_their_colours():
     emb = _embedding()
     fig = plots.section_figure(emb, "pump", "01", dict(STYLE, origin=ORIGIN))
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert texts[:3] == ["train section 01: 6", "approximate origin (energy ranks 3-6)",
+    assert texts[:4] == ["train 01 source: 3", "train 01 target: 3", "approximate origin (energy ranks 3-6)",
                          "test files (section_01_…):"]
     test = _select(emb, device="pump", section="01", split="test")
-    files = plots._file_colours(test)
+    files = section.file_colours(test)
     stems = [Path(p).stem.removeprefix("section_01_") for p in sorted(files)]
-    assert texts[3:] == stems  # 12 files: all listed, no "more" line
+    assert texts[4:] == stems  # 12 files: all listed, no "more" line
     handles = plots.section_handles(emb, "pump", "01", origin=ORIGIN)
+    assert [to_rgb(h.get_color()) for h in handles[:2]] == [to_rgb(palette.DOMAINS[d]) for d in ("source", "target")]
     dots = {tuple(np.round(c, 6)) for ax in fig.axes for d in _dots(ax)[:1] for c in d.get_facecolors()[:, :3]}
-    for handle, path in zip(handles[3:], sorted(files)):
-        assert np.allclose(to_rgba(handle.get_color())[:3], files[path][:3])
+    for handle, path in zip(handles[4:], sorted(files)):
+        assert np.allclose(to_rgba(handle.get_color())[:3], to_rgb(files[path]))
         assert tuple(np.round(to_rgb(handle.get_color()), 6)) in dots
     # many files: the first FILES_LISTED named, then how many are not
     many = pd.concat([emb] + [_select(emb, device="pump", section="01", split="test").assign(
         path=lambda t, i=i: t["path"].str.replace(".wav", f"_x{i:02d}.wav")) for i in range(3)], ignore_index=True)
-    texts = [plots._label_of(h) for h in plots.section_handles(many, "pump", "01")]
-    assert len(texts) == 1 + 1 + plots.FILES_LISTED + 1
-    assert texts[-1].startswith(f"… and {48 - plots.FILES_LISTED} more files, not listed")
+    texts = [legends.label_of(h) for h in plots.section_handles(many, "pump", "01")]
+    assert len(texts) == 2 + 1 + style.FILES_LISTED + 1
+    assert texts[-1].startswith(f"… and {48 - style.FILES_LISTED} more files, not listed")
+
+
+def test_section_shadows_are_the_domains_own_colours():
+    emb = _embedding()
+    train = (emb["device"] == "pump") & (emb["section"] == "01") & (emb["split"] == "train")
+    emb.loc[train & (emb["domain"] == "source"), ["x", "y"]] = [10.0, 10.0]
+    emb.loc[train & (emb["domain"] == "target"), ["x", "y"]] = [-10.0, -10.0]
+    fig, ax = plt.subplots()
+    plots.plot_section_panel(ax, emb, "pump", "01", "normal")
+    for domain, (x, y) in (("source", (10.0, 10.0)), ("target", (-10.0, -10.0))):
+        assert np.allclose(_at(_shadow(ax), x, y)[:3], to_rgb(palette.DOMAINS[domain]), atol=1e-6)
+    # the device plot shows the same domains, at the section's shade
+    assert _domains(emb, "pump")[("01", "target")] == to_rgb(palette.shade(palette.DOMAINS["target"], 1, 2))
 
 
 def test_file_names_drop_the_shared_prefix_at_an_underscore():
@@ -452,7 +525,7 @@ def test_section_figure_draws_the_origin_cross_only_when_asked():
     assert black[0] >= 100 and black[1] == 0
     # the test windows: a colour per file, on their panel
     image = _render(without)
-    files = plots._file_colours(_select(emb, device="pump", section="01", split="test"))
+    files = section.file_colours(_select(emb, device="pump", section="01", split="test"))
     normal = _select(emb, device="pump", section="01", split="test", label="normal")["path"]
     assert sum(_count(_region(image, without.axes[0]), files[p], 0.9) >= 3 for p in normal) >= 4
 
@@ -467,21 +540,21 @@ def test_device_figure_shows_test_colours_in_the_right_panels():
     assert legend[0] == "audioset (external): 20 windows" and "01 target: train 3 · test 6" in legend
     image = _render(fig)
     left, right = (_region(image, ax) for ax in fig.axes)
-    palette = _palette(emb, "fan")
+    domains = _domains(emb, "fan")
     tol = 15  # (the lightest shade at 0.9 is within 30 of where all four pale shadows mix)
-    for colour in palette.values():
+    for colour in domains.values():
         assert _count(left, colour, 0.9, tol) >= 3
         assert _count(right, colour, 0.9, tol) >= 1
 
     # the same check fails on empty panels ...
     blank, axes = plt.subplots(1, 2, figsize=fig.get_size_inches())
     empty = _render(blank)
-    assert all(_count(_region(empty, ax), c, 0.9, tol) == 0 for ax in axes for c in palette.values())
+    assert all(_count(_region(empty, ax), c, 0.9, tol) == 0 for ax in axes for c in domains.values())
     # ... and on a figure whose normal test windows are gone (shadows alone do not pass)
     gone = plots.device_figure(emb[~((emb["device"] == "fan") & (emb["split"] == "test")
                                      & (emb["label"] == "normal"))], "fan", STYLE, colours=COLOURS)
     left = _region(_render(gone), gone.axes[0])
-    assert all(_count(left, c, 0.9, tol) == 0 for c in palette.values())
+    assert all(_count(left, c, 0.9, tol) == 0 for c in domains.values())
 
 
 def test_save_writes_the_figure_and_closes_it(tmp_path):
@@ -492,7 +565,7 @@ def test_save_writes_the_figure_and_closes_it(tmp_path):
     with Image.open(tmp_path / "fan.png") as im:
         pixels = np.asarray(im.convert("RGB")).astype(int)
     assert pixels.shape[1] > 1000
-    assert all(_count(pixels, c, 0.9) >= 6 for c in _palette(emb, "fan").values())
+    assert all(_count(pixels, c, 0.9) >= 6 for c in _domains(emb, "fan").values())
 
 
 # ---- a system's scores ----------------------------------------------------------------------
@@ -515,23 +588,23 @@ def test_system_scores_colour_the_test_windows_and_outline_wrong_decisions():
     fig = plots.device_figure(emb, "fan", STYLE, scores=scores, system="mysystem")
     left, right, bar = fig.axes
     test = _select(emb, device="fan", split="test").merge(scores, on="point")
-    norm = plots.score_norm(test["score"])
+    norm = score_norm(test["score"])
     for ax, label, error in ((left, "normal", "false-positives"), (right, "anomaly", "false-negatives")):
         rows = test[test["label"] == label]
         (coloured,) = _dots(ax, "scores")
         scored = rows[rows["score"].notna()]
         assert _points([coloured]) == _xy(scored)
-        assert coloured.get_cmap() is plots.SCORE_CMAP
+        assert coloured.get_cmap() is style.SCORE_CMAP
         assert (coloured.norm.vmin, coloured.norm.vmax) == pytest.approx((norm.vmin, norm.vmax))
         assert sorted(np.asarray(coloured.get_array())) == pytest.approx(sorted(scored["score"]))
-        wrong = rows[rows["decision"] == plots.ERRORS[label][1]]
+        wrong = rows[rows["decision"] == style.ERRORS[label][1]]
         (halo,) = _dots(ax, error)
         assert _points([halo]) == _xy(wrong)
-        assert np.allclose(halo.get_facecolors()[0][:3], to_rgb(plots.WRONG_DECISION_COLOUR))
+        assert np.allclose(halo.get_facecolors()[0][:3], to_rgb(style.WRONG_DECISION_COLOUR))
         assert halo.get_zorder() < coloured.get_zorder()  # an outline beneath the dots
         assert halo.get_sizes()[0] > coloured.get_sizes()[0]
         n_files = rows["path"].nunique()
-        name = plots.ERRORS[label][0]
+        name = style.ERRORS[label][0]
         assert ax.get_title().endswith(f"\n{wrong['path'].nunique()} of {n_files} files {name}s of mysystem")
     assert _points(_dots(left, "no-score")) == _xy(test[test["score"].isna()])
     # the colour bar spans the same scale; the dual layout and shadows stay
@@ -548,23 +621,23 @@ def test_read_scores_takes_the_systems_columns(tmp_path):
     table = pd.DataFrame({"point": [0, 1, 2], "x": [0.0, 1.0, 2.0], "score_mysystem": [0.5, "", 2.0],
                           "decision_mysystem": [1, "", 0], "score_other": [9, 9, 9]})
     table.to_csv(tmp_path / "fan.points.tsv", sep="\t", index=False)
-    scores = plots.read_scores(tmp_path / "fan.points.tsv", "mysystem")
+    scores = tables.read_scores(tmp_path / "fan.points.tsv", "mysystem")
     assert list(scores.columns) == ["point", "score", "decision"]
     assert scores["score"].tolist()[::2] == [0.5, 2.0] and np.isnan(scores["score"][1])
     with pytest.raises(ValueError, match="no column score_absent, decision_absent.*'predictions'"):
-        plots.read_scores(tmp_path / "fan.points.tsv", "absent")
+        tables.read_scores(tmp_path / "fan.points.tsv", "absent")
     pd.DataFrame(columns=["point"]).to_csv(tmp_path / "skipped.points.tsv", sep="\t", index=False)
-    assert plots.read_scores(tmp_path / "skipped.points.tsv", "mysystem").empty
+    assert tables.read_scores(tmp_path / "skipped.points.tsv", "mysystem").empty
 
 
 def test_colour_by_system_must_name_a_system_of_predictions():
-    assert plots.system_problem(None, []) is None
-    assert plots.system_problem("mysystem", ["mysystem", "other"]) is None
-    assert plots.system_problem("nosuch", ["mysystem", "other"]) == (
+    assert config.system_problem(None, []) is None
+    assert config.system_problem("mysystem", ["mysystem", "other"]) is None
+    assert config.system_problem("nosuch", ["mysystem", "other"]) == (
         "config key 'plots.colour_by_system' is 'nosuch', which is not a system of config key "
         "'predictions' (systems: 'mysystem', 'other'): name one of them, or set it to null to colour "
         "the test windows by section and domain")
-    assert "(systems: none configured)" in plots.system_problem("mysystem", {})
+    assert "(systems: none configured)" in config.system_problem("mysystem", {})
 
 
 def test_colour_by_system_makes_the_device_plot_read_the_points_table(tmp_path):
@@ -631,6 +704,23 @@ def test_folder_figure_still_colours_each_dataset():
     assert _points(_dots(ax)) == _xy(folders)
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["audioset (20)", "other (20)"]
     assert fig.legends[0].get_title().get_text() == ""
+    # datasets in the palette's dataset colours, a configured colour first; the legend agrees
+    fig = plots.folder_figure(folders, STYLE, by="dataset", colours={"other": "#123456"})
+    (ax,) = fig.axes
+    drawn = {tuple(np.round(c.get_facecolors()[0][:3], 6)) for c in _dots(ax)}
+    assert drawn == {tuple(np.round(to_rgb(c), 6)) for c in (palette.DATASETS[0], "#123456")}
+    legend = [to_rgb(h.get_color()) for h in fig.legends[0].legend_handles]
+    assert legend == [to_rgb(palette.DATASETS[0]), to_rgb("#123456")]
+
+
+def test_folder_figure_colours_sub_folders_in_turn_the_largest_first():
+    emb = _select(_embedding(), kind="folder").assign(subfolder=[f"f{i % 3}" for i in range(20)])
+    emb.loc[emb.index[:2], "subfolder"] = "f1"  # f1: 8 windows, f0: 6, f2: 6
+    fig = plots.folder_figure(emb, STYLE)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["f1 (8)", "f0 (6)", "f2 (6)"]
+    (ax,) = fig.axes
+    for collection, colour in zip(_dots(ax), palette.IDENTITIES):
+        assert np.allclose(collection.get_facecolors()[0][:3], to_rgb(colour))
 
 
 @pytest.mark.parametrize("column, flagged", [
