@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -140,3 +141,17 @@ def test_config_plan_and_palette_import_without_matplotlib():
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_config_check_names_a_colour_the_explorer_could_not_read():
+    import yaml
+
+    from audio_umaps import config
+
+    base = yaml.safe_load((Path(__file__).parents[1] / "config/config.yaml").read_text())
+    assert config.colour_problems(base) == []
+    base["datasets"]["demo_external"]["colour"] = "tab:grey"
+    with pytest.raises(config.ConfigError, match=r"config key 'datasets.demo_external.colour': 'tab:grey' is not a colour"):
+        config.check(base)
+    base["datasets"]["demo_external"]["colour"] = "DarkGrey"
+    assert config.check(base)["datasets"]["demo_external"]["colour"] == "DarkGrey"

@@ -82,7 +82,7 @@ def check(config: dict) -> dict:
 
     Raises :class:`ConfigError` listing every problem (one line each, the key named).
     """
-    found = problems(config)
+    found = problems(config) or colour_problems(config)
     if found:
         raise ConfigError(
             "the configuration (config/config.yaml or your --configfile) is not valid:\n  "
@@ -113,3 +113,21 @@ def system_problem(system: str | None, systems) -> str | None:
     return (f"config key 'plots.colour_by_system' is {system!r}, which is not a system of config key "
             f"'predictions' (systems: {listed}): name one of them, or set it to null to colour the "
             "test windows by section and domain")
+
+
+def colour_problems(config: dict) -> list[str]:
+    """Every dataset ``colour`` that is neither ``#rrggbb`` (``#rgb``) nor a CSS colour name
+    (what the plots and the explorer both read, :func:`audio_umaps.palette.to_hex`), one line
+    each, naming the key."""
+    from .palette import to_hex
+
+    lines = []
+    for name, entry in (config.get("datasets") or {}).items():
+        colour = entry.get("colour") if isinstance(entry, dict) else None
+        if colour is None:
+            continue
+        try:
+            to_hex(colour, key=f"config key 'datasets.{name}.colour'")
+        except ValueError as exc:
+            lines.append(str(exc))
+    return lines
