@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -44,15 +45,25 @@ def test_other_devices_take_a_family_from_their_name_and_a_free_one_on_a_clash()
     assert palette.device_families([clash, owner])[clash] != palette.device_families([owner])[owner]
 
 
-def test_device_families_keep_clear_of_the_fixed_meanings():
-    fixed = [palette.DOMAINS["source"], palette.DOMAINS["target"], palette.LABELS["anomaly"]]
+def _lab(colour):
+    """A colour in CIELAB (D65): distances of about 10 and more are plainly different colours."""
+    c = np.array(palette.rgb(colour))
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    f = [np.cbrt(t) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz / [0.95047, 1.0, 1.08883]]
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_device_families_keep_clear_of_the_fixed_meanings_and_of_each_other():
+    fixed = [palette.DOMAINS["source"], palette.DOMAINS["target"], palette.LABELS["anomaly"], palette.EXTERNAL]
     for family in palette.FAMILIES:
-        _, lightness, saturation = colorsys.rgb_to_hls(*palette.rgb(family))
-        assert saturation > 0.3, family  # not grey (external data, no value)
+        assert colorsys.rgb_to_hls(*palette.rgb(family))[2] > 0.3, family  # not grey (external data, no value)
         for colour in fixed:
-            gap = abs(_hue(family) - _hue(colour))
-            assert min(gap, 1 - gap) > 0.025, (family, colour)
-    assert len(set(palette.FAMILIES)) == len(palette.FAMILIES) == len(palette.FAMILY_NAMES)
+            assert np.linalg.norm(_lab(family) - _lab(colour)) > 25, (family, colour)
+    distances = [np.linalg.norm(_lab(a) - _lab(b)) for i, a in enumerate(palette.FAMILIES)
+                 for b in palette.FAMILIES[i + 1:]]
+    assert min(distances) > 20
+    assert len(palette.FAMILIES) == len(palette.FAMILY_NAMES)
 
 
 def test_shades_run_from_lighter_to_darker_around_the_base():

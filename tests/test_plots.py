@@ -141,6 +141,15 @@ def _count(region, colour, alpha, tol=30):
     return int((np.abs(region - expected).max(axis=-1) <= tol).sum())
 
 
+def _lab(colour):
+    """A colour in CIELAB (D65): distances of about 10 and more are plainly different colours."""
+    c = np.array(to_rgb(colour))
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    f = [np.cbrt(t) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz / [0.95047, 1.0, 1.08883]]
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
 def _domains(emb, device):
     """The palette's colour of each (section, domain) of a device's map, as RGB."""
     pal = palette.from_table(emb)
@@ -459,13 +468,11 @@ def test_section_panel_colours_files_and_draws_the_origin():
     assert _points([cross]) == [pytest.approx(plots.origin_cross(rows, **ORIGIN))]
     assert len(_dots(without)) == 1  # no cross without an origin
     assert with_cross.get_title() == "anomalous test windows: 6 files, 6 windows"
-    # no file is drawn in a domain's hue or in grey: those keep their meaning beneath the dots
+    # no file is drawn in a domain's colour, the anomaly's red or grey: those keep their meaning
     for colour in style.FILE_COLOURS:
-        hue, _, saturation = colorsys.rgb_to_hls(*to_rgb(colour))
-        assert saturation > 0.2
-        for domain in ("source", "target"):
-            other = colorsys.rgb_to_hls(*to_rgb(palette.DOMAINS[domain]))[0]
-            assert min(abs(hue - other), 1 - abs(hue - other)) > 0.04, (colour, domain)
+        assert colorsys.rgb_to_hls(*to_rgb(colour))[2] > 0.2  # not grey
+        for fixed in (palette.DOMAINS["source"], palette.DOMAINS["target"], palette.LABELS["anomaly"]):
+            assert np.linalg.norm(_lab(colour) - _lab(fixed)) > 25, (colour, fixed)
 
 
 def test_section_legend_names_the_files_in_their_colours():

@@ -19,7 +19,7 @@ external   shadows beneath, in the dataset's configured ``colour`` or grey (:dat
 dataset    where datasets are coloured: the configured ``colour`` or :data:`DATASETS` in name
            order
 file       a section plot's test files and a folder plot's sub-folders: :data:`IDENTITIES` in
-           turn (no blue, orange or grey: those keep their meaning beneath the dots)
+           turn (no blue, orange, red or grey: those keep their meaning)
 ========== =====================================================================================
 
 Blue and orange mean a domain, red an anomaly and grey external data (or no value) wherever
@@ -50,9 +50,9 @@ KNOWN_DEVICES = {"ToyCar": 0, "fan": 1, "pump": 2, "slider": 3, "valve": 4, "Toy
 # Datasets where they are what is coloured (Paul Tol's muted scheme without its grey).
 DATASETS = ("#332288", "#117733", "#44aa99", "#88ccee", "#ddcc77", "#cc6677", "#aa4499",
             "#882255", "#999933")
-# Files and sub-folders: tab20 without its blues, oranges and greys, the dark ones first.
-IDENTITIES = ("#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
-              "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5")
+# Files and sub-folders: tab20 without its blues, oranges, reds and greys, the dark ones first.
+IDENTITIES = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
+              "#98df8a", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5")
 SHADE_SPAN = 0.45  # the first shade is mixed this much with white, the last with black
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
