@@ -50,9 +50,10 @@ KNOWN_DEVICES = {"ToyCar": 0, "fan": 1, "pump": 2, "slider": 3, "valve": 4, "Toy
 # Datasets where they are what is coloured (Paul Tol's muted scheme without its grey).
 DATASETS = ("#332288", "#117733", "#44aa99", "#88ccee", "#ddcc77", "#cc6677", "#aa4499",
             "#882255", "#999933")
-# Files and sub-folders: tab20 without its blues, oranges, reds and greys, the dark ones first.
+# Files and sub-folders: tab20 without its blues, oranges, reds and greys, the dark ones first,
+# the light ones turned by three (files six apart, often on one panel, are not one hue).
 IDENTITIES = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
-              "#98df8a", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5")
+              "#f7b6d2", "#dbdb8d", "#9edae5", "#98df8a", "#c5b0d5", "#c49c94")
 SHADE_SPAN = 0.45  # the first shade is mixed this much with white, the last with black
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
