@@ -234,3 +234,14 @@ def test_metric_rows_are_read_with_their_text_columns_as_text(tmp_path):
     (tmp_path / "empty.tsv").write_text("")
     with pytest.raises(ValueError, match="empty.tsv: not a metrics table"):
         tables.read_metric_rows([tmp_path / "empty.tsv"])
+
+
+def test_official_table_gives_a_row_per_machine_and_one_over_all():
+    official = metric_plots.official_table(tidy_rows())
+    assert list(official.columns) == metric_plots.OFFICIAL_KEYS + [
+        "machine", "auc_source", "auc_target", "auc", "pauc", "hmean", "note"]
+    one = official[(official["representation"] == "mel") & (official["stack"] == 1)]
+    assert list(one["machine"]) == [*DEVICES, "all"]
+    assert (one.loc[one["machine"] != "all", "hmean"] == 0.9).all()
+    html = metric_plots.official_html(official)
+    assert html.startswith("<html>") and "ToyCar" in html and html.rstrip().endswith("</html>")

@@ -104,7 +104,7 @@ def official_table(rows: pd.DataFrame) -> pd.DataFrame:
     columns (2021 on: harmonic means of the source AUCs, target AUCs, pAUCs and of all, over
     all machine types the official score; 2020: the mean AUC and pAUC) and why a number is
     missing."""
-    from .scoring import machine_table, overall
+    from ..scoring import machine_table, overall
 
     official = rows[rows["level"] == "official"]
     out = []
@@ -147,7 +147,7 @@ def official_html(table: pd.DataFrame) -> str:
              "of its source AUCs, target AUCs and pAUCs and of all of them (h-mean); over all, the "
              "official score. 2020: mean AUC and pAUC. Detectors score a file by the mean of its "
              "windows' kNN or LOF scores.</p>"]
-    from .scoring import MACHINE_COLUMNS, layout
+    from ..scoring import MACHINE_COLUMNS, layout
 
     for (dataset, edition), group in table.groupby(["dataset", "edition"], sort=False):
         columns = list(MACHINE_COLUMNS[layout(edition)])
