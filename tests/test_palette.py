@@ -166,3 +166,24 @@ def test_the_config_check_names_a_colour_the_explorer_could_not_read():
         config.check(base)
     base["datasets"]["demo_external"]["colour"] = "DarkGrey"
     assert config.check(base)["datasets"]["demo_external"]["colour"] == "DarkGrey"
+
+
+def test_a_plans_palette_names_its_devices_as_the_maps_do():
+    from types import SimpleNamespace
+
+    datasets = {"dcase2020": SimpleNamespace(sections={"slider": ("00", "02")}, colour=None, external=False),
+                "dcase2023": SimpleNamespace(sections={"slider": ("00",), "my~20fan": ("00",)}, colour=None,
+                                             external=False),
+                "audioset": SimpleNamespace(sections={}, colour="#8c8c8c", external=True)}
+    names = {"my~20fan": "my fan"}
+    plan = SimpleNamespace(datasets=datasets, devices=["my~20fan", "slider"],
+                           device_name=lambda d: names.get(d, d))
+    pal = palette.from_plan(plan)
+    assert set(pal.families) == {"my fan", "slider"}
+    assert pal.shared("slider") and not pal.shared("my fan")
+    colours = pal.as_json()
+    assert set(colours["section"]) == {"my fan/00", "slider (dcase2020)/00", "slider (dcase2020)/02",
+                                       "slider (dcase2023)/00"}
+    assert colours["external"] == {"audioset": "#8c8c8c"}
+    assert colours["dataset"] == {"audioset": "#8c8c8c", "dcase2020": palette.DATASETS[0],
+                                  "dcase2023": palette.DATASETS[1]}

@@ -335,3 +335,26 @@ def as_json(devices: Iterable[str] = (), sections: Mapping | None = None,
         else:
             members += [("", device, s) for s in found]
     return build(members, datasets=datasets, external=external, devices=devices).as_json()
+
+
+def from_plan(plan) -> Palette:
+    """The palette of a run: every device section of its DCASE datasets (devices by their
+    folder names, as the maps' tables carry them), and its datasets' configured colours.
+
+    Parameters
+    ----------
+    plan : audio_umaps.plan.Plan
+        (Read through ``plan.datasets`` — each with ``sections``, ``colour``, ``external`` —
+        ``plan.devices`` and ``plan.device_name``.)
+
+    Returns
+    -------
+    Palette
+        ``from_plan(plan).as_json()`` is what the explorer's pages take.
+    """
+    members = [(name, plan.device_name(device), section)
+               for name, dataset in plan.datasets.items()
+               for device, sections in dataset.sections.items() for section in sections]
+    return build(members, datasets={name: d.colour for name, d in plan.datasets.items()},
+                 external=[name for name, d in plan.datasets.items() if d.external],
+                 devices=[plan.device_name(d) for d in plan.devices])
