@@ -19,6 +19,8 @@ import pytest
 import explorer_scope
 from browser import Page, chromium, require_chromium
 
+pytestmark = pytest.mark.browser
+
 require_chromium()
 
 

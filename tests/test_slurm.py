@@ -51,10 +51,10 @@ def cluster_state() -> str | None:
 _why = cluster_state()
 if _why and REQUIRED:
     raise RuntimeError(f"AUDIO_UMAPS_SLURM=1 but no usable SLURM cluster: {_why}")
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.skipif(
     _why is not None,
     reason=f"no SLURM cluster ({_why}); .ci/run starts one, see README 'Running on SLURM'",
-)
+)]
 
 
 def user_profile(folder: Path) -> Path:

@@ -21,6 +21,8 @@ from audio_umaps.resources import RETRIES
 from conftest import (ROOT, SNAKEFILE, coloured_pixels, expected_jobs, job_counts, prepare, snakemake, tiny_demo, tone,
                       write_config, write_wav)
 
+pytestmark = pytest.mark.workflow
+
 
 @pytest.fixture(scope="module")
 def demo_work(tmp_path_factory):
@@ -362,6 +364,22 @@ def test_report_lists_every_plot_with_its_caption(tiny_run):
         assert caption in html, caption
     # captions are rendered with each plot's wildcards, none left as template
     assert "UMAP of device <strong>fan</strong>" in html and "{{ snakemake" not in html
+
+
+def test_the_workflow_runs_as_a_module_of_another_workflow(tmp_path):
+    """Deployed as the snakemake-workflows catalog's workflows are (snakedeploy): a fresh folder
+    whose Snakefile uses this workflow as a module with its own config runs it whole."""
+    config = prepare(tmp_path, tiny_demo())
+    (tmp_path / "Snakefile").write_text(
+        f'configfile: "{config.name}"\n\n\n'
+        f"module audio_umaps:\n    snakefile:\n        {str(SNAKEFILE)!r}\n    config:\n        config\n\n\n"
+        "use rule * from audio_umaps\n")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert job_counts(proc.stdout + proc.stderr) == expected_jobs(config, tmp_path)
+    assert (tmp_path / "results/plots/mel/stack5/fan.png").is_file()
+    assert (tmp_path / "results/explore/index.html").is_file()
 
 
 def test_every_job_declares_what_it_reads(tmp_path):
