@@ -31,7 +31,7 @@ CONFIG = tiny_demo()  # fan, sections 00 and 01, log-mel, stack 5
 # jobs the cluster runs: 2 feature stores, 2 samples, 2 UMAPs (fan, global), 4 plots, fan's metrics,
 # the explorer of both scopes
 SLURM_RULES = {"features": 2, "sample": 2, "umap": 2, "plot_global": 1, "plot_device": 1, "plot_section": 2,
-               "metrics": 1, "explore": 2}
+               "metrics": 1, "explore_clips": 2, "explore": 2}
 
 
 def cluster_state() -> str | None:

@@ -467,7 +467,7 @@ OPTIONAL = {"cuml", "cupy"}
 # never their models or filter banks)
 NOT_RUN_BY = {"features": {ROOT / "src/audio_umaps/representations/l3.py"},
               **{rule: {ROOT / f"src/audio_umaps/representations/{r}.py" for r in ("l3", "mel", "stft")}
-                 for rule in ("explore", "explore_index")}}
+                 for rule in ("explore_clips", "explore", "explore_index")}}
 
 
 # Snakemake's own view of the rules: the parsed workflow, read through its API in a fresh process
