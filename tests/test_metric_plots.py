@@ -7,8 +7,8 @@ import pytest
 from matplotlib.colors import to_rgba
 
 from audio_umaps import tables
-from audio_umaps.plots import metrics as metric_plots
 from audio_umaps.metrics import ALL, ORIGINAL, UMAP
+from audio_umaps.plots import metrics as metric_plots
 
 REPRESENTATIONS, STACKS, DEVICES = ("mel", "stft"), (1, 5, 10), ("ToyCar", "fan", "pump")
 # (summary name, method, measure) of the rows built, and each one's file count offset

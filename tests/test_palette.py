@@ -164,7 +164,13 @@ def test_the_config_check_names_a_colour_the_explorer_could_not_read():
     base["datasets"]["demo_external"]["colour"] = "tab:grey"
     with pytest.raises(config.ConfigError, match=r"config key 'datasets.demo_external.colour': 'tab:grey' is not a colour"):
         config.check(base)
+    # what the workflow refuses before any job runs: the colour, and a system not in predictions
+    base["plots"]["colour_by_system"] = "nosuch"
+    found = config.plot_problems(base, ["mysystem"])
+    assert len(found) == 2 and "datasets.demo_external.colour" in found[0] and "nosuch" in found[1]
     base["datasets"]["demo_external"]["colour"] = "DarkGrey"
+    base["plots"]["colour_by_system"] = "mysystem"
+    assert config.plot_problems(base, ["mysystem"]) == []
     assert config.check(base)["datasets"]["demo_external"]["colour"] == "DarkGrey"
 
 

@@ -11,8 +11,9 @@ from matplotlib.colors import to_rgb, to_rgba
 from PIL import Image
 
 from audio_umaps import config, palette, plots, tables
-from audio_umaps.plots import global_map, legends, section, shadows, style
+from audio_umaps.plots import global_map, legends, shadows, style
 from audio_umaps.plots.scores import score_norm
+from audio_umaps.plots.section import file_colours
 
 STYLE = {"width": 10, "height": 4, "dpi": 60}
 ORIGIN = {"skip": 2, "take": 4}
@@ -247,7 +248,7 @@ def test_device_panels_hold_their_test_windows_over_the_same_shadows():
         # training shadows where the training windows are, in their group's colour
         train = _shadow(ax)
         assert train.windows == len(_select(emb, device="fan", split="train"))
-        for (section, domain), rows in _select(emb, device="fan", split="train").groupby(["section", "domain"]):
+        for _, rows in _select(emb, device="fan", split="train").groupby(["section", "domain"]):
             # a training window's own cell is shaded, in a colour near its group's (groups overlap)
             cells = np.array([_at(train, x, y) for x, y in rows[["x", "y"]].to_numpy()])
             assert (cells[:, 3] > 0.05).all()
@@ -482,7 +483,7 @@ def test_section_legend_names_the_files_in_their_colours():
     assert texts[:4] == ["train 01 source: 3", "train 01 target: 3", "approximate origin (energy ranks 3-6)",
                          "test files (section_01_…):"]
     test = _select(emb, device="pump", section="01", split="test")
-    files = section.file_colours(test)
+    files = file_colours(test)
     stems = [Path(p).stem.removeprefix("section_01_") for p in sorted(files)]
     assert texts[4:] == stems  # 12 files: all listed, no "more" line
     handles = plots.section_handles(emb, "pump", "01", origin=ORIGIN)
@@ -532,7 +533,7 @@ def test_section_figure_draws_the_origin_cross_only_when_asked():
     assert black[0] >= 100 and black[1] == 0
     # the test windows: a colour per file, on their panel
     image = _render(without)
-    files = section.file_colours(_select(emb, device="pump", section="01", split="test"))
+    files = file_colours(_select(emb, device="pump", section="01", split="test"))
     normal = _select(emb, device="pump", section="01", split="test", label="normal")["path"]
     assert sum(_count(_region(image, without.axes[0]), files[p], 0.9) >= 3 for p in normal) >= 4
 

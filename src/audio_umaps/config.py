@@ -77,17 +77,23 @@ def _has_defaults(schema: dict) -> bool:
     return any("default" in sub or _has_defaults(sub) for sub in schema.get("properties", {}).values())
 
 
+def report(config: dict) -> str:
+    """The message for a configuration that breaks the schema: every problem, one line each,
+    the key named (what the workflow says when Snakemake's ``validate`` refuses the config)."""
+    return ("the configuration (config/config.yaml or your --configfile) is not valid:\n  "
+            + "\n  ".join(problems(config) or ["(no problem found by the package's schema)"]))
+
+
 def check(config: dict) -> dict:
     """Validate ``config`` against the package's schema and fill in its defaults.
 
     Raises :class:`ConfigError` listing every problem (one line each, the key named).
     """
-    found = problems(config) or colour_problems(config)
-    if found:
-        raise ConfigError(
-            "the configuration (config/config.yaml or your --configfile) is not valid:\n  "
-            + "\n  ".join(found)
-        )
+    if problems(config):
+        raise ConfigError(report(config))
+    colours = colour_problems(config)
+    if colours:
+        raise ConfigError("\n".join(colours))
     return fill_defaults(config)
 
 
@@ -131,3 +137,11 @@ def colour_problems(config: dict) -> list[str]:
         except ValueError as exc:
             lines.append(str(exc))
     return lines
+
+
+def plot_problems(config: dict, systems) -> list[str]:
+    """What the workflow refuses in the plots' settings before any job runs: dataset colours
+    (:func:`colour_problems`) and ``plots.colour_by_system`` (:func:`system_problem`)."""
+    found = colour_problems(config)
+    system = system_problem((config.get("plots") or {}).get("colour_by_system"), systems)
+    return found + ([system] if system else [])

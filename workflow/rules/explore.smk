@@ -1,19 +1,56 @@
-rule explore:
-    """A scope's explorer: a page per representation x stack (Bokeh; hover, click to hear a
-    window, linked selection across the scope's maps), the maps' data, the audio clips the
-    sampled windows need (the normalised signal at audio.sample_rate, Ogg Opus; FLAC at rates
-    Opus does not take) and Bokeh's JavaScript, in one
-    self-contained folder that works opened from disk."""
+from audio_umaps.explore import assets as _explore_assets
+
+# A scope's clips (rule explore_clips) are kept apart from its pages (rule explore), so that
+# remaking the pages (a changed template) never re-encodes audio.
+
+
+rule explore_clips:
+    """A scope's audio clips: for every file a sampled window of any of the scope's maps comes
+    from, the span those windows need plus explore.margin, of the normalised signal at
+    audio.sample_rate (Ogg Opus; FLAC at rates Opus does not take), and clips.tsv (which clip
+    holds which file from which second, or why there is none)."""
     input:
-        umaps=lambda wildcards: PLAN.scope_embeddings(wildcards.scope),
-        statuses=lambda wildcards: PLAN.scope_embeddings(
-            wildcards.scope, paths.EMBEDDING_STATUS
-        ),
-        scores=explore_scores,
+        umaps=scope_maps,
+        statuses=scope_statuses,
         audio=lambda wildcards: PLAN.scope_audio(wildcards.scope),
     output:
+        directory("results/clips/{scope}"),
+    log:
+        "results/logs/explore_clips/{scope}.log",
+    benchmark:
+        "results/benchmarks/explore_clips/{scope}.tsv"
+    conda:
+        "../envs/explore.yaml"
+    threads: explore_threads
+    resources:
+        mem_mb=resource("explore_clips", "mem_mb"),
+        runtime=resource("explore_clips", "runtime"),
+    params:
+        maps=PLAN.maps(),
+        representation_params={
+            r: representation_params(r) for r in PLAN.representations
+        },
+        margin=config["explore"]["margin"],
+        audio=config["audio"],
+    script:
+        "../scripts/explore_clips.py"
+
+
+rule explore:
+    """A scope's explorer: a page per representation x stack (Bokeh; hover, click to hear a
+    window, linked selection across the scope's maps), the maps' data, the scope's clips (hard
+    links into its clips folder, or copies) and Bokeh's JavaScript, in one self-contained
+    folder that works opened from disk. Its templates and static files are inputs: changing one
+    remakes the pages, not the clips."""
+    input:
+        umaps=scope_maps,
+        statuses=scope_statuses,
+        scores=scope_score_tables,
+        clips=rules.explore_clips.output[0],
+        assets=_explore_assets.files(),
+    output:
         report(
-            directory(paths.EXPLORE_SCOPE),
+            directory("results/explore/{scope}"),
             htmlindex="index.html",
             caption="../report/explore.rst",
             category="Explore",
@@ -22,25 +59,22 @@ rule explore:
     log:
         "results/logs/explore/{scope}.log",
     benchmark:
-        paths.BENCHMARKS["explore"]
+        "results/benchmarks/explore/{scope}.tsv"
     conda:
         "../envs/explore.yaml"
-    threads: explore_threads
+    threads: 1
     resources:
         mem_mb=resource("explore", "mem_mb"),
         runtime=resource("explore", "runtime"),
     params:
         maps=PLAN.maps(),
-        scores=lambda wildcards: {
-            f"{r}_stack{s}": tables
-            for (r, s), tables in PLAN.scope_scores(wildcards.scope).items()
-        },
+        scores=scope_scores,
         representation_params={
             r: representation_params(r) for r in PLAN.representations
         },
         systems=list(PLAN.systems),
         settings=config["explore"],
-        audio=config["audio"],
+        sample_rate=config["audio"]["sample_rate"],
         subject=lambda wildcards: scope_subject(wildcards.scope),
     script:
         "../scripts/explore.py"
@@ -49,13 +83,13 @@ rule explore:
 rule explore_index:
     """The index of every scope's explorer pages."""
     input:
-        scopes=expand(paths.EXPLORE_SCOPE, scope=PLAN.scopes),
+        scopes=expand(rules.explore.output[0], scope=PLAN.scopes),
     output:
-        paths.EXPLORE_INDEX,
+        "results/explore/index.html",
     log:
         "results/logs/explore_index.log",
     benchmark:
-        paths.BENCHMARKS["explore_index"]
+        "results/benchmarks/explore_index.tsv"
     conda:
         "../envs/explore.yaml"
     threads: 1

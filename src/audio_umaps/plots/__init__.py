@@ -25,8 +25,15 @@ from .device import device_figure, device_handles, device_panels, plot_device_pa
 from .folder import folder_figure, folder_handles, plot_folder
 from .global_map import global_figure, global_handles, global_panels, plot_global_panel
 from .layout import note_figure, save, title, write_map
-from .section import (file_names, origin_cross, plot_section_panel, section_figure, section_handles,
-                      section_note, section_panels)
+from .section import (
+    file_names,
+    origin_cross,
+    plot_section_panel,
+    section_figure,
+    section_handles,
+    section_note,
+    section_panels,
+)
 
 __all__ = [
     "device_figure", "device_handles", "device_panels", "plot_device_panel",

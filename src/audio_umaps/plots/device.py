@@ -20,8 +20,17 @@ from . import legends as L
 from . import rows as R
 from .scores import colour_bar, score_dots, score_norm, with_scores
 from .shadows import external_shadows, train_shadows
-from .style import (ERRORS, NO_SCORE_COLOUR, PANEL_LABELS, SCORE_BAR_SPACE, SCORE_CMAP,
-                    WRONG_DECISION_COLOUR, WRONG_DECISION_WIDTH, check_label, dot_style)
+from .style import (
+    ERRORS,
+    NO_SCORE_COLOUR,
+    PANEL_LABELS,
+    SCORE_BAR_SPACE,
+    SCORE_CMAP,
+    WRONG_DECISION_COLOUR,
+    WRONG_DECISION_WIDTH,
+    check_label,
+    dot_style,
+)
 
 GROUP = ["dataset", "section", "domain"]
 

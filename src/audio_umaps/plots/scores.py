@@ -8,8 +8,7 @@ import pandas as pd
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 
-from .style import (DOTS_ZORDER, ERRORS, NO_SCORE_COLOUR, SCORE_CMAP, WRONG_DECISION_COLOUR,
-                    WRONG_DECISION_WIDTH)
+from .style import DOTS_ZORDER, ERRORS, NO_SCORE_COLOUR, SCORE_CMAP, WRONG_DECISION_COLOUR, WRONG_DECISION_WIDTH
 
 
 def with_scores(rows: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:

@@ -16,9 +16,20 @@ import pandas as pd
 from matplotlib.colors import to_rgb
 
 from . import rows as R
-from .style import (EXTERNAL_OPACITY, EXTERNAL_WIDTH, GID_OUTSIDE, GID_SHADOWS, SHADOW_CELLS,
-                    SHADOW_FLOOR, SHADOW_NARROWEST, SHADOW_OPACITY, SHADOW_SIGMA_CELLS, SHADOW_WIDE_UP_TO,
-                    SHADOW_WIDTH, SHADOW_ZORDER)
+from .style import (
+    EXTERNAL_OPACITY,
+    EXTERNAL_WIDTH,
+    GID_OUTSIDE,
+    GID_SHADOWS,
+    SHADOW_CELLS,
+    SHADOW_FLOOR,
+    SHADOW_NARROWEST,
+    SHADOW_OPACITY,
+    SHADOW_SIGMA_CELLS,
+    SHADOW_WIDE_UP_TO,
+    SHADOW_WIDTH,
+    SHADOW_ZORDER,
+)
 
 
 def shadow_width(n: int) -> float:
