@@ -351,3 +351,21 @@ def test_the_package_ships_its_templates_and_static_files(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(tmp_path / "site")}, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "No maps in this run." in proc.stdout
+
+
+def test_the_pages_colour_named_values_as_the_static_plots_do():
+    """One colour language: a device page's sections, devices, domains, labels, splits and
+    datasets take the run's palette (the PNGs' colours)."""
+    from audio_umaps import palette
+    from audio_umaps.explore import explorer_colours
+
+    run = palette.as_json(["fan", "ToyCar"], {"fan": ["00", "01"], "ToyCar": ["00"]},
+                          datasets={"dev": None, "ext": "violet"}, external=["ext"])
+    fan = explorer_colours(run, device="fan")
+    assert fan["fixed"]["section"] == {"00": run["section"]["fan/00"], "01": run["section"]["fan/01"]}
+    assert fan["fixed"]["section"]["00"] != fan["fixed"]["section"]["01"]
+    assert fan["fixed"]["device"]["fan"] == run["device"]["fan"] != run["device"]["ToyCar"]
+    assert fan["fixed"]["domain"]["source"] == palette.DOMAINS["source"]
+    assert fan["fixed"]["label"]["anomaly"] == palette.LABELS["anomaly"]
+    assert fan["fixed"]["dataset"]["ext"] == run["external"]["ext"] == palette.to_hex("violet")
+    assert "section" not in explorer_colours(run)["fixed"]  # a global page: sections share numbers

@@ -1,3 +1,4 @@
+from audio_umaps import palette as _palette
 from audio_umaps.explore import assets as _explore_assets
 
 # A scope's clips (rule explore_clips) are kept apart from its pages (rule explore), so that
@@ -76,6 +77,12 @@ rule explore:
         settings=config["explore"],
         sample_rate=config["audio"]["sample_rate"],
         subject=lambda wildcards: scope_subject(wildcards.scope),
+        palette=_palette.from_plan(PLAN).as_json(),
+        device=lambda wildcards: (
+            PLAN.device_name(wildcards.scope)
+            if wildcards.scope in PLAN.devices
+            else None
+        ),
     script:
         "../scripts/explore.py"
 

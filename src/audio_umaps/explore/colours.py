@@ -1,11 +1,26 @@
 """Every colour of the explorer's pages, in one place: the pages hand them to explore.js (their
-config's ``colours``), which colours the windows and draws the legend."""
+config's ``colours``), which colours the windows and draws the legend. Named values take the
+run's palette (:mod:`audio_umaps.palette`, the static plots' colours): devices, sections,
+domains, labels, splits and datasets look the same on a page as in the PNGs."""
 
 from __future__ import annotations
 
+from .. import palette as _palette
 
-def explorer_colours() -> dict:
+
+def explorer_colours(run: dict | None = None, *, device: str | None = None) -> dict:
     """The explorer's colours.
+
+    Parameters
+    ----------
+    run : dict, optional
+        The run's palette as JSON (``palette.from_plan(plan).as_json()``); by default the fixed
+        colours of :mod:`audio_umaps.palette` alone (devices and datasets then take the
+        categorical colours in turn).
+    device : str, optional
+        The device (folder name) of a device scope: its sections take their shades of its
+        family. (A global page colours sections by the categorical colours: sections of
+        different devices share their numbers.)
 
     Returns
     -------
@@ -17,19 +32,22 @@ def explorer_colours() -> dict:
         the shadows' colour before the page's script runs; ``errors``: the ring of a system's
         false positives and negatives; ``paler``: how far shadows' colours are mixed with white.
     """
+    fixed = {"domain": dict(_palette.DOMAINS), "label": dict(_palette.LABELS), "split": dict(_palette.SPLITS)}
+    if run:
+        fixed["device"] = dict(run.get("device", {}))
+        fixed["dataset"] = {**run.get("dataset", {}), **run.get("external", {})}
+        if device is not None:
+            prefix = f"{device}/"
+            fixed["section"] = {key[len(prefix):]: colour for key, colour in run.get("section", {}).items()
+                                if key.startswith(prefix)}
     return {
-        "category": ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                     "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5"],
-        "fixed": {
-            "domain": {"source": "#1f77b4", "target": "#ff7f0e", "none": "#1f77b4", "unknown": "#2ca02c"},
-            "label": {"normal": "#1f77b4", "anomaly": "#d62728", "unknown": "#7f7f7f"},
-            "split": {"train": "#8c8c8c", "test": "#1f77b4", "external": "#9467bd"},
-        },
+        "category": list(_palette.IDENTITIES),
+        "fixed": fixed,
         "continuous": ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779",
                        "#6ece58", "#b5de2b", "#fde725"],
         "none": "#9a9a9a",
         "shadow_none": "#c8c8c8",
         "shadow_start": "#a6c8e0",
-        "errors": "#d62728",
+        "errors": "#000000",  # a wrong decision's ring: black, as the static plots outline it
         "paler": 0.55,
     }

@@ -54,7 +54,7 @@ def scope_categories(summaries: list[dict]) -> dict:
 
 
 def write_scope_pages(folder: str | Path, clips_folder: str | Path, scope: str, maps: list[Map], *,
-                      systems=(), settings: Settings, subject: str) -> list[dict]:
+                      systems=(), settings: Settings, subject: str, colours: dict | None = None) -> list[dict]:
     """Write a scope's explorer folder atomically and return its maps' summaries::
 
         index.html                         the scope's maps, with their windows and notes
@@ -66,7 +66,8 @@ def write_scope_pages(folder: str | Path, clips_folder: str | Path, scope: str, 
 
     ``clips_folder``: the scope's clips (:func:`~audio_umaps.explore.clips.write_scope_clips`),
     read, never written: pages are remade without re-encoding audio. ``maps``: a
-    :class:`~audio_umaps.explore.maps.Map` per representation x stack."""
+    :class:`~audio_umaps.explore.maps.Map` per representation x stack. ``colours``: the pages'
+    colours (:func:`~audio_umaps.explore.colours.explorer_colours`)."""
     clips_source = read_clips(clips_folder)
     with atomic_folder(folder) as tmp:
         clips = link_clips(clips_source, clips_folder, tmp)
@@ -82,7 +83,7 @@ def write_scope_pages(folder: str | Path, clips_folder: str | Path, scope: str, 
             s["scope_categories"] = union
         for s in summaries:
             linked = [m for m in summaries if m["key"] != s["key"]]
-            page = page_html(s, linked, settings=settings,
+            page = page_html(s, linked, settings=settings, colours=colours,
                              title=f"{subject}: {s['representation']}, stack {s['stack']}")
             (tmp / s["page"]).write_text(page, encoding="utf-8")
         (tmp / "index.html").write_text(scope_index_html(summaries, clips, title=f"{subject}: every map"),
