@@ -247,6 +247,13 @@ def read(kind: str, path: str | Path) -> pd.DataFrame:
     return table
 
 
+def read_many(kind: str, paths) -> pd.DataFrame:
+    """The tables of ``kind`` at ``paths``, one after the other (:func:`read`); a column that
+    only some hold (``attr_*``) is missing (NaN) in the others' rows. No path: :func:`empty`."""
+    parts = [read(kind, path) for path in paths]
+    return pd.concat(parts, ignore_index=True) if parts else empty(kind)
+
+
 def arrange(kind: str, frame: pd.DataFrame, where: str = "table") -> pd.DataFrame:
     """``frame`` as a table of ``kind`` is written: its columns checked and put in file order,
     integer columns as integers (a whole float such as 21.0 is 21; a missing value of an ``int``

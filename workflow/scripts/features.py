@@ -1,13 +1,11 @@
 """Compute representations of one part of a dataset into zarr stores, one per representation
 (rules features and features_l3)."""
-import pandas as pd
-
 from audio_umaps import features, runlog, tables
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
 names = snakemake.params.representations
-table = tables.read_tsv(snakemake.input.manifest)
+table = tables.read("manifest", snakemake.input.manifest)
 paths = table.loc[table["part"] == w.part, "path"].tolist()
 log.info("%s: %s of part %s, %d files, %d threads", w.dataset, ", ".join(names), w.part,
          len(paths), snakemake.threads)
@@ -21,10 +19,7 @@ result = features.extract_many(
     attrs={"dataset": w.dataset, "part": w.part},
     threads=snakemake.threads,
 )
-excluded = pd.DataFrame(
-    [(w.dataset, path, "features", reason, tables.LEFT_OUT) for path, reason in result.excluded],
-    columns=tables.EXCLUDED_COLUMNS,
-)
+excluded = result.excluded_table(w.dataset)
 for path in snakemake.output.excluded:
-    excluded.to_csv(path, sep="\t", index=False)
+    tables.write("excluded", excluded, path)
 log.info("%d files, %d frames, %d left out", len(result.files), result.frames, len(result.excluded))
