@@ -9,7 +9,7 @@ neighbours, then the map drawn three ways in this process, each with the config'
 
 * baseline: umap-learn's own ``init="spectral"`` with the same precomputed neighbours, fitted
   ``--runs`` times (it differs between fits when the graph has several components);
-* ours: :func:`audio_umaps.embedding.fit_umap`, the deterministic initialisation, fitted twice.
+* ours: :func:`audio_umaps.umap.fit_umap`, the deterministic initialisation, fitted twice.
 
 Printed per map: windows, graph components, trustworthiness (15 neighbours, scikit-learn) of
 ours and of each baseline fit, their difference (ours minus the baselines' mean), whether each
@@ -40,13 +40,14 @@ def main(argv=None) -> None:
     from scipy.sparse.csgraph import connected_components
     from sklearn.manifold import trustworthiness
 
-    from audio_umaps import embedding, neighbours, tables
+    from audio_umaps import neighbours, tables
+    from audio_umaps import umap as umap_step
 
     config = yaml.safe_load(open(args.config))
     params = {k: v for k, v in config["umap"].items() if k != "backend"}
     seed, n_neighbors = params.pop("seed"), params.pop("n_neighbors", 15)
     pca = (config.get("neighbours") or {}).get("pca") or {}
-    umap = embedding.import_umap()
+    umap = umap_step.import_umap()
     paths = sorted(glob.glob(args.samples))
     if not paths:
         raise SystemExit(f"no sample tables match {args.samples}: run bin/demo first")
@@ -58,11 +59,11 @@ def main(argv=None) -> None:
         if len(sample) <= n_neighbors:
             continue
         name = path.split("samples/")[-1].removesuffix(".tsv")
-        x = embedding.windows_for_umap(sample, None, pca.get(name.split("/")[0]), seed=seed)
+        x = umap_step.windows_for_umap(sample, None, pca.get(name.split("/")[0]), seed=seed)
         near = neighbours.knn(x, k=n_neighbors)
         fit_params = {**params, "n_neighbors": n_neighbors, "seed": seed, "backend": "umap-learn"}
         start = time.perf_counter()
-        ours = [embedding.fit_umap(x, fit_params, neighbours=near) for _ in range(2)]
+        ours = [umap_step.fit_umap(x, fit_params, neighbours=near) for _ in range(2)]
         t_ours = (time.perf_counter() - start) / 2
         theirs = []
         start = time.perf_counter()

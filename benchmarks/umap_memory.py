@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.umap_memory [--data stft:10:266000] [--pca 64]
 
-Runs what the umap rule runs (``embedding.embed``: gathering from the zarr stores, PCA, exact
+Runs what the umap rule runs (``audio_umaps.umap.embed``: gathering from the zarr stores, PCA, exact
 neighbours, umap-learn with the config's seed 42) in a fresh process on a uniform sample of
 ``windows`` windows of log-STFT stack 10 (the paper's caps give about 266,000 windows per
 device scope), and prints its peak resident memory and wall time beside
@@ -24,11 +24,11 @@ from audio_umaps import resources
 STAGE = f"""
 import sys, logging, pandas as pd
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-from audio_umaps import embedding
+from audio_umaps import umap as umap_step
 sample = pd.read_csv(sys.argv[1], sep="\\t")
 params = {{"n_neighbors": 15, "min_dist": 0.1, "metric": "euclidean", "seed": 42,
            "backend": "umap-learn"}}
-embedding.embed(sample, params, threads=2, pca=int(sys.argv[2]) or None)
+umap_step.embed(sample, params, threads=2, pca=int(sys.argv[2]) or None)
 {RSS}
 """
 

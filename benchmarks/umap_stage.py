@@ -5,7 +5,7 @@
 Baseline: what the paper's code does, ``umap.UMAP().fit_transform(X)`` with umap-learn's
 default settings (no seed: its layout runs on every core) in a fresh Python process, on windows
 loaded from a .npy file. The workflow's stage: a fresh process running what the umap rule runs,
-``embedding.embed`` on the sample table (windows gathered from the zarr stores, optional PCA,
+``audio_umaps.umap.embed`` on the sample table (windows gathered from the zarr stores, optional PCA,
 exact neighbours with faiss, umap-learn with the precomputed graph), by default as the config
 sets it (PCA to 64, seed 42), without PCA, and unseeded (as the baseline is), with the numba
 cache warm (a first process fills it; its time is printed too).
@@ -41,13 +41,13 @@ np.save(sys.argv[2], y)
 STAGE = f"""
 import sys, json, logging, numpy as np, pandas as pd
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-from audio_umaps import embedding
+from audio_umaps import umap as umap_step
 sample = pd.read_csv(sys.argv[1], sep="\\t")
 seed = None if sys.argv[4] == "none" else int(sys.argv[4])
 params = {{"n_neighbors": 15, "min_dist": 0.1, "metric": "euclidean", "seed": seed,
            "backend": "umap-learn"}}
 pca = int(sys.argv[3]) or None
-out = embedding.embed(sample, params, threads=2, pca=pca)
+out = umap_step.embed(sample, params, threads=2, pca=pca)
 np.save(sys.argv[2], out[["x", "y"]].to_numpy())
 {RSS}
 """

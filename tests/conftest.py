@@ -69,6 +69,72 @@ def snakemake(*args, cwd=ROOT, check=True, timeout=900, env=None):
     return proc
 
 
+def write_config(folder: Path, config: dict) -> Path:
+    path = Path(folder) / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """The 'Job stats' table that snakemake prints, as {rule: count}."""
+    table = output.split("Job stats:")[1]
+    counts = {}
+    for line in table.splitlines()[3:]:
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            break
+        counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def expected_jobs(config_path, work) -> dict[str, int]:
+    """The jobs a full run of a config makes, per rule and in total, derived from what its plan
+    lists (representations x stacks x scopes, devices, sections, parts, systems): the
+    independent count that the workflow's 'Job stats' must equal."""
+    from audio_umaps.plan import L3, Plan
+
+    here = os.getcwd()
+    os.chdir(work)
+    try:
+        plan = Plan(check(yaml.safe_load(Path(config_path).read_text())))
+    finally:
+        os.chdir(here)
+    maps = len(plan.maps())
+    parts = sum(len(plan.parts(d)) for d in plan.datasets)
+    counts = {
+        "manifest": len(plan.datasets),
+        "features": parts if plan.spectral else 0,
+        "features_l3": parts if L3 in plan.representations else 0,
+        "excluded_report": len(plan.datasets),
+        "sample": maps * len(plan.scopes),
+        "umap": maps * len(plan.scopes),
+        "plot_global": maps,
+        "plot_device": maps * len(plan.devices),
+        "plot_section": maps * sum(len(s) for s in plan.sections.values()),
+        "plot_folder": maps * len(plan.folders),
+        "metrics": maps * len(plan.devices),
+        "predictions": len(plan.systems) if plan.measured else 0,
+        "metrics_summary": int(plan.measured),
+        "explore": len(plan.scopes),
+        "explore_index": 1,
+        "skipped_report": 1,
+        "all": 1,
+    }
+    counts = {rule: n for rule, n in counts.items() if n}
+    return {**counts, "total": sum(counts.values())}
+
+
+def coloured_pixels(png: Path, width: float = 0.4) -> int:
+    """Saturated (coloured, not grey, white or black) pixels in the left ``width`` of a plot: its
+    first panel, left of the legend. Titles and frames are black; a blank panel has none."""
+    from PIL import Image
+
+    with Image.open(png) as im:
+        hsv = np.asarray(im.convert("RGB").convert("HSV"), dtype=float)
+    left = hsv[:, : int(hsv.shape[1] * width)]
+    return int(((left[..., 1] > 80) & (left[..., 2] > 60)).sum())
+
+
 @pytest.fixture
 def dcase_root(tmp_path):
     """A tiny DCASE 2021 tree: one device, sections 00 and 01, train and test files."""

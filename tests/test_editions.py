@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from audio_umaps import audio, embedding, manifest, naming, plan
+from audio_umaps import audio, manifest, naming, plan
+from audio_umaps import umap as umap_step
 from conftest import write_wav
 from editions import sound, write_edition
 
@@ -127,25 +128,25 @@ def test_a_truncated_file_is_kept_with_its_real_length_and_reported(tmp_path):
 
 
 def test_umap_keys_are_checked_against_umap_learns_signature():
-    problems = embedding.check_params({"n_neighbours": 15, "n_components": 3, "random_state": 1, "seed": 0,
+    problems = umap_step.check_params({"n_neighbours": 15, "n_components": 3, "random_state": 1, "seed": 0,
                                        "min_dist": 0.1, "spread": 1.0})
     assert problems == [
         "config key 'umap.n_neighbours': not an argument of umap-learn's UMAP; did you mean 'n_neighbors'?",
         "config key 'umap.n_components': the maps are 2-D: n_components is always 2; remove the key",
         "config key 'umap.random_state': use the key umap.seed instead",
     ]
-    assert embedding.check_params({"n_neighbors": 1}) == [
+    assert umap_step.check_params({"n_neighbors": 1}) == [
         "config key 'umap.n_neighbors': must be an integer of at least 2, not 1"]
-    assert "spread" in embedding.umap_arguments() and "n_neighbours" not in embedding.umap_arguments()
-    assert embedding.too_small(15, {"n_neighbors": 15}).startswith("only 15 window(s): a UMAP with n_neighbors=15")
-    assert embedding.too_small(16, {"n_neighbors": 15}) is None
+    assert "spread" in umap_step.umap_arguments() and "n_neighbours" not in umap_step.umap_arguments()
+    assert umap_step.too_small(15, {"n_neighbors": 15}).startswith("only 15 window(s): a UMAP with n_neighbors=15")
+    assert umap_step.too_small(16, {"n_neighbors": 15}) is None
 
 
 def test_a_disconnected_graph_is_explained_in_the_log(caplog):
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.normal(0, 0.01, (30, 4)), rng.normal(100, 0.01, (30, 4))]).astype(np.float32)
     with caplog.at_level(logging.INFO, logger="audio_umaps.embedding"):
-        coords = embedding.fit_umap(x, {"n_neighbors": 5, "seed": 1})
+        coords = umap_step.fit_umap(x, {"n_neighbors": 5, "seed": 1})
     assert coords.shape == (60, 2) and np.isfinite(coords).all()
     lines = [r.getMessage() for r in caplog.records if "not fully connected" in r.getMessage()]
     assert lines == ["umap-learn: the neighbour graph is not fully connected (2 components): windows of one "
@@ -155,7 +156,7 @@ def test_a_disconnected_graph_is_explained_in_the_log(caplog):
 
 def test_scopes_with_too_few_windows_are_refused_not_crashed():
     with pytest.raises(ValueError, match="only 3 window"):
-        embedding.fit_umap(np.zeros((3, 4), dtype=np.float32), {"n_neighbors": 15})
+        umap_step.fit_umap(np.zeros((3, 4), dtype=np.float32), {"n_neighbors": 15})
 
 
 def test_the_excluded_table_says_what_was_done(tmp_path):

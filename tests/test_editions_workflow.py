@@ -12,7 +12,7 @@ import yaml
 from audio_umaps.tables import read_tsv
 from conftest import snakemake, write_wav
 from editions import sound, write_edition
-from test_workflow import coloured_pixels, job_counts
+from conftest import coloured_pixels, job_counts
 
 MACHINES = {"2020": "ToyCar", "2021": "fan", "2022": "bearing", "2023": "ToyDrone", "2024": "valve",
             "2025": "AutoTrash"}

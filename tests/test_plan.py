@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from audio_umaps import paths
 from audio_umaps.config import check
 from audio_umaps.plan import GLOBAL, Plan, PlanError, scan_dataset
 from conftest import write_wav
@@ -62,52 +61,38 @@ def test_parts_and_their_files(two_datasets, dcase_root):
     assert "take {part}.wav" not in plan.datasets["ext"].files
 
 
-def test_scope_stores_with_and_without_external(two_datasets):
+def test_scope_members_with_and_without_external(two_datasets):
     plan = Plan({**two_datasets, "sampling": {**two_datasets["sampling"],
                                               "global_without_external_at_stacks": [5]}})
-    store = paths.FEATURES.format
-    assert plan.stores("mel", 1, "pump") == {
-        ("dev", "pump"): store(dataset="dev", representation="mel", part="pump"),
-        ("add", "pump"): store(dataset="add", representation="mel", part="pump"),
-        **{("ext", p): store(dataset="ext", representation="mel", part=p) for p in ("part0", "part1", "part2")},
-    }
-    assert set(plan.stores("stft", 5, "fan")) == {("add", "fan"), ("ext", "part0"), ("ext", "part1"), ("ext", "part2")}
-    assert set(plan.stores("mel", 1, GLOBAL)) == {("dev", "pump"), ("add", "fan"), ("add", "pump"),
-                                                  ("ext", "part0"), ("ext", "part1"), ("ext", "part2")}
+    external = [("ext", p) for p in ("part0", "part1", "part2")]
+    assert plan.members(1, "pump") == [("dev", "pump"), ("add", "pump"), *external]
+    assert set(plan.members(5, "fan")) == {("add", "fan"), *external}
+    assert set(plan.members(1, GLOBAL)) == {("dev", "pump"), ("add", "fan"), ("add", "pump"), *external}
     # the global scope at stack 5 leaves external data out; device scopes keep it
-    assert set(plan.stores("mel", 5, GLOBAL)) == {("dev", "pump"), ("add", "fan"), ("add", "pump")}
+    assert set(plan.members(5, GLOBAL)) == {("dev", "pump"), ("add", "fan"), ("add", "pump")}
     assert plan.includes_external("fan", 5) and not plan.includes_external(GLOBAL, 5)
-    assert plan.manifests(5, GLOBAL) == ["results/manifest/add.tsv", "results/manifest/dev.tsv"]
-    assert plan.manifests(1, "fan") == ["results/manifest/add.tsv", "results/manifest/ext.tsv"]
+    assert plan.scope_datasets(5, GLOBAL) == ["add", "dev"]
+    assert plan.scope_datasets(1, "fan") == ["add", "ext"]
     assert plan.caps("fan") == {"test": 5, "train": 6, "external": 7}
     assert plan.caps(GLOBAL) == {"test": 1, "train": 2, "external": 3}
     with pytest.raises(PlanError, match="unknown scope 'valve'"):
-        plan.stores("mel", 1, "valve")
+        plan.members(1, "valve")
 
 
-def test_targets(two_datasets):
+def test_what_exists(two_datasets):
+    """The plan lists datasets, devices, sections, parts, scopes and maps; the rule files expand
+    their own paths over these lists (tests/test_workflow.py checks the targets)."""
     plan = Plan(two_datasets)
-    plots = plan.all_plots()
-    # 2 representations x 2 stacks x (global + 2 devices + 6 sections)
-    assert len(plots) == 2 * 2 * (1 + 2 + 6) and len(set(plots)) == len(plots)
-    assert "results/plots/mel/stack5/pump_section_05.png" in plots
-    assert "results/plots/stft/stack1/global.png" in plots
-    targets = plan.targets()
-    assert targets[:3] == [f"results/reports/{d}.excluded.tsv" for d in ("dev", "add", "ext")]
-    assert paths.BENCHMARK_SUMMARY in targets and set(plots) <= set(targets)
-    assert plan.feature_exclusions("ext") == [
-        f"results/features/ext/{r}/{p}.excluded.tsv" for r in ("stft", "mel") for p in ("part0", "part1", "part2")]
-    jobs = plan.benchmarks()
-    # one features job per part writes both spectral representations
-    assert len(jobs["features"]) == 1 + 2 + 3 and len(jobs["umap"]) == 2 * 2 * 3
-    assert jobs["features_l3"] == []  # l3 is its own rule, with its own benchmarks
-    with_l3 = Plan({**two_datasets, "representations": ["mel", "l3"]}).benchmarks()
-    assert len(with_l3["features"]) == len(with_l3["features_l3"]) == 1 + 2 + 3
-    assert "results/benchmarks/features_l3/ext/part2.tsv" in with_l3["features_l3"]
-    assert len(jobs["plot_section"]) == 2 * 2 * 6
+    assert plan.devices == ["fan", "pump"] and plan.scopes == ["fan", "pump", GLOBAL]
+    assert sum(len(s) for s in plan.sections.values()) == 6
+    assert plan.maps() == [(r, s) for r in ("stft", "mel") for s in (1, 5)]
+    assert plan.dcase_datasets == ["dev", "add"] and plan.external == ["ext"]
+    assert plan.parts("ext") == ["part0", "part1", "part2"]
+    assert plan.spectral == ["stft", "mel"]
+    assert Plan({**two_datasets, "representations": ["mel", "l3"]}).spectral == ["mel"]
 
 
-def test_metrics_targets_read_only_the_devices_dcase_stores(two_datasets, tmp_path):
+def test_metrics_read_only_the_devices_dcase_data(two_datasets, tmp_path):
     submission = tmp_path / "submission"
     submission.mkdir()
     (submission / "anomaly_score_pump_section_00_test.csv").write_text("a.wav,1\n")
@@ -115,17 +100,12 @@ def test_metrics_targets_read_only_the_devices_dcase_stores(two_datasets, tmp_pa
     empty = tmp_path / "empty"
     empty.mkdir()
     plan = Plan({**two_datasets, "predictions": {"mine": str(submission), "none_yet": str(empty)}})
-    tables = plan.metric_tables()
-    assert len(tables) == 2 * 2 * 2 and "results/metrics/mel/stack5/pump.tsv" in tables
-    assert set(plan.metrics_targets()) <= set(plan.targets()) and paths.METRICS_HYPOTHESIS in plan.targets()
-    # a device's metrics read its DCASE stores, never the external data its UMAP scope draws
-    assert plan.device_stores("mel", 5, "pump") == {
-        ("dev", "pump"): "results/features/dev/mel/pump.zarr", ("add", "pump"): "results/features/add/mel/pump.zarr"}
-    assert plan.device_manifests("fan") == ["results/manifest/add.tsv"]
+    assert plan.measured and list(plan.systems) == ["mine", "none_yet"]
+    # a device's metrics read its DCASE datasets, never the external data its UMAP scope draws
+    assert plan.device_datasets("pump") == ["dev", "add"] and plan.device_datasets("fan") == ["add"]
+    assert plan.scope_devices("pump") == ["pump"] and plan.scope_devices(GLOBAL) == ["fan", "pump"]
     assert plan.submission_files("mine") == [str(submission / "anomaly_score_pump_section_00_test.csv")]
     assert plan.submission_files("none_yet") == []  # its job reports that no file scores anything
-    assert plan.prediction_tables() == ["results/metrics/predictions/mine.tsv", "results/metrics/predictions/none_yet.tsv"]
-    assert len(plan.benchmarks()["metrics"]) == 8 and len(plan.benchmarks()["predictions"]) == 2
 
 
 def test_a_missing_submission_folder_names_its_key(two_datasets, tmp_path):
@@ -152,8 +132,8 @@ def test_folder_only_and_broken_configurations(tmp_path, dcase_root):
     only = Plan(config_for({"ext": {"kind": "folder", "root": str(ext)}}))  # folder-only: ext is a scope
     assert only.folder_only and only.scopes == ["ext", "global"] and only.folders == ["ext"]
     assert only.members(10, "ext") == only.members(10, "global") == [("ext", "all")]
-    assert only.plots("mel", 5) == ["results/plots/mel/stack5/global.png", "results/plots/mel/stack5/ext.png"]
-    assert only.metric_tables() == [] and only.metrics_targets() == []  # no labelled test data
+    assert only.devices == [] and not only.measured  # no labelled test data: no metrics
+    assert only.scope_devices("ext") == only.scope_devices("global") == []
     with pytest.raises(PlanError, match=r"datasets\.gone\.root: folder '.*nowhere' does not exist") as err:
         Plan(config_for({"gone": {"kind": "dcase2021", "root": str(tmp_path / "nowhere")}}))
     assert "bin/demo" not in str(err.value)  # not the demo's dataset: no demo advice

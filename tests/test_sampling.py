@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audio_umaps import embedding, features, manifest, representations, sampling, stacking
+from audio_umaps import features, manifest, representations, sampling, stacking
 from audio_umaps.store import Store
 from conftest import write_wav
 

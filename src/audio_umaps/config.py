@@ -77,15 +77,18 @@ def _has_defaults(schema: dict) -> bool:
     return any("default" in sub or _has_defaults(sub) for sub in schema.get("properties", {}).values())
 
 
+def report(config: dict) -> str:
+    """The message for a configuration that breaks the schema: every problem, one line each,
+    the key named (what the workflow says when Snakemake's ``validate`` refuses the config)."""
+    return ("the configuration (config/config.yaml or your --configfile) is not valid:\n  "
+            + "\n  ".join(problems(config) or ["(no problem found by the package's schema)"]))
+
+
 def check(config: dict) -> dict:
     """Validate ``config`` against the package's schema and fill in its defaults.
 
     Raises :class:`ConfigError` listing every problem (one line each, the key named).
     """
-    found = problems(config)
-    if found:
-        raise ConfigError(
-            "the configuration (config/config.yaml or your --configfile) is not valid:\n  "
-            + "\n  ".join(found)
-        )
+    if problems(config):
+        raise ConfigError(report(config))
     return fill_defaults(config)

@@ -9,10 +9,12 @@ no audio is opened). It owns
   dataset) and the files of each;
 * the *scopes* (each device, and ``global``), which stores each draws from at each stack, and
   the caps of its sampling;
-* the targets, and the paths of every file that flows through the workflow.
+* the maps (representation x stack) of each scope, and the devices whose metrics a scope shows.
 
-The rule files keep only thin input functions over a plan; sampling receives a scope's stores
-and caps from it and never re-derives membership.
+It knows no path of the workflow's own files: each rule file names its outputs, and the thin
+input functions of ``workflow/rules/common.smk`` expand them over what a plan lists (its
+``get_final_output`` builds the targets of ``rule all`` so). Sampling receives a scope's stores
+and caps from them and never re-derives membership.
 """
 
 from __future__ import annotations
@@ -24,12 +26,6 @@ from . import naming
 from .manifest import DCASE_KINDS, KINDS, declarable, edition_of, folder_part, folder_parts, list_audio
 from .naming import FileNameError, ground_truth_tables, read_ground_truth
 from .representations import REGISTRY
-from .paths import (BENCHMARK_PLOT, BENCHMARK_SUMMARY, BENCHMARKS, EMBEDDING, EMBEDDING_STATUS,
-                    EXCLUDED_REPORT, EXPLORE_INDEX, EXPLORE_SCOPE, FEATURES, FEATURES_EXCLUDED, MANIFEST,
-                    METRICS, METRICS_ALL, METRICS_FILES, METRICS_HEATMAPS,
-                    METRICS_HYPOTHESIS, METRICS_OFFICIAL, METRICS_SUMMARY, PLOT_DEVICE, PLOT_FOLDER, PLOT_GLOBAL,
-                    PLOT_SECTION, PREDICTIONS, PREDICTIONS_PROBLEMS, PREDICTIONS_SCORES,
-                    SKIPPED_REPORT)
 from .predictions import submission_files
 
 GLOBAL = "global"
@@ -307,16 +303,6 @@ class Plan:
             chosen += [(name, part) for part in parts]
         return chosen
 
-    def stores(self, representation: str, stack: int, scope: str) -> dict[tuple[str, str], str]:
-        """``{(dataset, part): feature store}`` of a scope's members (:meth:`members`)."""
-        return {(d, p): self.feature_store(d, representation, p) for d, p in self.members(stack, scope)}
-
-    def device_stores(self, representation: str, stack: int, device: str) -> dict[tuple[str, str], str]:
-        """``{(dataset, part): feature store}`` of a device's DCASE data (no external data):
-        what its metrics read."""
-        return {key: path for key, path in self.stores(representation, stack, device).items()
-                if not self.datasets[key[0]].external}
-
     def evaluated_sections(self, device: str) -> dict[str, dict[str, dict[str, int]]]:
         """``{dataset: {device's folder name: {section: labelled test files}}}`` of a device in
         each DCASE dataset, as the names found and the ground truth say (files left out later
@@ -333,11 +319,6 @@ class Plan:
                 out.setdefault(name, {}).update(counts)
         return out
 
-    def device_manifests(self, device: str) -> list[str]:
-        """Manifests of the DCASE datasets that hold ``device``."""
-        return [MANIFEST.format(dataset=d) for d, dataset in self.datasets.items()
-                if device in dataset.sections]
-
     def ground_truths(self) -> dict[str, str]:
         """``{dataset: ground truth path}`` of the DCASE datasets that have one."""
         return {d: dataset.ground_truth for d, dataset in self.datasets.items()
@@ -347,29 +328,32 @@ class Plan:
         """Every ground-truth file of the DCASE datasets (what :meth:`ground_truths` reads)."""
         return [t for dataset in self.datasets.values() for t in dataset.ground_truth_tables()]
 
-    def dcase_manifests(self) -> list[str]:
-        return [MANIFEST.format(dataset=d) for d, dataset in self.datasets.items() if not dataset.external]
-
     def dcase_sections(self) -> dict[str, dict[str, list[str]]]:
         """``{dataset: {device: [sections]}}`` of the DCASE datasets, as their file names show
         them (files that are left out later included)."""
         return {d: {device: list(found) for device, found in dataset.sections.items()}
                 for d, dataset in self.datasets.items() if not dataset.external}
 
-    def dcase_excluded_reports(self) -> list[str]:
-        """The exclusion reports of the DCASE datasets: with their manifests, what tells which
-        sections lost every file (:func:`audio_umaps.status.empty_sections`)."""
-        return [EXCLUDED_REPORT.format(dataset=d) for d, dataset in self.datasets.items() if not dataset.external]
-
     def section_datasets(self, device: str, section: str) -> list[str]:
         """The DCASE datasets whose file names hold a section of a device."""
         return [d for d, dataset in self.datasets.items() if section in dataset.sections.get(device, ())]
 
-    def device_feature_exclusions(self, representation: str, device: str) -> list[str]:
-        """The files left out of a device's feature stores of a representation, one table per
-        DCASE dataset holding the device (written with the stores its map is drawn from)."""
-        return [FEATURES_EXCLUDED.format(dataset=d, representation=representation, part=device)
-                for d, dataset in self.datasets.items() if device in dataset.sections]
+    @property
+    def dcase_datasets(self) -> list[str]:
+        """Names of the DCASE datasets (every dataset but the external ones)."""
+        return [name for name, d in self.datasets.items() if not d.external]
+
+    def device_datasets(self, device: str) -> list[str]:
+        """The DCASE datasets that hold ``device``."""
+        return [name for name, d in self.datasets.items() if device in d.sections]
+
+    def scope_devices(self, scope: str) -> list[str]:
+        """The devices whose metrics a scope's maps show: the device itself, every device for
+        ``global``; none for a folder scope, or in a run without DCASE devices."""
+        self._check_scope(scope)
+        if not self.measured or scope in self.folders:
+            return []
+        return self.devices if scope == GLOBAL else [scope]
 
     def scope_datasets(self, stack: int, scope: str) -> list[str]:
         """The datasets a scope draws from, sorted."""
@@ -385,123 +369,13 @@ class Plan:
         if scope not in self.scopes:
             raise PlanError(f"unknown scope '{scope}'; scopes: {', '.join(self.scopes)}")
 
-    # ---- paths -------------------------------------------------------------------------------
-    @staticmethod
-    def feature_store(dataset: str, representation: str, part: str) -> str:
-        return FEATURES.format(dataset=dataset, representation=representation, part=part)
-
-    def manifests(self, stack: int, scope: str) -> list[str]:
-        return [MANIFEST.format(dataset=d) for d in self.scope_datasets(stack, scope)]
-
-    def feature_exclusions(self, dataset: str) -> list[str]:
-        return [
-            FEATURES_EXCLUDED.format(dataset=dataset, representation=r, part=p)
-            for r in self.representations
-            for p in self.parts(dataset)
-        ]
-
-    def embedding_statuses(self) -> list[str]:
-        """The status file of every UMAP of the run (its windows, or why it was skipped)."""
-        return [EMBEDDING_STATUS.format(representation=r, stack=s, scope=c)
-                for r in self.representations for s in self.stacks for c in self.scopes]
-
-    # ---- targets -----------------------------------------------------------------------------
-    def plots(self, representation: str, stack: int) -> list[str]:
-        """The global, device (or folder) and section plots of one representation and stack."""
-        keys = dict(representation=representation, stack=stack)
-        targets = [PLOT_GLOBAL.format(**keys)]
-        for device, sections in self.sections.items():
-            targets.append(PLOT_DEVICE.format(device=device, **keys))
-            targets += [PLOT_SECTION.format(device=device, section=s, **keys) for s in sections]
-        targets += [PLOT_FOLDER.format(folder=f, **keys) for f in self.folders]
-        return targets
-
-    def metric_tables(self) -> list[str]:
-        """The tidy metrics table of every representation x stack x device."""
-        if not self.measured:
-            return []
-        return [METRICS.format(representation=r, stack=s, device=d)
-                for r in self.representations for s in self.stacks for d in self.devices]
-
-    def prediction_tables(self, which=PREDICTIONS) -> list[str]:
-        return [which.format(system=s) for s in self.systems]
-
-    def metrics_targets(self) -> list[str]:
-        """The metrics summary, its heatmaps and the hypothesis-2 figure (none without DCASE
-        devices)."""
-        if not self.measured:
-            return []
-        return [METRICS_SUMMARY, METRICS_OFFICIAL, METRICS_ALL, *METRICS_HEATMAPS.values(), METRICS_HYPOTHESIS]
-
-    # ---- the explorer --------------------------------------------------------------------------
+    # ---- maps ----------------------------------------------------------------------------------
     def maps(self) -> list[tuple[str, int]]:
         """``(representation, stack)`` of every map of a scope, in page order."""
         return [(r, s) for r in self.representations for s in self.stacks]
-
-    def scope_embeddings(self, scope: str, which: str = EMBEDDING) -> list[str]:
-        """The UMAP table (or, with ``which=EMBEDDING_STATUS``, its status) of each of a scope's
-        maps, in :meth:`maps` order."""
-        return [which.format(representation=r, stack=s, scope=scope) for r, s in self.maps()]
-
-    def scope_scores(self, scope: str) -> dict[tuple[str, int], list[str]]:
-        """``{(representation, stack): metrics file tables}`` whose per-file scores a scope's
-        maps show: its device's (every device's, for ``global``); none without metrics."""
-        if not self.measured or scope in self.folders:
-            return {m: [] for m in self.maps()}
-        devices = self.devices if scope == GLOBAL else [scope]
-        return {(r, s): [METRICS_FILES.format(representation=r, stack=s, device=d) for d in devices]
-                for r, s in self.maps()}
 
     def scope_audio(self, scope: str) -> list[str]:
         """Every audio file a scope's maps may draw a window from (at any stack): the explorer
         cuts its clips from them."""
         members = dict.fromkeys(m for s in self.stacks for m in self.members(s, scope))
         return [path for dataset, part in members for path in self.part_files(dataset, part)]
-
-    def explore_targets(self) -> list[str]:
-        """Every scope's explorer folder and the index of them all."""
-        return [EXPLORE_SCOPE.format(scope=c) for c in self.scopes] + [EXPLORE_INDEX]
-
-    def all_plots(self) -> list[str]:
-        return [p for r in self.representations for s in self.stacks for p in self.plots(r, s)]
-
-    def benchmarks(self) -> dict[str, list[str]]:
-        """``{rule: [benchmark file of each of its jobs]}`` for a full run."""
-        b = BENCHMARKS
-        combos = [dict(representation=r, stack=s) for r in self.representations for s in self.stacks]
-        return {
-            "manifest": [b["manifest"].format(dataset=d) for d in self.datasets],
-            "features": [
-                b["features"].format(dataset=d, part=p)
-                for d in self.datasets if self.spectral for p in self.parts(d)
-            ],
-            "features_l3": [
-                b["features_l3"].format(dataset=d, part=p)
-                for d in self.datasets if L3 in self.representations for p in self.parts(d)
-            ],
-            "excluded_report": [b["excluded_report"].format(dataset=d) for d in self.datasets],
-            "sample": [b["sample"].format(scope=c, **k) for k in combos for c in self.scopes],
-            "umap": [b["umap"].format(scope=c, **k) for k in combos for c in self.scopes],
-            "plot_global": [b["plot_global"].format(**k) for k in combos],
-            "plot_device": [b["plot_device"].format(device=d, **k) for k in combos for d in self.devices],
-            "plot_section": [
-                b["plot_section"].format(device=d, section=s, **k)
-                for k in combos for d, sections in self.sections.items() for s in sections
-            ],
-            "plot_folder": [b["plot_folder"].format(folder=f, **k) for k in combos for f in self.folders],
-            "skipped_report": [b["skipped_report"]],
-            "metrics": [b["metrics"].format(device=d, **k)
-                        for k in combos for d in self.devices] if self.measured else [],
-            "predictions": [b["predictions"].format(system=s) for s in self.systems] if self.measured else [],
-            "metrics_summary": [b["metrics_summary"]] if self.measured else [],
-            "explore": [b["explore"].format(scope=c) for c in self.scopes],
-            "explore_index": [b["explore_index"]],
-        }
-
-    def targets(self) -> list[str]:
-        """Everything a full run makes: each dataset's exclusion report, every plot, the
-        metrics summary and figures, the explorer, the list of skipped maps, and the summary of
-        the run's benchmarks."""
-        reports = [EXCLUDED_REPORT.format(dataset=d) for d in self.datasets]
-        return (reports + self.all_plots() + self.metrics_targets() + self.explore_targets()
-                + [SKIPPED_REPORT, BENCHMARK_SUMMARY, BENCHMARK_PLOT])

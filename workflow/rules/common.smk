@@ -6,13 +6,13 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
+from snakemake.utils import validate
 
 from audio_umaps import config as _config
-from audio_umaps import embedding as _embedding
-from audio_umaps import paths
 from audio_umaps import plan as _plan
 from audio_umaps import representations as _representations
 from audio_umaps import resources as _resources
+from audio_umaps import umap as _umap
 from audio_umaps import weights as _weights
 
 # The conda environments (--sdm conda) install this checkout's audio_umaps package: their pip
@@ -21,10 +21,15 @@ os.environ.update(AUDIO_UMAPS_SOURCE=str(Path(workflow.basedir).parent))
 
 
 # ---- configuration and the plan: what exists, decided once --------------------------------
-# Every problem is named by its key; the schema's defaults are filled in.
+# The config is validated against workflow/schemas/config.schema.yaml (Snakemake's validate(),
+# which fills in the schema's defaults); when it fails, every problem is named by its key.
 try:
-    _config.check(config)
-    _problems = _embedding.check_params(config["umap"])
+    validate(config, "../schemas/config.schema.yaml")
+except WorkflowError:
+    raise WorkflowError(_config.report(config)) from None
+try:
+    _config.fill_defaults(config)
+    _problems = _umap.check_params(config["umap"])
     if _problems:
         raise _config.ConfigError("\n".join(_problems))
     PLAN = _plan.Plan(config)
@@ -75,7 +80,7 @@ if L3 in PLAN.representations:
 
 
 def for_representations(pattern, representations):
-    """``pattern`` (a path of paths.py) for each of ``representations``, other wildcards kept."""
+    """``pattern`` for each of ``representations``, its other wildcards kept."""
     return expand(pattern, representation=representations, allow_missing=True)
 
 
@@ -107,14 +112,12 @@ wildcard_constraints:
     representation=one_of(PLAN.representations),
     stack=r"\d+",
     scope=one_of(PLAN.scopes),
-    device=one_of(PLAN.devices),
-    folder=one_of(PLAN.folders),
     section=r"\d+",
     system=one_of(PLAN.systems),
     part=r"[A-Za-z0-9_.~-]+",
 
 
-# ---- inputs of rules: thin functions over the plan -------------------------------------------
+# ---- inputs of rules: thin functions over the plan and the rules' own outputs ---------------
 def dataset_audio(wildcards):
     """Every audio file of a dataset, and its ground-truth tables: what the manifest reads."""
     dataset = PLAN.datasets[wildcards.dataset]
@@ -126,16 +129,134 @@ def part_audio(wildcards):
     return PLAN.part_files(wildcards.dataset, wildcards.part)
 
 
+def manifests(datasets):
+    return expand(rules.manifest.output.manifest, dataset=datasets)
+
+
+def scope_manifests(wildcards):
+    """The manifests of the datasets a scope draws from at a stack."""
+    return manifests(PLAN.scope_datasets(int(wildcards.stack), wildcards.scope))
+
+
+def device_manifests(wildcards):
+    """The manifests of the DCASE datasets that hold a device (the scope)."""
+    return manifests(PLAN.device_datasets(wildcards.scope))
+
+
+def dcase_manifests(wildcards):
+    return manifests(PLAN.dcase_datasets)
+
+
+def dcase_excluded_reports(wildcards):
+    """The exclusion reports of the DCASE datasets: with their manifests, what tells which
+    sections lost every file."""
+    return expand(rules.excluded_report.output[0], dataset=PLAN.dcase_datasets)
+
+
+def feature_store(dataset, representation, part):
+    return FEATURE_STORE.format(
+        dataset=dataset, representation=representation, part=part
+    )
+
+
 def scope_stores(wildcards):
     """{(dataset, part): store} of every feature store a scope draws from at a stack."""
-    return PLAN.stores(wildcards.representation, int(wildcards.stack), wildcards.scope)
+    return {
+        (dataset, part): feature_store(dataset, wildcards.representation, part)
+        for dataset, part in PLAN.members(int(wildcards.stack), wildcards.scope)
+    }
 
 
 def device_stores(wildcards):
-    """{(dataset, part): store} of a device's DCASE data at a representation: what its
+    """{(dataset, part): store} of a device's DCASE data (no external data): what its
     metrics read."""
-    return PLAN.device_stores(
-        wildcards.representation, int(wildcards.stack), wildcards.device
+    return {
+        (dataset, part): store
+        for (dataset, part), store in scope_stores(wildcards).items()
+        if not PLAN.datasets[dataset].external
+    }
+
+
+def feature_exclusions(wildcards):
+    """The files each feature job of a dataset left out."""
+    dataset = wildcards.dataset
+    return [
+        FEATURE_EXCLUDED.format(dataset=dataset, representation=r, part=p)
+        for r in PLAN.representations
+        for p in PLAN.parts(dataset)
+    ]
+
+
+def device_feature_exclusions(wildcards):
+    """The files left out of a device's feature stores of a representation, one table per
+    DCASE dataset holding the device (written with the stores its map is drawn from)."""
+    return [
+        FEATURE_EXCLUDED.format(
+            dataset=d, representation=wildcards.representation, part=wildcards.scope
+        )
+        for d in PLAN.device_datasets(wildcards.scope)
+    ]
+
+
+def umap_statuses(wildcards):
+    """The status file of every UMAP of the run (its windows, or why it was skipped)."""
+    return expand(
+        rules.umap.output.status,
+        representation=PLAN.representations,
+        stack=PLAN.stacks,
+        scope=PLAN.scopes,
+    )
+
+
+def scope_maps(wildcards, which="umap"):
+    """The UMAP table (``which="status"``: its status) of each of a scope's maps, in
+    PLAN.maps() order (representation, then stack)."""
+    return [
+        getattr(rules.umap.output, which).format(
+            representation=r, stack=s, scope=wildcards.scope
+        )
+        for r, s in PLAN.maps()
+    ]
+
+
+def scope_statuses(wildcards):
+    return scope_maps(wildcards, "status")
+
+
+def scope_scores(wildcards):
+    """{"<representation>_stack<stack>": [metrics file tables]} whose per-file scores a
+    scope's maps show: its device's (every device's, for global); none without metrics.
+    """
+    devices = PLAN.scope_devices(wildcards.scope)
+    return {
+        f"{r}_stack{s}": expand(
+            rules.metrics.output.files, representation=r, stack=s, scope=devices
+        )
+        for r, s in PLAN.maps()
+    }
+
+
+def scope_score_tables(wildcards):
+    return [t for tables in scope_scores(wildcards).values() for t in tables]
+
+
+def system_predictions(wildcards):
+    """{system: its file scores} of every system of config key predictions."""
+    return {s: rules.predictions.output.files.format(system=s) for s in PLAN.systems}
+
+
+def system_scores(wildcards):
+    """{system: its official scores} of every system of config key predictions."""
+    return {s: rules.predictions.output.scores.format(system=s) for s in PLAN.systems}
+
+
+def metric_tables(wildcards):
+    """The tidy metrics table of every representation x stack x device."""
+    return expand(
+        rules.metrics.output.table,
+        representation=PLAN.representations,
+        stack=PLAN.stacks,
+        scope=PLAN.devices,
     )
 
 
@@ -145,18 +266,7 @@ def device_scores(wildcards):
     leaving the plot job as it was."""
     if config["plots"].get("colour_by_system") is None:
         return {}
-    return {
-        "points": paths.METRICS_POINTS.format(
-            representation=wildcards.representation,
-            stack=wildcards.stack,
-            device=wildcards.device,
-        )
-    }
-
-
-def explore_scores(wildcards):
-    """The metrics stage's per-file tables whose scores a scope's explorer pages show."""
-    return [t for tables in PLAN.scope_scores(wildcards.scope).values() for t in tables]
+    return {"points": rules.metrics.output.points.format(**wildcards)}
 
 
 def scope_subject(scope):
@@ -166,16 +276,41 @@ def scope_subject(scope):
     return PLAN.device_name(scope)
 
 
-def scope_manifests(wildcards):
-    return PLAN.manifests(int(wildcards.stack), wildcards.scope)
+def existing_benchmarks(wildcards):
+    """{rule: [its jobs' benchmark files]} of every job run so far (results/benchmarks/ as it
+    is), but the summary's own."""
+    found = {}
+    for path in sorted(Path("results/benchmarks").glob("**/*.tsv")):
+        step = path.relative_to("results/benchmarks").parts[0]
+        if step != "benchmark_summary.tsv":
+            found.setdefault(Path(step).stem, []).append(str(path))
+    return found
 
 
-def feature_exclusions(wildcards):
-    return PLAN.feature_exclusions(wildcards.dataset)
-
-
-def benchmark_files(wildcards):
-    return PLAN.benchmarks()
+# ---- the targets of `rule all` -----------------------------------------------------------------
+def get_final_output():
+    """Everything a full run makes: each dataset's exclusion report, every plot, the metrics
+    summary, official table and figures (with DCASE devices), each scope's explorer and their
+    index, and the list of skipped maps. (The benchmark summary is a target of its own.)
+    """
+    maps = dict(representation=PLAN.representations, stack=PLAN.stacks)
+    targets = expand(rules.excluded_report.output[0], dataset=PLAN.datasets)
+    targets += expand(rules.plot_global.output[0], scope=_plan.GLOBAL, **maps)
+    targets += expand(rules.plot_device.output[0], scope=PLAN.devices, **maps)
+    targets += [
+        path
+        for device, sections in PLAN.sections.items()
+        for path in expand(
+            rules.plot_section.output[0], scope=device, section=sections, **maps
+        )
+    ]
+    targets += expand(rules.plot_folder.output[0], scope=PLAN.folders, **maps)
+    if PLAN.measured:
+        targets += list(rules.metrics_summary.output)
+    targets += expand(rules.explore.output[0], scope=PLAN.scopes)
+    targets += list(rules.explore_index.output)
+    targets += list(rules.skipped_report.output)
+    return targets
 
 
 # ---- resources, from the inputs --------------------------------------------------------------
@@ -246,12 +381,12 @@ ESTIMATES = {
         max(map(tsv_rows, input.umaps), default=0), len(input.audio)
     ),
     "metrics": lambda wildcards, input: _resources.metrics(
-        *test_and_train_files(input.manifests, wildcards.device),
+        *test_and_train_files(input.manifests, wildcards.scope),
         int(wildcards.stack),
         feature_dims(wildcards.representation),
         frame_rate(wildcards.representation),
         config["metrics"],
-        2 * len(PLAN.sections[wildcards.device]),
+        2 * len(PLAN.sections[wildcards.scope]),
     ),
 }
 
@@ -279,7 +414,7 @@ def metrics_threads(wildcards):
     METRICS_THREADS_FROM files, one for a small one (the demo's: 57), whose jobs then run side
     by side. Decided from the plan's file lists: a dry run has no manifest to read."""
     files = sum(
-        len(dataset.parts.get(wildcards.device, ()))
+        len(dataset.parts.get(wildcards.scope, ()))
         for dataset in PLAN.datasets.values()
         if not dataset.external
     )

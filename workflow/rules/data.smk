@@ -1,25 +1,14 @@
-# Bookkeeping: light, run where snakemake runs, never submitted to a cluster.
-localrules:
-    manifest,
-    excluded_report,
-    skipped_report,
-    benchmark_summary,
-    metrics_summary,
-    predictions,
-    explore_index,
-
-
 rule manifest:
     """One row per audio file of a dataset, with its metadata; odd files are reported."""
     input:
         dataset_audio,
     output:
-        manifest=paths.MANIFEST,
-        excluded=paths.MANIFEST_EXCLUDED,
+        manifest="results/manifest/{dataset}.tsv",
+        excluded="results/manifest/{dataset}.excluded.tsv",
     log:
         "results/logs/manifest/{dataset}.log",
     benchmark:
-        paths.BENCHMARKS["manifest"]
+        "results/benchmarks/manifest/{dataset}.tsv"
     conda:
         "../envs/data.yaml"
     threads: 1
@@ -36,14 +25,14 @@ rule manifest:
 rule excluded_report:
     """Every file left out of a dataset, at which step and why."""
     input:
-        manifest=paths.MANIFEST_EXCLUDED,
+        manifest=rules.manifest.output.excluded,
         features=feature_exclusions,
     output:
-        paths.EXCLUDED_REPORT,
+        "results/reports/{dataset}.excluded.tsv",
     log:
         "results/logs/excluded_report/{dataset}.log",
     benchmark:
-        paths.BENCHMARKS["excluded_report"]
+        "results/benchmarks/excluded_report/{dataset}.tsv"
     conda:
         "../envs/data.yaml"
     threads: 1
@@ -58,12 +47,12 @@ rule skipped_report:
     """Every map of the run that was skipped (no windows, too few for UMAP), every section of a
     DCASE dataset whose files were all left out, and why."""
     input:
-        statuses=lambda wildcards: PLAN.embedding_statuses(),
-        manifests=lambda wildcards: PLAN.dcase_manifests(),
-        excluded=lambda wildcards: PLAN.dcase_excluded_reports(),
+        statuses=umap_statuses,
+        manifests=dcase_manifests,
+        excluded=dcase_excluded_reports,
     output:
         report(
-            paths.SKIPPED_REPORT,
+            "results/reports/skipped.tsv",
             caption="../report/skipped.rst",
             category="Run",
             labels={"what": "skipped maps"},
@@ -71,7 +60,7 @@ rule skipped_report:
     log:
         "results/logs/skipped_report.log",
     benchmark:
-        paths.BENCHMARKS["skipped_report"]
+        "results/benchmarks/skipped_report.tsv"
     conda:
         "../envs/data.yaml"
     threads: 1
@@ -86,18 +75,20 @@ rule skipped_report:
 
 
 rule benchmark_summary:
-    """Time and memory of every job of the run, per rule: a table and a chart for the report."""
+    """Time and memory of every job run so far (results/benchmarks/ as it is), per rule: a table
+    and a chart for the report. A target of its own: `snakemake benchmark_summary` after a run.
+    """
     input:
-        unpack(benchmark_files),
+        unpack(existing_benchmarks),
     output:
         table=report(
-            paths.BENCHMARK_SUMMARY,
+            "results/reports/benchmarks.tsv",
             caption="../report/benchmarks.rst",
             category="Run",
             labels={"what": "time and memory per rule (table)"},
         ),
         chart=report(
-            paths.BENCHMARK_PLOT,
+            "results/reports/benchmarks.png",
             caption="../report/benchmarks.rst",
             category="Run",
             labels={"what": "time and memory per rule (chart)"},

@@ -5,15 +5,13 @@ rule explore:
     Opus does not take) and Bokeh's JavaScript, in one
     self-contained folder that works opened from disk."""
     input:
-        umaps=lambda wildcards: PLAN.scope_embeddings(wildcards.scope),
-        statuses=lambda wildcards: PLAN.scope_embeddings(
-            wildcards.scope, paths.EMBEDDING_STATUS
-        ),
-        scores=explore_scores,
+        umaps=scope_maps,
+        statuses=scope_statuses,
+        scores=scope_score_tables,
         audio=lambda wildcards: PLAN.scope_audio(wildcards.scope),
     output:
         report(
-            directory(paths.EXPLORE_SCOPE),
+            directory("results/explore/{scope}"),
             htmlindex="index.html",
             caption="../report/explore.rst",
             category="Explore",
@@ -22,7 +20,7 @@ rule explore:
     log:
         "results/logs/explore/{scope}.log",
     benchmark:
-        paths.BENCHMARKS["explore"]
+        "results/benchmarks/explore/{scope}.tsv"
     conda:
         "../envs/explore.yaml"
     threads: explore_threads
@@ -31,10 +29,7 @@ rule explore:
         runtime=resource("explore", "runtime"),
     params:
         maps=PLAN.maps(),
-        scores=lambda wildcards: {
-            f"{r}_stack{s}": tables
-            for (r, s), tables in PLAN.scope_scores(wildcards.scope).items()
-        },
+        scores=scope_scores,
         representation_params={
             r: representation_params(r) for r in PLAN.representations
         },
@@ -49,13 +44,13 @@ rule explore:
 rule explore_index:
     """The index of every scope's explorer pages."""
     input:
-        scopes=expand(paths.EXPLORE_SCOPE, scope=PLAN.scopes),
+        scopes=expand(rules.explore.output[0], scope=PLAN.scopes),
     output:
-        paths.EXPLORE_INDEX,
+        "results/explore/index.html",
     log:
         "results/logs/explore_index.log",
     benchmark:
-        paths.BENCHMARKS["explore_index"]
+        "results/benchmarks/explore_index.tsv"
     conda:
         "../envs/explore.yaml"
     threads: 1

@@ -1,3 +1,9 @@
+# A feature store (zarr) of one representation of one part of a dataset (a device, or a slice
+# of an external dataset), and the files its job left out; the sample and metrics jobs read them.
+FEATURE_STORE = "results/features/{dataset}/{representation}/{part}.zarr"
+FEATURE_EXCLUDED = "results/features/{dataset}/{representation}/{part}.excluded.tsv"
+
+
 if PLAN.spectral:
 
     rule features:
@@ -6,15 +12,15 @@ if PLAN.spectral:
         per-frame energy, one zarr store per representation. Each file is decoded once and
         transformed by one STFT, on the job's threads."""
         input:
-            manifest=paths.MANIFEST,
+            manifest=rules.manifest.output.manifest,
             audio=part_audio,
         output:
-            stores=directory(for_representations(paths.FEATURES, PLAN.spectral)),
-            excluded=for_representations(paths.FEATURES_EXCLUDED, PLAN.spectral),
+            stores=directory(for_representations(FEATURE_STORE, PLAN.spectral)),
+            excluded=for_representations(FEATURE_EXCLUDED, PLAN.spectral),
         log:
             "results/logs/features/{dataset}/{part}.log",
         benchmark:
-            paths.BENCHMARKS["features"]
+            "results/benchmarks/features/{dataset}/{part}.tsv"
         conda:
             "../envs/features.yaml"
         threads: 2
@@ -39,15 +45,15 @@ if L3 in PLAN.representations:
         when the job has one; the weights file was checked (or fetched) before any job
         started."""
         input:
-            manifest=paths.MANIFEST,
+            manifest=rules.manifest.output.manifest,
             audio=part_audio,
         output:
-            stores=directory(for_representations(paths.FEATURES, [L3])),
-            excluded=for_representations(paths.FEATURES_EXCLUDED, [L3]),
+            stores=directory(for_representations(FEATURE_STORE, [L3])),
+            excluded=for_representations(FEATURE_EXCLUDED, [L3]),
         log:
             "results/logs/features_l3/{dataset}/{part}.log",
         benchmark:
-            paths.BENCHMARKS["features_l3"]
+            "results/benchmarks/features_l3/{dataset}/{part}.tsv"
         conda:
             "../envs/l3.yaml"
         threads: 2

@@ -4,16 +4,16 @@ rule predictions:
     of each dataset's edition scores it."""
     input:
         csv=lambda wildcards: PLAN.submission_files(wildcards.system),
-        manifests=lambda wildcards: PLAN.dcase_manifests(),
-        ground_truth=lambda wildcards: PLAN.ground_truth_tables(),
+        manifests=dcase_manifests,
+        ground_truth=PLAN.ground_truth_tables(),
     output:
-        files=paths.PREDICTIONS,
-        scores=paths.PREDICTIONS_SCORES,
-        problems=paths.PREDICTIONS_PROBLEMS,
+        files="results/metrics/predictions/{system}.tsv",
+        scores="results/metrics/predictions/{system}.scores.tsv",
+        problems="results/metrics/predictions/{system}.problems.tsv",
     log:
         "results/logs/predictions/{system}.log",
     benchmark:
-        paths.BENCHMARKS["predictions"]
+        "results/benchmarks/predictions/{system}.tsv"
     conda:
         "../envs/metrics.yaml"
     threads: 1
@@ -35,18 +35,20 @@ rule metrics:
     """
     input:
         stores=lambda wildcards: list(device_stores(wildcards).values()),
-        manifests=lambda wildcards: PLAN.device_manifests(wildcards.device),
-        umap=paths.EMBEDDING.replace("{scope}", "{device}"),
-        status=paths.EMBEDDING_STATUS.replace("{scope}", "{device}"),
-        predictions=lambda wildcards: PLAN.prediction_tables(),
+        manifests=device_manifests,
+        umap=rules.umap.output.umap,
+        status=rules.umap.output.status,
+        predictions=lambda wildcards: list(system_predictions(wildcards).values()),
     output:
-        table=paths.METRICS,
-        files=paths.METRICS_FILES,
-        points=paths.METRICS_POINTS,
+        table="results/metrics/{representation}/stack{stack}/{scope}.tsv",
+        files="results/metrics/{representation}/stack{stack}/{scope}.files.tsv",
+        points="results/metrics/{representation}/stack{stack}/{scope}.points.tsv",
     log:
-        "results/logs/metrics/{representation}/stack{stack}/{device}.log",
+        "results/logs/metrics/{representation}/stack{stack}/{scope}.log",
     benchmark:
-        paths.BENCHMARKS["metrics"]
+        "results/benchmarks/metrics/{representation}/stack{stack}/{scope}.tsv"
+    wildcard_constraints:
+        scope=one_of(PLAN.devices),
     conda:
         "../envs/metrics.yaml"
     threads: metrics_threads
@@ -55,9 +57,9 @@ rule metrics:
         runtime=resource("metrics", "runtime"),
     params:
         stores=device_stores,
-        sections=lambda wildcards: PLAN.evaluated_sections(wildcards.device),
+        sections=lambda wildcards: PLAN.evaluated_sections(wildcards.scope),
         settings=config["metrics"],
-        systems=lambda wildcards: list(PLAN.systems),
+        predictions=system_predictions,
     script:
         "../scripts/metrics.py"
 
@@ -66,49 +68,49 @@ rule metrics_summary:
     """Every metrics table of the run in one, a row per representation x stack x device, the
     heatmaps and the hypothesis-2 figure."""
     input:
-        tables=lambda wildcards: PLAN.metric_tables(),
-        predictions=lambda wildcards: PLAN.prediction_tables(paths.PREDICTIONS_SCORES),
+        tables=metric_tables,
+        predictions=lambda wildcards: list(system_scores(wildcards).values()),
     output:
-        all=paths.METRICS_ALL,
+        all="results/metrics/all.tsv",
         summary=report(
-            paths.METRICS_SUMMARY,
+            "results/metrics/summary.tsv",
             caption="../report/metrics_summary.rst",
             category="Metrics",
             labels={"figure": "summary table"},
         ),
-        official=paths.METRICS_OFFICIAL,
+        official="results/metrics/official.tsv",
         official_html=report(
-            paths.METRICS_OFFICIAL_HTML,
+            "results/metrics/official.html",
             caption="../report/metrics_official.rst",
             category="Metrics",
             labels={"figure": "official DCASE scores"},
         ),
         sep_auc=report(
-            paths.METRICS_HEATMAPS["sep_auc"],
+            "results/metrics/heatmaps/sep_auc.png",
             caption="../report/metrics_heatmap.rst",
             category="Metrics",
             labels={"figure": "heatmap: SEP-AUC"},
         ),
         dsup_auc=report(
-            paths.METRICS_HEATMAPS["dsup_auc"],
+            "results/metrics/heatmaps/dsup_auc.png",
             caption="../report/metrics_heatmap.rst",
             category="Metrics",
             labels={"figure": "heatmap: DSUP-AUC"},
         ),
         dsup_pauc=report(
-            paths.METRICS_HEATMAPS["dsup_pauc"],
+            "results/metrics/heatmaps/dsup_pauc.png",
             caption="../report/metrics_heatmap.rst",
             category="Metrics",
             labels={"figure": "heatmap: DSUP pAUC"},
         ),
         support=report(
-            paths.METRICS_HEATMAPS["support"],
+            "results/metrics/heatmaps/support.png",
             caption="../report/metrics_heatmap.rst",
             category="Metrics",
             labels={"figure": "heatmap: support"},
         ),
         hypothesis=report(
-            paths.METRICS_HYPOTHESIS,
+            "results/metrics/hypothesis2.png",
             caption="../report/metrics_hypothesis.rst",
             category="Metrics",
             labels={"figure": "hypothesis 2: SEP against DSUP"},
@@ -116,7 +118,7 @@ rule metrics_summary:
     log:
         "results/logs/metrics_summary.log",
     benchmark:
-        paths.BENCHMARKS["metrics_summary"]
+        "results/benchmarks/metrics_summary.tsv"
     conda:
         "../envs/metrics.yaml"
     threads: 1

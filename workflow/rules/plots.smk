@@ -12,25 +12,31 @@ if COLOUR_BY_SYSTEM is not None:
         raise WorkflowError(_problem)
 
 
+# The global, device and folder plots share one path, results/plots/{representation}/
+# stack{stack}/{scope}.png: each rule draws the scopes its wildcard_constraints name.
+
+
 rule plot_global:
     """The dual plot of all devices: normal test windows left, anomalous ones right, every
     device in a colour family with a shade per section, training and external data as shadows;
     in a run without DCASE data, every folder dataset in its own colour."""
     input:
-        umap=paths.EMBEDDING.replace("{scope}", "global"),
-        status=paths.EMBEDDING_STATUS.replace("{scope}", "global"),
+        umap=rules.umap.output.umap,
+        status=rules.umap.output.status,
     output:
         report(
-            paths.PLOT_GLOBAL,
+            "results/plots/{representation}/stack{stack}/{scope}.png",
             caption="../report/plot_global.rst",
             category="{representation}",
             subcategory="stack {stack}",
             labels={"scope": "global", "plot": "all devices"},
         ),
     log:
-        "results/logs/plot_global/{representation}/stack{stack}.log",
+        "results/logs/plot_global/{representation}/stack{stack}/{scope}.log",
     benchmark:
-        paths.BENCHMARKS["plot_global"]
+        "results/benchmarks/plot_global/{representation}/stack{stack}/{scope}.tsv"
+    wildcard_constraints:
+        scope=_plan.GLOBAL,
     conda:
         "../envs/plots.yaml"
     threads: 1
@@ -51,20 +57,22 @@ rule plot_device:
     by a system's scores with config key plots.colour_by_system)."""
     input:
         unpack(device_scores),
-        umap=paths.EMBEDDING.replace("{scope}", "{device}"),
-        status=paths.EMBEDDING_STATUS.replace("{scope}", "{device}"),
+        umap=rules.umap.output.umap,
+        status=rules.umap.output.status,
     output:
         report(
-            paths.PLOT_DEVICE,
+            "results/plots/{representation}/stack{stack}/{scope}.png",
             caption="../report/plot_device.rst",
             category="{representation}",
             subcategory="stack {stack}",
-            labels={"scope": "{device}", "plot": "device"},
+            labels={"scope": "{scope}", "plot": "device"},
         ),
     log:
-        "results/logs/plot_device/{representation}/stack{stack}/{device}.log",
+        "results/logs/plot_device/{representation}/stack{stack}/{scope}.log",
     benchmark:
-        paths.BENCHMARKS["plot_device"]
+        "results/benchmarks/plot_device/{representation}/stack{stack}/{scope}.tsv"
+    wildcard_constraints:
+        scope=one_of(PLAN.devices),
     conda:
         "../envs/plots.yaml"
     threads: 1
@@ -72,8 +80,8 @@ rule plot_device:
         mem_mb=resource("plot", "mem_mb"),
         runtime=resource("plot", "runtime"),
     params:
-        subject=lambda wildcards: PLAN.device_name(wildcards.device),
-        device=lambda wildcards: PLAN.device_name(wildcards.device),
+        subject=lambda wildcards: PLAN.device_name(wildcards.scope),
+        device=lambda wildcards: PLAN.device_name(wildcards.scope),
         style=PLOT_STYLE,
         colours=PLAN.colours(),
         system=COLOUR_BY_SYSTEM,
@@ -86,24 +94,24 @@ rule plot_section:
     device's manifests and the files its feature jobs left out tell why a section has no window
     (every file left out, or none long enough)."""
     input:
-        umap=paths.EMBEDDING.replace("{scope}", "{device}"),
-        status=paths.EMBEDDING_STATUS.replace("{scope}", "{device}"),
-        manifests=lambda wildcards: PLAN.device_manifests(wildcards.device),
-        excluded=lambda wildcards: PLAN.device_feature_exclusions(
-            wildcards.representation, wildcards.device
-        ),
+        umap=rules.umap.output.umap,
+        status=rules.umap.output.status,
+        manifests=device_manifests,
+        excluded=device_feature_exclusions,
     output:
         report(
-            paths.PLOT_SECTION,
+            "results/plots/{representation}/stack{stack}/{scope}_section_{section}.png",
             caption="../report/plot_section.rst",
             category="{representation}",
             subcategory="stack {stack}",
-            labels={"scope": "{device}", "plot": "section {section}"},
+            labels={"scope": "{scope}", "plot": "section {section}"},
         ),
     log:
-        "results/logs/plot_section/{representation}/stack{stack}/{device}_{section}.log",
+        "results/logs/plot_section/{representation}/stack{stack}/{scope}_{section}.log",
     benchmark:
-        paths.BENCHMARKS["plot_section"]
+        "results/benchmarks/plot_section/{representation}/stack{stack}/{scope}_{section}.tsv"
+    wildcard_constraints:
+        scope=one_of(PLAN.devices),
     conda:
         "../envs/plots.yaml"
     threads: 1
@@ -111,10 +119,10 @@ rule plot_section:
         mem_mb=resource("plot", "mem_mb"),
         runtime=resource("plot", "runtime"),
     params:
-        subject=lambda wildcards: f"{PLAN.device_name(wildcards.device)} section {wildcards.section}",
-        device=lambda wildcards: PLAN.device_name(wildcards.device),
+        subject=lambda wildcards: f"{PLAN.device_name(wildcards.scope)} section {wildcards.section}",
+        device=lambda wildcards: PLAN.device_name(wildcards.scope),
         datasets=lambda wildcards: PLAN.section_datasets(
-            wildcards.device, wildcards.section
+            wildcards.scope, wildcards.section
         ),
         style=PLOT_STYLE,
     script:
@@ -124,20 +132,22 @@ rule plot_section:
 rule plot_folder:
     """A folder dataset's map in a run without DCASE data: a colour per sub-folder."""
     input:
-        umap=paths.EMBEDDING.replace("{scope}", "{folder}"),
-        status=paths.EMBEDDING_STATUS.replace("{scope}", "{folder}"),
+        umap=rules.umap.output.umap,
+        status=rules.umap.output.status,
     output:
         report(
-            paths.PLOT_FOLDER,
+            "results/plots/{representation}/stack{stack}/{scope}.png",
             caption="../report/plot_folder.rst",
             category="{representation}",
             subcategory="stack {stack}",
-            labels={"scope": "{folder}", "plot": "folder"},
+            labels={"scope": "{scope}", "plot": "folder"},
         ),
     log:
-        "results/logs/plot_folder/{representation}/stack{stack}/{folder}.log",
+        "results/logs/plot_folder/{representation}/stack{stack}/{scope}.log",
     benchmark:
-        paths.BENCHMARKS["plot_folder"]
+        "results/benchmarks/plot_folder/{representation}/stack{stack}/{scope}.tsv"
+    wildcard_constraints:
+        scope=one_of(PLAN.folders),
     conda:
         "../envs/plots.yaml"
     threads: 1
@@ -145,7 +155,7 @@ rule plot_folder:
         mem_mb=resource("plot", "mem_mb"),
         runtime=resource("plot", "runtime"),
     params:
-        subject=lambda wildcards: wildcards.folder,
+        subject=lambda wildcards: wildcards.scope,
         style=PLOT_STYLE,
     script:
         "../scripts/plot_folder.py"

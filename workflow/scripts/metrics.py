@@ -6,13 +6,13 @@ w = snakemake.wildcards
 manifest = tables.read_many("manifest", snakemake.input.manifests)
 embedding, skipped = tables.read_map(snakemake.input.umap, snakemake.input.status, log)
 if skipped:
-    log.warning("no UMAP of %s at stack %s (%s): only the original space is measured", w.device, w.stack, skipped)
+    log.warning("no UMAP of %s at stack %s (%s): only the original space is measured", w.scope, w.stack, skipped)
 systems = {s: tables.read("prediction_files", p)
-           for s, p in zip(snakemake.params.systems, snakemake.input.predictions, strict=True)}
+           for s, p in snakemake.params.predictions.items()}  # {system: its file scores}, declared as input
 rows, files, points = metrics.measure_device(
     manifest, snakemake.params.stores, int(w.stack), metrics.Settings.from_config(snakemake.params.settings),
     embedding=None if skipped else embedding, threads=snakemake.threads, sections=snakemake.params.sections)
-rows = metrics.tidy(rows, representation=w.representation, stack=int(w.stack), device=w.device)
+rows = metrics.tidy(rows, representation=w.representation, stack=int(w.stack), device=w.scope)
 files, points = metrics.join_predictions(files, points, systems)
 tables.write("metrics", rows, snakemake.output.table)
 tables.write("metric_files", files, snakemake.output.files)

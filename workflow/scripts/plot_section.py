@@ -6,7 +6,7 @@ p, w = snakemake.params, snakemake.wildcards
 emb, skipped = tables.read_map(snakemake.input.umap, snakemake.input.status, log)
 if not skipped:
     # the datasets in which every file of the section was left out (their notes say so)
-    empty = status.read_empty_sections({d: {w.device: [w.section]} for d in p.datasets},
+    empty = status.read_empty_sections({d: {w.scope: [w.section]} for d in p.datasets},
                                        snakemake.input.manifests, snakemake.input.excluded)
     skipped = plots.section_note(emb, p.device, w.section, datasets=p.datasets,
                                  empty_in=[d for d, _, _ in empty], stack=w.stack)

@@ -5,12 +5,12 @@ rule sample:
         stores=lambda wildcards: list(scope_stores(wildcards).values()),
         manifests=scope_manifests,
     output:
-        sample=paths.SAMPLE,
-        status=paths.SAMPLE_STATUS,
+        sample="results/samples/{representation}/stack{stack}/{scope}.tsv",
+        status="results/samples/{representation}/stack{stack}/{scope}.json",
     log:
         "results/logs/sample/{representation}/stack{stack}/{scope}.log",
     benchmark:
-        paths.BENCHMARKS["sample"]
+        "results/benchmarks/sample/{representation}/stack{stack}/{scope}.tsv"
     conda:
         "../envs/umap.yaml"
     threads: 1
@@ -28,19 +28,20 @@ rule sample:
 rule umap:
     """2-D UMAP of one sample, stored as the sample table plus x and y. Reads the windows from
     the feature stores the sample draws from (optionally reduced by PCA), finds their exact
-    nearest neighbours (faiss) and hands that graph to umap-learn (or cuML on a GPU). An empty sample, or one too small for UMAP, gives
-    an empty table and a status that says why."""
+    nearest neighbours (faiss) and hands that graph to umap-learn (or cuML on a GPU). An empty
+    sample, or one too small for UMAP, gives an empty table and a status that says why.
+    """
     input:
-        sample=paths.SAMPLE,
-        status=paths.SAMPLE_STATUS,
+        sample=rules.sample.output.sample,
+        status=rules.sample.output.status,
         stores=lambda wildcards: list(scope_stores(wildcards).values()),
     output:
-        umap=paths.EMBEDDING,
-        status=paths.EMBEDDING_STATUS,
+        umap="results/umap/{representation}/stack{stack}/{scope}.tsv",
+        status="results/umap/{representation}/stack{stack}/{scope}.json",
     log:
         "results/logs/umap/{representation}/stack{stack}/{scope}.log",
     benchmark:
-        paths.BENCHMARKS["umap"]
+        "results/benchmarks/umap/{representation}/stack{stack}/{scope}.tsv"
     conda:
         "../envs/umap.yaml"
     threads: umap_threads
@@ -51,4 +52,4 @@ rule umap:
         umap=config["umap"],
         pca=lambda wildcards: PLAN.pca(wildcards.representation),
     script:
-        "../scripts/embed.py"
+        "../scripts/umap.py"

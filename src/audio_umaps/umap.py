@@ -120,7 +120,7 @@ def import_umap():
     process: 6.3 s of a 2,000-window fit here, whatever the fit's size (1.8 s once cached). Its
     decorators do not ask for numba's on-disk cache, so while umap-learn's modules are first
     imported, ``numba.njit`` and ``numba.jit`` default to ``cache=True``; the first job compiles
-    and writes the cache, every later process loads it (tests/test_embedding.py reads numba's
+    and writes the cache, every later process loads it (tests/test_umap.py reads numba's
     cache counters in a second fresh process). Functions numba cannot cache (dynamic globals)
     are simply compiled as before. A process that imported umap-learn before keeps it as it is.
     """

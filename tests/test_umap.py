@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from audio_umaps import embedding
+from audio_umaps import umap as umap_step
 
 
 @pytest.fixture
@@ -26,27 +26,27 @@ PARAMS = {"n_neighbors": 10, "min_dist": 0.1, "metric": "euclidean", "seed": 42,
 
 
 def test_umap_uses_the_exact_graph_and_never_pynndescent(blobs, monkeypatch):
-    umap = embedding.import_umap()
+    umap = umap_step.import_umap()
     x, labels = blobs
 
     def no_search(*args, **kwargs):
         raise AssertionError("pynndescent's search ran")
 
     monkeypatch.setattr(umap.umap_, "nearest_neighbors", no_search)
-    coords = embedding.fit_umap(np.repeat(x, 15, axis=0), PARAMS)  # over 4,096: the large path
+    coords = umap_step.fit_umap(np.repeat(x, 15, axis=0), PARAMS)  # over 4,096: the large path
     assert coords.shape == (4500, 2) and np.isfinite(coords).all()
-    coords = embedding.fit_umap(x, PARAMS)
+    coords = umap_step.fit_umap(x, PARAMS)
     # the three blobs stay apart: each point's nearest map neighbour shares its blob
     from sklearn.neighbors import NearestNeighbors
 
     nearest = NearestNeighbors(n_neighbors=2).fit(coords).kneighbors(coords)[1][:, 1]
     assert (labels[nearest] == labels).mean() > 0.95
-    again = embedding.fit_umap(x, PARAMS)
+    again = umap_step.fit_umap(x, PARAMS)
     np.testing.assert_array_equal(coords, again)  # seeded: reproducible
 
 
 def test_other_metrics_fall_back_to_umap_learns_search(blobs):
-    coords = embedding.fit_umap(blobs[0], {**PARAMS, "metric": "manhattan"})
+    coords = umap_step.fit_umap(blobs[0], {**PARAMS, "metric": "manhattan"})
     assert coords.shape == (300, 2) and np.isfinite(coords).all()
 
 
@@ -54,7 +54,7 @@ FIT_PROBE = textwrap.dedent("""
     import hashlib, json, sys
     import numpy as np
     from scipy.sparse.csgraph import connected_components
-    from audio_umaps import embedding, neighbours
+    from audio_umaps import neighbours, umap as umap_step
     # twelve "files" far apart, each a slow random walk: windows of one file are each other's
     # neighbours, so the graph falls apart into islands (umap-learn's own placement of these
     # differed between two calls in one process)
@@ -62,9 +62,9 @@ FIT_PROBE = textwrap.dedent("""
     x = np.concatenate([np.cumsum(rng.normal(size=(70, 12)), axis=0) * 0.1 + rng.normal(0, 30, size=12)
                         for _ in range(12)]).astype(np.float32)
     threads = int(sys.argv[1])
-    coords = embedding.fit_umap(x, {"n_neighbors": 10, "seed": 7, "backend": "umap-learn"}, threads=threads)
+    coords = umap_step.fit_umap(x, {"n_neighbors": 10, "seed": 7, "backend": "umap-learn"}, threads=threads)
     indices, distances = neighbours.knn(x, k=10, threads=threads)
-    graph = embedding.import_umap().umap_.fuzzy_simplicial_set(
+    graph = umap_step.import_umap().umap_.fuzzy_simplicial_set(
         x, 10, np.random.RandomState(0), "precomputed", {}, indices, distances)[0]
     print(json.dumps({"components": int(connected_components(graph, directed=False)[0]),
                       "sha256": hashlib.sha256(coords.tobytes()).hexdigest()}))
@@ -90,10 +90,10 @@ def test_the_smallest_map_the_size_check_allows_is_drawn(windows):
     on them (k >= N); seeded or not, the map is drawn."""
     x = np.random.default_rng(windows).normal(size=(windows, 6)).astype(np.float32)
     params = {"n_neighbors": windows - 1, "backend": "umap-learn"}
-    assert embedding.too_small(windows, params) is None
-    assert embedding.too_small(windows - 1, params) is not None
+    assert umap_step.too_small(windows, params) is None
+    assert umap_step.too_small(windows - 1, params) is not None
     for seed in (3, None):
-        coords = embedding.fit_umap(x, {**params, "seed": seed}, threads=2)
+        coords = umap_step.fit_umap(x, {**params, "seed": seed}, threads=2)
         assert coords.shape == (windows, 2) and np.isfinite(coords).all()
 
 
@@ -106,14 +106,14 @@ def test_the_initial_layout_keeps_the_maps_neighbourhoods(blobs):
 
     x, labels = blobs
     near = neighbours.knn(x, k=10)
-    init = embedding.initial_layout(x, near, 10, seed=42)
+    init = umap_step.initial_layout(x, near, 10, seed=42)
     assert init.shape == (300, 2) and init.dtype == np.float32
-    np.testing.assert_array_equal(init, embedding.initial_layout(x, near, 10, seed=42))
+    np.testing.assert_array_equal(init, umap_step.initial_layout(x, near, 10, seed=42))
     centres = np.stack([init[labels == b].mean(axis=0) for b in range(3)])
     spread = max(np.abs(init[labels == b] - centres[b]).max() for b in range(3))
     assert min(np.linalg.norm(centres[i] - centres[j]) for i in range(3) for j in range(i)) > spread
-    ours = embedding.fit_umap(x, PARAMS, neighbours=near)
-    umap = embedding.import_umap()
+    ours = umap_step.fit_umap(x, PARAMS, neighbours=near)
+    umap = umap_step.import_umap()
     theirs = umap.UMAP(n_neighbors=10, min_dist=0.1, random_state=42,
                        precomputed_knn=(*near, None)).fit_transform(x)
     assert trustworthiness(x, ours, n_neighbors=10) > trustworthiness(x, theirs, n_neighbors=10) - 0.01
@@ -121,10 +121,10 @@ def test_the_initial_layout_keeps_the_maps_neighbourhoods(blobs):
 
 CACHE_PROBE = textwrap.dedent("""
     import json, numpy as np
-    from audio_umaps import embedding
-    umap = embedding.import_umap()
+    from audio_umaps import umap as umap_step
+    umap = umap_step.import_umap()
     x = np.random.default_rng(0).normal(size=(200, 8)).astype(np.float32)
-    embedding.fit_umap(x, {"n_neighbors": 10, "seed": 1, "backend": "umap-learn"})
+    umap_step.fit_umap(x, {"n_neighbors": 10, "seed": 1, "backend": "umap-learn"})
     layout = umap.layouts._nb_optimize_layout_euclidean_single_epoch
     fuzzy = umap.umap_.smooth_knn_dist
     print(json.dumps({name: [sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values())]
@@ -150,30 +150,30 @@ def test_a_second_fresh_process_loads_umap_learns_compiled_code(tmp_path):
 
 def test_backend_choice(monkeypatch):
     monkeypatch.setattr(embedding, "cuml_available", lambda: False)
-    assert embedding.backend({}) == embedding.backend({"backend": "auto"}) == "umap-learn"
+    assert umap_step.backend({}) == umap_step.backend({"backend": "auto"}) == "umap-learn"
     with pytest.raises(ValueError, match="cuML is not installed here or sees no CUDA GPU"):
-        embedding.backend({"backend": "cuml"})
+        umap_step.backend({"backend": "cuml"})
     with pytest.raises(ValueError, match="'umap.backend': 'gpu'"):
-        embedding.backend({"backend": "gpu"})
+        umap_step.backend({"backend": "gpu"})
     monkeypatch.setattr(embedding, "cuml_available", lambda: True)
-    assert embedding.backend({"backend": "auto"}) == "cuml"
+    assert umap_step.backend({"backend": "auto"}) == "cuml"
 
 
 def test_config_checks_name_the_key():
-    problems = embedding.check_params({"backend": "gpu", "precomputed_knn": None, "seed": 1})
+    problems = umap_step.check_params({"backend": "gpu", "precomputed_knn": None, "seed": 1})
     assert any("'umap.backend': 'gpu'" in p for p in problems)
     assert any("'umap.precomputed_knn'" in p and "remove the key" in p for p in problems)
-    assert embedding.check_params({"backend": "cuml", "seed": None, "n_neighbors": 15}) == []
+    assert umap_step.check_params({"backend": "cuml", "seed": None, "n_neighbors": 15}) == []
 
 
 def test_cuml_on_a_gpu_matches_the_cpu_map(blobs):
     """On a machine with cuML and a CUDA GPU: the GPU map keeps the CPU map's neighbourhoods."""
-    if not embedding.cuml_available():
+    if not umap_step.cuml_available():
         pytest.skip("cuML with a CUDA GPU is not available here")
     from sklearn.manifold import trustworthiness
 
     x = np.repeat(blobs[0], 20, axis=0) + np.random.default_rng(1).normal(size=(6000, 20)).astype(np.float32)
-    cpu = embedding.fit_umap(x, PARAMS)
-    gpu = embedding.fit_umap(x, {**PARAMS, "backend": "cuml"})
+    cpu = umap_step.fit_umap(x, PARAMS)
+    gpu = umap_step.fit_umap(x, {**PARAMS, "backend": "cuml"})
     assert gpu.shape == cpu.shape and np.isfinite(gpu).all()
     assert abs(trustworthiness(x, gpu, n_neighbors=15) - trustworthiness(x, cpu, n_neighbors=15)) < 0.01

@@ -1,11 +1,11 @@
 """Fit a 2-D UMAP to one sample (rule umap). Not named umap.py, which would shadow umap-learn.
 A sample that is empty or too small for UMAP gives an empty table and a status saying why."""
-from audio_umaps import embedding, runlog, status, tables
+from audio_umaps import runlog, status, tables, umap
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
 try:
-    embedding.backend(snakemake.params.umap)
+    umap.backend(snakemake.params.umap)
 except ValueError as exc:  # umap.backend cuml on a machine without cuML or a GPU: say so, once
     log.error("%s", exc)
     raise SystemExit(1) from None
@@ -14,13 +14,13 @@ before = status.read(snakemake.input.status)
 tables.warn_flagged(log, sample)
 facts = dict(scope=w.scope, representation=w.representation, stack=int(w.stack),
              umap_seed=snakemake.params.umap.get("seed"))
-skipped = before["skipped"] or embedding.too_small(len(sample), snakemake.params.umap)
+skipped = before["skipped"] or umap.too_small(len(sample), snakemake.params.umap)
 if skipped:
     log.warning("no UMAP for scope %s at stack %s: %s", w.scope, w.stack, skipped)
-    tables.write("map", embedding.empty_embedding(sample), snakemake.output.umap)
+    tables.write("map", umap.empty_embedding(sample), snakemake.output.umap)
     status.write(snakemake.output.status, windows=len(sample), skipped=skipped, **facts)
 else:
-    result = embedding.embed(sample, snakemake.params.umap, threads=snakemake.threads,
+    result = umap.embed(sample, snakemake.params.umap, threads=snakemake.threads,
                              stores=snakemake.input.stores, pca=snakemake.params.pca)
     tables.write("map", result, snakemake.output.umap)
     status.write(snakemake.output.status, windows=len(result), **facts)
