@@ -1,47 +1,52 @@
 """Every table the workflow's steps pass to each other, as TSV: one schema per kind of table,
-one reader and one writer.
-
-Use::
+one reader and one writer. Read and write the workflow's tables only through them::
 
     from audio_umaps import tables
 
-    sample = tables.read("sample", path)   # checked and typed
-    tables.write("map", frame, path)       # checked, ordered, typed and formatted
-    tables.empty("sample")                 # no rows; the kind's columns and dtypes
-    tables.columns("metrics")              # the kind's named columns, in file order
+    sample = tables.read("sample", path)         # checked and typed
+    manifest = tables.read_many("manifest", paths)  # several, one after the other
+    tables.write("map", frame, path)             # checked, ordered, typed and formatted
+    tables.empty("sample")                       # no rows; the kind's columns and dtypes
+    tables.columns("metrics")                    # the kind's named columns, in file order
 
 Kinds (:data:`SCHEMAS` holds each one's columns, in file order):
 
-=================  ==========================================================================
-``manifest``       ``results/manifest/<dataset>.tsv``: one row per audio file
-``excluded``       files left out or kept damaged: ``results/manifest/<dataset>.excluded.tsv``,
-                   the feature jobs' ``….excluded.tsv``, ``results/reports/<dataset>.excluded.tsv``
-``sample``         ``results/samples/…``: the windows a map is drawn from
-``map``            ``results/umap/…``: the sample's columns, ``x``, ``y`` and ``umap_seed``
-``metrics``        tidy numbers, one per row: ``results/metrics/<rep>/stack<n>/<device>.tsv``,
-                   ``results/metrics/predictions/<system>.scores.tsv``, ``results/metrics/all.tsv``
-``metric_files``   ``….files.tsv``: each test file's scores
-``points``         ``….points.tsv``: the map's test windows with their scores
-``prediction_files``  ``results/metrics/predictions/<system>.tsv`` (and the scorer's ``files.tsv``)
-``problems``       a submission's problems, by file and line
-``clips``          the explorer's ``audio/clips.tsv``
-``skipped``        ``results/reports/skipped.tsv``
-``official``       ``results/metrics/official.tsv`` (written with 6 significant digits)
-``summary``        ``results/metrics/summary.tsv`` (written with 4 decimals)
-``benchmarks``     ``results/reports/benchmarks.tsv``; ``benchmark``: one of Snakemake's files
-``scorer_scores``, ``scorer_machines``, ``scorer_comparison``, ``scorer_bootstrap``: the scorer's
-=================  ==========================================================================
+- ``manifest``: ``results/manifest/<dataset>.tsv``, one row per audio file (``attr_*``: the
+  attributes of a DCASE file name).
+- ``excluded``: files left out or kept damaged, ``results/manifest/<dataset>.excluded.tsv``, the
+  feature jobs' ``….excluded.tsv`` and the report ``results/reports/<dataset>.excluded.tsv``.
+- ``sample``: ``results/samples/…``, the windows a map is drawn from.
+- ``map``: ``results/umap/…``, the sample's columns then ``x``, ``y`` and ``umap_seed`` (empty:
+  an unseeded map).
+- ``metrics``: tidy numbers, one a row: ``results/metrics/<rep>/stack<n>/<device>.tsv``, a
+  system's ``results/metrics/predictions/<system>.scores.tsv`` (representation and stack
+  empty) and ``results/metrics/all.tsv``.
+- ``metric_files``: ``….files.tsv``, each test file's scores (``*_umap``: files in the map;
+  ``score_*``, ``decision_*``: each system's).
+- ``points``: ``….points.tsv``, the map's test windows with their scores; a skipped map's
+  table is the column ``point`` alone.
+- ``prediction_files``: a system's ``results/metrics/predictions/<system>.tsv`` (and the
+  scorer's ``files.tsv``); ``problems``: its ``….problems.tsv`` (and the scorer's).
+- ``clips``: the explorer's ``audio/clips.tsv``.
+- ``skipped``: ``results/reports/skipped.tsv``.
+- ``official``: ``results/metrics/official.tsv`` (floats to 6 significant digits).
+- ``summary``: ``results/metrics/summary.tsv`` (floats to 4 decimals; ``*_files_*`` integers).
+- ``benchmarks``: ``results/reports/benchmarks.tsv``; ``benchmark``: one of Snakemake's own
+  benchmark files (read only).
+- ``scorer_scores``, ``scorer_machines``, ``scorer_comparison``, ``scorer_bootstrap``: the
+  scorer's ``scores.tsv``, ``machines.tsv``, ``comparison.tsv``, ``bootstrap.tsv``.
 
 Column types: ``text`` (an empty field is ``""``, never NaN: sections keep their leading zero),
 ``int`` (never empty), ``Int64`` (an integer or empty: ``<NA>``), ``float`` (empty: NaN; written
-as the shortest text that reads back to the same number, so reading and writing a table gives its
-bytes back), ``bool`` (``True``/``False``) and ``number`` (Snakemake's files: a number where there
-is one, else NaN).
+as the shortest text that reads back to the same number), ``bool`` (``True``/``False``) and
+``number`` (Snakemake's files: a number where there is one, else NaN). What :func:`read` gives,
+:func:`write` writes back to the same bytes.
 
 Strict on both sides: a table that lacks a named column, or holds one its kind does not know, is
-refused with a :class:`TableError` naming the file, the kind and the columns. Kinds with groups
-of named-by-pattern columns take any number of them: ``attr_*`` (a DCASE file name's attributes),
-``score_*`` / ``decision_*`` (a system's predictions), the summary's measures.
+refused with a :class:`TableError` naming the file, the kind and the columns. Groups of columns
+named by a pattern take any number of columns, kept in the frame's order: ``attr_*``,
+``score_*`` / ``decision_*`` (a system's predictions), the summary's measures, the scorer's
+machine columns. A new column is added to its kind's schema here, and nowhere else.
 """
 
 from __future__ import annotations
