@@ -115,6 +115,7 @@ def expected_jobs(config_path, work) -> dict[str, int]:
         "metrics": maps * len(plan.devices),
         "predictions": len(plan.systems) if plan.measured else 0,
         "metrics_summary": int(plan.measured),
+        "explore_clips": len(plan.scopes),
         "explore": len(plan.scopes),
         "explore_index": 1,
         "skipped_report": 1,

@@ -77,17 +77,28 @@ def scores(paths: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build(folder: Path, audio_root: Path, *, windows_per_file: int = 12, margin: float = 0.25,
-          autoload: int = 150_000) -> tuple[Path, dict]:
-    """Write the scope folder; returns it and the maps' tables by name."""
-    paths = write_audio(audio_root)
-    maps, tables = [], {}
+def maps(paths: list[str], windows_per_file: int = 12) -> tuple[list, dict]:
+    """The scope's two maps (mel stack 1 and 5) and their tables by name."""
+    out, tables = [], {}
     for stack, seed in ((1, 0), (5, 1)):
         spec = explore.MapSpec.of("mel", stack, "fan", sample_rate=SR)
         t = table(paths, stack, windows_per_file, seed)
         tables[spec.name] = t
-        maps.append(explore.Map(spec, t, None, scores(paths)))
+        out.append(explore.Map(spec, t, None, scores(paths)))
+    return out, tables
+
+
+def build(folder: Path, audio_root: Path, *, windows_per_file: int = 12, margin: float = 0.25,
+          autoload: int = 150_000, clips_folder: Path | None = None) -> tuple[Path, dict]:
+    """Write the scope's clips folder (``clips_folder``, else ``clips/fan`` beside the explore
+    folder's parent) and its explorer folder, as the explore_clips and explore jobs do; returns
+    the explorer folder and the maps' tables by name."""
+    paths = write_audio(audio_root)
+    scope_maps, tables = maps(paths, windows_per_file)
     settings = explore.Settings(margin=margin, linked_autoload_points=autoload)
-    explore.build_scope(folder, "fan", maps, systems=["mysystem"], settings=settings,
-                        audio_config={"sample_rate": SR, "normalisation": "absmax"}, subject="fan")
+    clips_folder = clips_folder or folder.parent.parent / "clips" / folder.name
+    explore.write_scope_clips(clips_folder, scope_maps, margin=margin,
+                              audio_config={"sample_rate": SR, "normalisation": "absmax"})
+    explore.write_scope_pages(folder, clips_folder, "fan", scope_maps, systems=["mysystem"], settings=settings,
+                              subject="fan")
     return folder, tables

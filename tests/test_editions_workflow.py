@@ -14,6 +14,8 @@ from conftest import snakemake, write_wav
 from editions import sound, write_edition
 from conftest import coloured_pixels, job_counts
 
+pytestmark = pytest.mark.workflow
+
 MACHINES = {"2020": "ToyCar", "2021": "fan", "2022": "bearing", "2023": "ToyDrone", "2024": "valve",
             "2025": "AutoTrash"}
 BASE = {

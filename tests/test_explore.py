@@ -1,9 +1,16 @@
 """The explorer's pieces without a browser: window spans, audio clips, the maps' data, pages that
-need no network, the scope folder and the index (tests/test_explore_browser.py drives the pages
-in Chromium)."""
+need no network, the scope folder and the index; the split between the clips job and the pages
+job; the templates and static files as package data (tests/test_explore_browser.py drives the
+pages in Chromium)."""
 import base64
+import errno
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +169,185 @@ def test_a_skipped_map_gets_a_page_that_says_why():
     assert (own["n"], own["n_test"], own["n_shadow"], own["has_energy"]) == (0, 0, 0, False)
     page = explore.page_html(own, [], settings=explore.Settings(), title="fan: mel, stack 5")
     assert "No map: fewer windows than umap.n_neighbors + 1" in page
+
+
+# ---- clips and pages apart: the explore_clips and explore jobs --------------------------------
+
+def snapshot(folder: Path) -> dict:
+    """Every file of a folder with its inode, modification time and bytes."""
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def clips_and_maps(tmp_path):
+    """A scope's maps and its clips folder, written as the explore_clips job writes it."""
+    paths = explorer_scope.write_audio(tmp_path / "audio")
+    maps, tables = explorer_scope.maps(paths)
+    clips = tmp_path / "clips" / "fan"
+    table = explore.write_scope_clips(clips, maps, margin=0.25, audio_config={"sample_rate": 16000})
+    return clips, table, maps, tables
+
+
+def write_pages(folder, clips, maps):
+    return explore.write_scope_pages(folder, clips, "fan", maps, systems=["mysystem"], settings=explore.Settings(),
+                                     subject="fan")
+
+
+def test_the_clips_folder_holds_every_clip_and_its_table(clips_and_maps):
+    clips, table, _, _ = clips_and_maps
+    assert not clips.with_name(".fan.tmp").exists()
+    read = explore.read_clips(clips)
+    written = read[read["clip"] != ""]
+    assert len(written) == len(explorer_scope.FILES) and len(read) == len(explorer_scope.FILES) + 1
+    assert all((clips / c).is_file() for c in written["clip"])
+    assert not any(c.startswith("audio/") for c in written["clip"])  # paths within the clips folder
+    # read back exactly as written: the pages' offsets are the clips'
+    assert read["offset"].tolist() == pytest.approx(table["offset"].tolist(), nan_ok=True, rel=0, abs=0)
+    assert sorted(p.relative_to(clips).as_posix() for p in clips.rglob("*") if p.is_file()) == \
+        sorted(list(written["clip"]) + ["clips.tsv"])
+
+
+def test_pages_are_made_from_the_clips_folder_without_encoding(clips_and_maps, tmp_path, monkeypatch):
+    clips, _, maps, tables = clips_and_maps
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the pages job decoded or encoded audio")
+
+    monkeypatch.setattr(audio, "load", refuse)
+    monkeypatch.setattr(sf, "write", refuse)
+    before = snapshot(clips)
+    folder = tmp_path / "explore" / "fan"
+    summaries = write_pages(folder, clips, maps)
+    assert [s["key"] for s in summaries] == ["mel_stack1", "mel_stack5"]
+    assert snapshot(clips) == before  # read, never written
+    page_clips = pd.read_csv(folder / "audio" / "clips.tsv", sep="\t", keep_default_na=False)
+    source = explore.read_clips(clips)
+    assert page_clips["clip"].tolist() == [f"audio/{c}" if c else "" for c in source["clip"]]
+    for clip in source.loc[source["clip"] != "", "clip"]:  # hard links: the same bytes, stored once
+        assert os.path.samefile(folder / "audio" / clip, clips / clip)
+    payload = json.loads((folder / "data/mel_stack5.js").read_text().split("] = ", 1)[1].rstrip(";\n"))
+    by_path = {f["path"]: f for f in payload["files"]}
+    for row in source.itertuples():
+        f = by_path[row.path]
+        assert f["clip"] == (f"audio/{row.clip}" if row.clip else "") and f["problem"] == row.problem
+        assert f["offset"] == (row.offset if row.clip else None)
+    assert len(payload["files"]) == len(set(tables["mel_stack5"]["path"]))
+
+
+def test_a_template_change_remakes_the_pages_and_leaves_the_clips(clips_and_maps, tmp_path, monkeypatch):
+    import jinja2
+
+    clips, _, maps, _ = clips_and_maps
+    folder = tmp_path / "explore" / "fan"
+    write_pages(folder, clips, maps)
+    before = snapshot(clips)
+    # the package's templates, one of them changed
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(explore.__file__).parent / "templates", templates)
+    page = templates / "page.html"
+    page.write_text(page.read_text().replace("<body>", "<body>\n<p>changed template</p>"))
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["thousands"] = explore.assets.thousands
+    monkeypatch.setattr(explore.assets, "environment", lambda: env)
+    write_pages(folder, clips, maps)
+    assert "<p>changed template</p>" in (folder / "mel_stack5.html").read_text()
+    assert snapshot(clips) == before
+    # the pages rule declares every template and static file as an input: a change reruns it
+    files = explore.assets.files()
+    package = Path(explore.__file__).parent
+    assert set(files) == {str(p) for d in ("templates", "static") for p in (package / d).iterdir() if p.is_file()}
+    assert {Path(f).name for f in files} >= {"page.html", "scope_index.html", "index.html", "explore.js",
+                                             "explore.css"}
+
+
+def test_clips_are_copied_where_the_file_system_cannot_link(clips_and_maps, tmp_path, monkeypatch):
+    clips, _, maps, _ = clips_and_maps
+
+    def no_link(source, target):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
+    folder = tmp_path / "explore" / "fan"
+    write_pages(folder, clips, maps)
+    source = explore.read_clips(clips)
+    for clip in source.loc[source["clip"] != "", "clip"]:
+        copy = folder / "audio" / clip
+        assert not os.path.samefile(copy, clips / clip) and copy.read_bytes() == (clips / clip).read_bytes()
+
+
+def test_a_bad_clips_folder_is_named(clips_and_maps, tmp_path):
+    clips, _, maps, _ = clips_and_maps
+    with pytest.raises(FileNotFoundError, match=r"nowhere/clips.tsv: no clips table"):
+        explore.read_clips(tmp_path / "nowhere")
+    table = pd.read_csv(clips / "clips.tsv", sep="\t", keep_default_na=False)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    table.drop(columns="offset").to_csv(broken / "clips.tsv", sep="\t", index=False)
+    with pytest.raises(ValueError, match=r"broken/clips.tsv: columns \['offset'\] missing"):
+        explore.read_clips(broken)
+    table.assign(clip="../../escape.ogg").to_csv(broken / "clips.tsv", sep="\t", index=False)
+    with pytest.raises(ValueError, match="not a path inside the clips folder"):
+        explore.read_clips(broken)
+    first = explore.read_clips(clips).query("clip != ''")["clip"].iloc[0]
+    (clips / first).unlink()
+    with pytest.raises(FileNotFoundError, match="listed in .*clips.tsv but missing"):
+        write_pages(tmp_path / "explore" / "fan", clips, maps)
+    assert not (tmp_path / "explore" / "fan").exists() and not (tmp_path / "explore" / ".fan.tmp").exists()
+
+
+def test_names_are_escaped_in_every_page():
+    spec = explore.MapSpec.of("mel", 5, "a<b>", sample_rate=16000)
+    payload = explore.map_payload(spec, None, clips=pd.DataFrame(columns=explore.CLIP_COLUMNS),
+                                  skipped="<script>alert(1)</script>")
+    own = {**explore.summary(payload), "scope_categories": payload["categories"]}
+    page = explore.page_html(own, [], settings=explore.Settings(), title="<i>fan</i> & co")
+    assert "<script>alert(1)" not in page and "No map: &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<title>&lt;i&gt;fan&lt;/i&gt; &amp; co</title>" in page
+    index = explore.index_html({"a<b>": [own]})
+    assert "a<b>" not in index and 'href="a&lt;b&gt;/index.html"' in index
+    assert 'title="&lt;script&gt;alert(1)&lt;/script&gt;"' in index
+    clips = pd.DataFrame([("d", "x<y>.wav", "", np.nan, np.nan, "not <audio>")], columns=explore.CLIP_COLUMNS)
+    scope = explore.scope_index_html([own], clips, title="t")
+    assert "<li>x&lt;y&gt;.wav: not &lt;audio&gt;</li>" in scope and "0 audio clips" in scope
+
+
+def test_the_colours_live_in_one_place():
+    """explore.js holds no colour of its own: every colour of a page comes from explorer_colours."""
+    script = (Path(explore.__file__).parent / "static" / "explore.js").read_text()
+    assert re.findall(r"#[0-9a-fA-F]{6}\b", script) == []
+    own = {**explore.summary(explore.map_payload(explore.MapSpec.of("mel", 1, "f", sample_rate=16000), None,
+                                                 clips=pd.DataFrame(columns=explore.CLIP_COLUMNS))),
+           "scope_categories": {}}
+    colours = {**explore.explorer_colours(), "none": "#0a0b0c", "shadow_none": "#0d0e0f"}
+    page = explore.page_html(own, [], settings=explore.Settings(), title="t", colours=colours)
+    assert '"nan_color":"#0a0b0c"' in page and '"nan_color":"#0d0e0f"' in page
+
+
+def test_the_package_ships_its_templates_and_static_files(tmp_path):
+    """A wheel (a non-editable install) holds the templates and static files, and the explorer
+    finds them there through the package."""
+    root, project = Path(__file__).resolve().parents[1], tmp_path / "project"
+    # built from a copy: a build leaves build/ and *.egg-info in the tree it builds
+    shutil.copytree(root / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copyfile(root / name, project / name)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                           "-w", str(tmp_path / "wheel"), str(project)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    wheel = next((tmp_path / "wheel").glob("audio_umaps-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path / "site")
+    for name in ("templates/page.html", "templates/index.html", "templates/scope_index.html",
+                 "static/explore.js", "static/explore.css"):
+        assert f"audio_umaps/explore/{name}" in names, name
+    code = ("import audio_umaps.explore as e; from pathlib import Path; import sys; "
+            "assert Path(e.__file__).is_relative_to(sys.argv[1]), e.__file__; "
+            "assert len(e.assets.files()) == 5 and all(Path(f).is_relative_to(sys.argv[1]) for f in e.assets.files()); "
+            "print(e.index_html({}))")
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(tmp_path / "site")}, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "No maps in this run." in proc.stdout

@@ -19,6 +19,8 @@ import pytest
 import explorer_scope
 from browser import Page, chromium, require_chromium
 
+pytestmark = pytest.mark.browser
+
 require_chromium()
 
 
@@ -199,3 +201,40 @@ def test_pages_work_through_a_web_server(scope, browser):
         page.close()
     finally:
         server.shutdown()
+
+
+def test_colours_come_from_the_page(scope, browser, tmp_path):
+    """The windows' palettes and the legend are the colours the page was written with (by
+    default explorer_colours), whatever the option: fixed colours by name, the category cycle,
+    the continuous ramp, the colour of no value and the errors' ring."""
+    import json
+    import shutil
+
+    from audio_umaps import explore
+
+    colours = explore.explorer_colours()
+    colours.update(category=colours["category"][::-1], continuous=["#000010", "#808090", "#f0f0ff"],
+                   none="#010203", errors="#abcdef")
+    colours["fixed"]["label"] = {"normal": "#00aa00", "anomaly": "#aa00aa"}
+    folder, _ = scope
+    copy = tmp_path / "fan"
+    shutil.copytree(folder, copy)
+    maps = json.loads((copy / "maps.json").read_text())["maps"]
+    own = next(m for m in maps if m["key"] == "mel_stack5")
+    (copy / own["page"]).write_text(explore.page_html(own, [m for m in maps if m is not own],
+                                                      settings=explore.Settings(), title="custom", colours=colours))
+    page = open_page(browser, copy)
+
+    def choose(option):
+        page.js(f"AudioUmaps.page.models.colour.value = '{option}'")
+        return page.js("Array.from(AudioUmaps.page.models.mapper.palette)")
+
+    assert choose("label") == ["#aa00aa", "#00aa00"]  # anomaly, normal
+    legend = page.js("AudioUmaps.page.models.legend.text")
+    assert "#aa00aa" in legend and "#010203" in legend
+    assert choose("section") == colours["category"][:2]
+    assert choose("energy") == colours["continuous"]
+    page.js("AudioUmaps.page.models.system.value = 'mysystem'")
+    assert "solid #abcdef" in page.js("AudioUmaps.page.models.legend.text")
+    assert page.errors == []
+    page.close()

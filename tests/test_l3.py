@@ -20,6 +20,8 @@ from audio_umaps.stacking import stack_windows, windows_per_file
 from audio_umaps import store as store_module
 from audio_umaps.store import Store, random_weight_stores
 
+pytestmark = pytest.mark.l3
+
 torch = pytest.importorskip("torch", reason="bin/test installs torch (requirements-l3.txt)")
 torchopenl3 = pytest.importorskip("torchopenl3")
 

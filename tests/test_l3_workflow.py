@@ -12,6 +12,8 @@ from audio_umaps.tables import read_tsv
 pytest.importorskip("torchopenl3", reason="bin/test installs torchopenl3 (requirements-l3.txt)")
 from audio_umaps.representations import l3  # noqa: E402
 
+pytestmark = [pytest.mark.workflow, pytest.mark.l3]
+
 PARAMS = representations.params("l3")
 OFFLINE = {key: "http://127.0.0.1:9" for key in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
                                                   "http_proxy", "https_proxy", "all_proxy")}

@@ -21,8 +21,7 @@ def test_sections_whose_every_file_was_left_out_are_listed(dcase_root, tmp_path)
     plan = Plan(config_for({"dev": {"kind": "dcase2021", "root": str(dcase_root)}}))
     assert plan.dcase_sections() == {"dev": {"pump": ["00", "01", "03"]}}  # from the names alone
     assert plan.section_datasets("pump", "01") == ["dev"]
-    assert plan.dcase_excluded_reports() == ["results/reports/dev.excluded.tsv"]
-    assert plan.device_feature_exclusions("mel", "pump") == ["results/features/dev/mel/pump.excluded.tsv"]
+    assert plan.dcase_datasets == plan.device_datasets("pump") == ["dev"]
 
     table, excluded = manifest.build_manifest("dev", {"kind": "dcase2021", "root": str(dcase_root)}, 0.1)
     assert set(table["section"]) == {"00", "03"}  # section 01 has no manifest row

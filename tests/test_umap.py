@@ -149,13 +149,13 @@ def test_a_second_fresh_process_loads_umap_learns_compiled_code(tmp_path):
 
 
 def test_backend_choice(monkeypatch):
-    monkeypatch.setattr(embedding, "cuml_available", lambda: False)
+    monkeypatch.setattr(umap_step, "cuml_available", lambda: False)
     assert umap_step.backend({}) == umap_step.backend({"backend": "auto"}) == "umap-learn"
     with pytest.raises(ValueError, match="cuML is not installed here or sees no CUDA GPU"):
         umap_step.backend({"backend": "cuml"})
     with pytest.raises(ValueError, match="'umap.backend': 'gpu'"):
         umap_step.backend({"backend": "gpu"})
-    monkeypatch.setattr(embedding, "cuml_available", lambda: True)
+    monkeypatch.setattr(umap_step, "cuml_available", lambda: True)
     assert umap_step.backend({"backend": "auto"}) == "cuml"
 
 

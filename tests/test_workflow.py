@@ -21,6 +21,8 @@ from audio_umaps.resources import RETRIES
 from conftest import (ROOT, SNAKEFILE, coloured_pixels, expected_jobs, job_counts, prepare, snakemake, tiny_demo, tone,
                       write_config, write_wav)
 
+pytestmark = pytest.mark.workflow
+
 
 @pytest.fixture(scope="module")
 def demo_work(tmp_path_factory):
@@ -333,7 +335,9 @@ def test_umap_reruns_give_byte_identical_maps_on_any_thread_count(tiny_run, tmp_
 
 def test_report_lists_every_plot_with_its_caption(tiny_run):
     work, config, *_ = tiny_run
-    snakemake("--directory", str(work), "--configfile", str(config), "--report", "results/report.zip")
+    # the run's targets and the benchmark summary, a target of its own
+    snakemake("all", "benchmark_summary", "--directory", str(work), "--configfile", str(config),
+              "--report", "results/report.zip")
     with zipfile.ZipFile(work / "results/report.zip") as archive:
         names = archive.namelist()
         html = archive.read("report/report.html").decode()
@@ -362,6 +366,22 @@ def test_report_lists_every_plot_with_its_caption(tiny_run):
         assert caption in html, caption
     # captions are rendered with each plot's wildcards, none left as template
     assert "UMAP of device <strong>fan</strong>" in html and "{{ snakemake" not in html
+
+
+def test_the_workflow_runs_as_a_module_of_another_workflow(tmp_path):
+    """Deployed as the snakemake-workflows catalog's workflows are (snakedeploy): a fresh folder
+    whose Snakefile uses this workflow as a module with its own config runs it whole."""
+    config = prepare(tmp_path, tiny_demo())
+    (tmp_path / "Snakefile").write_text(
+        f'configfile: "{config.name}"\n\n\n'
+        f"module audio_umaps:\n    snakefile:\n        {str(SNAKEFILE)!r}\n    config:\n        config\n\n\n"
+        "use rule * from audio_umaps\n")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert job_counts(proc.stdout + proc.stderr) == expected_jobs(config, tmp_path)
+    assert (tmp_path / "results/plots/mel/stack5/fan.png").is_file()
+    assert (tmp_path / "results/explore/index.html").is_file()
 
 
 def test_every_job_declares_what_it_reads(tmp_path):
@@ -449,7 +469,7 @@ OPTIONAL = {"cuml", "cupy"}
 # never their models or filter banks)
 NOT_RUN_BY = {"features": {ROOT / "src/audio_umaps/representations/l3.py"},
               **{rule: {ROOT / f"src/audio_umaps/representations/{r}.py" for r in ("l3", "mel", "stft")}
-                 for rule in ("explore", "explore_index")}}
+                 for rule in ("explore_clips", "explore", "explore_index")}}
 
 
 # Snakemake's own view of the rules: the parsed workflow, read through its API in a fresh process

@@ -1,7 +1,7 @@
 """What each job asks a cluster for: memory (MB) and runtime (minutes), estimated from what the
 job reads, and grown on each retry.
 
-The rates come from runs on a 2-core machine (README, "Running on SLURM"); every estimate adds
+The rates come from runs on a 2-core machine (docs/benchmarks.md); every estimate adds
 a fixed base (Python, imports, the job's own snakemake) and a margin over the measured rate. A
 job that still exceeds its request is killed by the cluster and, with the SLURM profile's
 ``retries``, resubmitted with the request times the attempt (x2, then x3). Local runs do not
@@ -57,7 +57,7 @@ def sample(manifest_rows: int) -> Estimate:
     return Estimate(800 + 0.01 * manifest_rows, 5 + manifest_rows / 10000)
 
 
-# UMAP job, measured (benchmarks/umap_stage.py, README "Speed"): a fresh process with
+# UMAP job, measured (benchmarks/umap_stage.py, docs/benchmarks.md "Speed"): a fresh process with
 # umap-learn, faiss and scikit-learn imported holds about UMAP_BASE_MB; the neighbour search
 # costs about KNN_S seconds per window pair per dimension (faiss, 2 threads), the seeded layout
 # about LAYOUT_S seconds per window (200 epochs, one thread); umap-learn's graph and layout
@@ -107,7 +107,7 @@ EXPLORE_CLIP_S = 0.35
 EXPLORE_THREADS_FROM = 500  # audio files of a scope from which its explorer job takes 2 threads
 
 
-# Metrics job (benchmarks/metrics_knn.py, README "Measuring SEP and DSUP"): the bank of one
+# Metrics job (benchmarks/metrics_knn.py, docs/benchmarks.md "Metrics"): the bank of one
 # section and one chunk of test windows (float32) for the exact search; the SVM's subset, its
 # standardised copy and liblinear's own copy (an index and a double per value: 16 bytes).
 METRICS_BASE_MB = 800

@@ -377,8 +377,12 @@ ESTIMATES = {
         PLAN.pca(wildcards.representation),
     ),
     "plot": lambda wildcards, input: _resources.plot(tsv_rows(input.umap)),
-    "explore": lambda wildcards, input: _resources.explore(
+    "explore_clips": lambda wildcards, input: _resources.explore(
         max(map(tsv_rows, input.umaps), default=0), len(input.audio)
+    ),
+    # the pages: the explorer's estimate for its largest map, with no clip to encode
+    "explore": lambda wildcards, input: _resources.explore(
+        max(map(tsv_rows, input.umaps), default=0), 0
     ),
     "metrics": lambda wildcards, input: _resources.metrics(
         *test_and_train_files(input.manifests, wildcards.scope),
@@ -403,7 +407,7 @@ def umap_threads(wildcards):
 
 
 def explore_threads(wildcards):
-    """Threads of an explorer job: two (clips are encoded side by side) for a scope of at least
+    """Threads of a scope's clips job (explore_clips): two (clips are encoded side by side) for a scope of at least
     EXPLORE_THREADS_FROM audio files, one for a small one (the demo's: 69 or fewer)."""
     many = len(PLAN.scope_audio(wildcards.scope)) >= _resources.EXPLORE_THREADS_FROM
     return 2 if many else 1

@@ -1,14 +1,53 @@
+from audio_umaps.explore import assets as _explore_assets
+
+# A scope's clips (rule explore_clips) are kept apart from its pages (rule explore), so that
+# remaking the pages (a changed template) never re-encodes audio.
+
+
+rule explore_clips:
+    """A scope's audio clips: for every file a sampled window of any of the scope's maps comes
+    from, the span those windows need plus explore.margin, of the normalised signal at
+    audio.sample_rate (Ogg Opus; FLAC at rates Opus does not take), and clips.tsv (which clip
+    holds which file from which second, or why there is none)."""
+    input:
+        umaps=scope_maps,
+        statuses=scope_statuses,
+        audio=lambda wildcards: PLAN.scope_audio(wildcards.scope),
+    output:
+        directory("results/clips/{scope}"),
+    log:
+        "results/logs/explore_clips/{scope}.log",
+    benchmark:
+        "results/benchmarks/explore_clips/{scope}.tsv"
+    conda:
+        "../envs/explore.yaml"
+    threads: explore_threads
+    resources:
+        mem_mb=resource("explore_clips", "mem_mb"),
+        runtime=resource("explore_clips", "runtime"),
+    params:
+        maps=PLAN.maps(),
+        representation_params={
+            r: representation_params(r) for r in PLAN.representations
+        },
+        margin=config["explore"]["margin"],
+        audio=config["audio"],
+    script:
+        "../scripts/explore_clips.py"
+
+
 rule explore:
     """A scope's explorer: a page per representation x stack (Bokeh; hover, click to hear a
-    window, linked selection across the scope's maps), the maps' data, the audio clips the
-    sampled windows need (the normalised signal at audio.sample_rate, Ogg Opus; FLAC at rates
-    Opus does not take) and Bokeh's JavaScript, in one
-    self-contained folder that works opened from disk."""
+    window, linked selection across the scope's maps), the maps' data, the scope's clips (hard
+    links into its clips folder, or copies) and Bokeh's JavaScript, in one self-contained
+    folder that works opened from disk. Its templates and static files are inputs: changing one
+    remakes the pages, not the clips."""
     input:
         umaps=scope_maps,
         statuses=scope_statuses,
         scores=scope_score_tables,
-        audio=lambda wildcards: PLAN.scope_audio(wildcards.scope),
+        clips=rules.explore_clips.output[0],
+        assets=_explore_assets.files(),
     output:
         report(
             directory("results/explore/{scope}"),
@@ -23,7 +62,7 @@ rule explore:
         "results/benchmarks/explore/{scope}.tsv"
     conda:
         "../envs/explore.yaml"
-    threads: explore_threads
+    threads: 1
     resources:
         mem_mb=resource("explore", "mem_mb"),
         runtime=resource("explore", "runtime"),
@@ -35,7 +74,7 @@ rule explore:
         },
         systems=list(PLAN.systems),
         settings=config["explore"],
-        audio=config["audio"],
+        sample_rate=config["audio"]["sample_rate"],
         subject=lambda wildcards: scope_subject(wildcards.scope),
     script:
         "../scripts/explore.py"

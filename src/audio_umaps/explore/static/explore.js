@@ -7,15 +7,9 @@
 (function () {
   "use strict";
   const AU = { maps: {}, page: null, linking: false };
-  const CATEGORY = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5"];
-  const FIXED = {
-    domain: { source: "#1f77b4", target: "#ff7f0e", none: "#1f77b4", unknown: "#2ca02c" },
-    label: { normal: "#1f77b4", anomaly: "#d62728", unknown: "#7f7f7f" },
-    split: { train: "#8c8c8c", test: "#1f77b4", external: "#9467bd" },
-  };
-  const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779",
-                   "#6ece58", "#b5de2b", "#fde725"];
+  // Every colour comes from the page (audio_umaps.explore.colours.explorer_colours): category,
+  // fixed, continuous, none, errors, paler.
+  const colourSet = () => AU.page.config.colours;
   const FIELDS = ["split", "label", "device", "section", "domain", "dataset"];
   const OVERLAP = 1e-4;  // seconds two windows must share to be the same sound
 
@@ -75,13 +69,14 @@
   function colours(map, option, cats) {
     const values = new Float32Array(map.n).fill(NaN);
     const categorical = ["device", "dataset", "section", "domain", "label", "split"].includes(option);
+    const C = colourSet();
     if (categorical) {
       const names = cats[option] || [];
-      const palette = names.map((name, i) => (FIXED[option] && FIXED[option][name]) || CATEGORY[i % CATEGORY.length]);
+      const palette = names.map((name, i) => (C.fixed[option] && C.fixed[option][name]) || C.category[i % C.category.length]);
       const code = new Map(names.map((name, i) => [name, i]));
       const perFile = map[option].map((name) => (code.has(name) ? code.get(name) : NaN));
       for (let i = 0; i < map.n; i++) values[i] = perFile[map.file[i]];
-      return { values, palette: palette.length ? palette : ["#1f77b4"], low: -0.5,
+      return { values, palette: palette.length ? palette : [C.category[0]], low: -0.5,
                high: Math.max(names.length, 1) - 0.5,
                legend: names.map((name, i) => [palette[i], option === "section"
                  ? sectionName({ section: name, domain: (cats.domain || []).join() === "none" ? "none" : "" }) : name]) };
@@ -102,7 +97,7 @@
       for (let i = 0; i < map.n; i++) values[i] = perFile[map.file[i]];
     }
     const low = quantile(values, 0.02), high = quantile(values, 0.98);
-    return { values, palette: VIRIDIS, low: Number.isFinite(low) ? low : 0,
+    return { values, palette: C.continuous, low: Number.isFinite(low) ? low : 0,
              high: Number.isFinite(high) && high > low ? high : (Number.isFinite(low) ? low + 1 : 1),
              continuous: title };
   }
@@ -117,16 +112,17 @@
   const SWATCH = "display:inline-block;width:.8em;height:.8em;border-radius:50%;margin:0 .25em 0 .6em;vertical-align:middle;";
 
   function legendHtml(c, st) {
+    const C = colourSet();
     let html;
     if (c.continuous) {
-      const stops = VIRIDIS.map((col, i) => `${col} ${(100 * i) / (VIRIDIS.length - 1)}%`).join(",");
-      html = `<span>${escape(c.continuous)}: ${c.low.toPrecision(3)}</span><span style="display:inline-block;width:9em;height:.8em;margin:0 .4em;vertical-align:middle;background:linear-gradient(to right,${stops})"></span><span>${c.high.toPrecision(3)}</span><span style="${SWATCH}background:#9a9a9a"></span>no value`;
+      const stops = C.continuous.map((col, i) => `${col} ${(100 * i) / (C.continuous.length - 1)}%`).join(",");
+      html = `<span>${escape(c.continuous)}: ${c.low.toPrecision(3)}</span><span style="display:inline-block;width:9em;height:.8em;margin:0 .4em;vertical-align:middle;background:linear-gradient(to right,${stops})"></span><span>${c.high.toPrecision(3)}</span><span style="${SWATCH}background:${C.none}"></span>no value`;
     } else {
       html = c.legend.map(([col, name]) => `<span style="${SWATCH}background:${col}"></span>${escape(name)}`).join(" ")
-        + `<span style="${SWATCH}background:#9a9a9a"></span>none`;
+        + `<span style="${SWATCH}background:${C.none}"></span>none`;
     }
-    html += ` · <span style="${SWATCH}width:1.1em;height:1.1em;background:${paler(c.palette[0], 0.55)};opacity:.6"></span>larger, paler dots: training and external windows (shadows)`;
-    if (st.system) html += ` · <span style="${SWATCH}background:none;border:1.5px solid #d62728"></span>${escape(st.system)}'s errors: false positives (left), false negatives (right)`;
+    html += ` · <span style="${SWATCH}width:1.1em;height:1.1em;background:${paler(c.palette[0], C.paler)};opacity:.6"></span>larger, paler dots: training and external windows (shadows)`;
+    if (st.system) html += ` · <span style="${SWATCH}background:none;border:1.5px solid ${C.errors}"></span>${escape(st.system)}'s errors: false positives (left), false negatives (right)`;
     return html;
   }
 
@@ -159,7 +155,7 @@
     for (const name in layers) w.filters[name].booleans = layers[name];
     const cats = page.config.own.scope_categories || page.config.own.categories;
     const c = colours(map, st.colour, cats);
-    for (const [mapper, palette] of [[w.mapper, c.palette], [w.shadow_mapper, c.palette.map((col) => paler(col, 0.55))]]) {
+    for (const [mapper, palette] of [[w.mapper, c.palette], [w.shadow_mapper, c.palette.map((col) => paler(col, colourSet().paler))]]) {
       mapper.palette = palette;
       mapper.low = c.low;
       mapper.high = c.high;

@@ -1,0 +1,118 @@
+"""The maps of a scope as the explorer reads them: the config's ``explore`` block, each map's
+frame geometry (which span of signal a window saw) and the metrics stage's per-file scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .. import representations
+
+SPLITS = ("train", "test", "external")
+LABELS = ("normal", "anomaly", "unknown")
+FILE_FIELDS = ("path", "dataset", "device", "section", "domain", "split", "label", "attributes")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The config's ``explore`` block."""
+
+    margin: float = 0.25  # seconds played before and after a window's span
+    linked_autoload_points: int = 150_000  # linked maps load with the page up to this many windows
+
+    @classmethod
+    def from_config(cls, block: dict | None) -> "Settings":
+        block = block or {}
+        return cls(margin=float(block.get("margin", cls.margin)),
+                   linked_autoload_points=int(block.get("linked_autoload_points", cls.linked_autoload_points)))
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """One map of a scope and the frame geometry of its representation."""
+
+    representation: str
+    stack: int
+    scope: str
+    hop: float  # seconds between frames
+    frame_seconds: float  # seconds of signal one frame sees
+
+    @classmethod
+    def of(cls, representation: str, stack: int, scope: str, *, sample_rate: int,
+           params: dict | None = None) -> "MapSpec":
+        """The spec of a map from its representation's parameters (config overrides)."""
+        module = representations.get(representation)
+        merged = representations.params(representation, params)
+        times = module.frame_times(2, sample_rate, merged)
+        return cls(representation, int(stack), scope, float(times[1] - times[0]),
+                   float(module.frame_seconds(sample_rate, merged)))
+
+    @property
+    def name(self) -> str:
+        return f"{self.representation}_stack{self.stack}"
+
+    @property
+    def page(self) -> str:
+        return f"{self.name}.html"
+
+    @property
+    def data(self) -> str:
+        return f"data/{self.name}.js"
+
+    @property
+    def window_seconds(self) -> float:
+        """Span of signal a window's frames see."""
+        return (self.stack - 1) * self.hop + self.frame_seconds
+
+    def spans(self, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end (s) of the signal each window of ``table`` (column ``start_time``, the
+        centre of its first frame) sees; a first frame centred on 0 starts before the file (its
+        padding), which playing leaves out."""
+        start = table["start_time"].to_numpy(dtype=float) - self.frame_seconds / 2
+        return start, start + self.window_seconds
+
+
+class Map(NamedTuple):
+    """One map of a scope as the explorer's jobs read it."""
+
+    spec: MapSpec
+    table: pd.DataFrame | None  # the UMAP table (windows with x, y and metadata)
+    skipped: str | None  # why there is no map (None when there is one)
+    scores: pd.DataFrame | None  # the metrics stage's per-file scores of its windows' files
+
+
+def read_scores(paths) -> pd.DataFrame | None:
+    """The metrics stage's per-file tables (``….files.tsv``) of a map, concatenated; None for
+    none."""
+    text = ["dataset", "device", "section", "domain", "label", "path"]
+    parts = [pd.read_csv(p, sep="\t", dtype={c: str for c in text}, keep_default_na=False) for p in paths]
+    if not parts:
+        return None
+    scores = pd.concat(parts, ignore_index=True)
+    for column in scores.columns.difference(text):  # scores and decisions; empty: none
+        scores[column] = pd.to_numeric(scores[column].replace("", np.nan), errors="coerce")
+    return scores
+
+
+def read_maps(maps, umaps, statuses, scope: str, *, sample_rate: int, representation_params: dict,
+              scores: dict | None = None, log=None) -> list[Map]:
+    """A scope's maps as its explorer jobs read them: ``maps`` (``(representation, stack)`` in
+    page order) with the UMAP table and status file of each (``umaps``, ``statuses``, same
+    order), the representations' parameters (config overrides, by representation) and, for the
+    pages, ``scores`` (``{map name: metrics file tables}``; None: no scores read). Tables made
+    with random weights are flagged in ``log``."""
+    import logging
+
+    from ..tables import read_map
+
+    log = log or logging.getLogger(__name__)
+    out = []
+    for (representation, stack), table, status in zip(maps, umaps, statuses, strict=True):
+        spec = MapSpec.of(representation, stack, scope, sample_rate=sample_rate,
+                          params=representation_params.get(representation))
+        embedding, skipped = read_map(table, status, log)
+        out.append(Map(spec, embedding, skipped, read_scores(scores[spec.name]) if scores is not None else None))
+    return out

@@ -1,0 +1,93 @@
+"""A scope's explorer folder (rule ``explore``) and the index of every scope (rule
+``explore_index``): the pages, the maps' data, the scope's clips linked in from its clips folder,
+the static files, and the indexes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from . import assets
+from .clips import link_clips, read_clips
+from .data import data_js, map_payload, summary
+from .folders import atomic_folder
+from .maps import Map, Settings
+from .page import page_html
+
+
+def read_scopes(folders) -> dict[str, list[dict]]:
+    """``{scope: map summaries}`` from the ``maps.json`` of each scope folder."""
+    scopes = {}
+    for folder in folders:
+        meta = json.loads((Path(folder) / "maps.json").read_text())
+        scopes[meta["scope"]] = meta["maps"]
+    return scopes
+
+
+def scope_index_html(maps: list[dict], clips: pd.DataFrame, *, title: str) -> str:
+    """A scope's own index: its maps with their windows, files and notes, and its files without a clip."""
+    missing = clips[clips["clip"] == ""] if len(clips) else clips
+    return assets.template("scope_index.html").render(
+        title=title, maps=maps, clips=len(clips) - len(missing),
+        missing=[{"path": r.path, "problem": r.problem} for r in missing.itertuples()])
+
+
+def index_html(scopes: dict[str, list[dict]], *, title: str = "audio-umaps explorer") -> str:
+    """The top index: every scope with a link to each of its maps."""
+    stacks = sorted({m["stack"] for maps in scopes.values() for m in maps})
+    reps = list(dict.fromkeys(m["representation"] for maps in scopes.values() for m in maps))
+    columns = [(r, s) for r in reps for s in stacks]
+    rows = []
+    for scope, maps in scopes.items():
+        by = {(m["representation"], m["stack"]): m for m in maps}
+        rows.append((scope, [by.get(c) for c in columns]))
+    return assets.template("index.html").render(title=title, columns=columns, rows=rows)
+
+
+def scope_categories(summaries: list[dict]) -> dict:
+    """Every value of each category over a scope's maps: one colour per value on every map."""
+    if not summaries:
+        return {}
+    return {c: sorted({v for m in summaries for v in m["categories"][c]}) for c in summaries[0]["categories"]}
+
+
+def write_scope_pages(folder: str | Path, clips_folder: str | Path, scope: str, maps: list[Map], *,
+                      systems=(), settings: Settings, subject: str) -> list[dict]:
+    """Write a scope's explorer folder atomically and return its maps' summaries::
+
+        index.html                         the scope's maps, with their windows and notes
+        <representation>_stack<k>.html     a page per map (:func:`~audio_umaps.explore.page.page_html`)
+        data/<representation>_stack<k>.js  the map's windows and files (:func:`~audio_umaps.explore.data.map_payload`)
+        audio/                             the clips of ``clips_folder`` (hard links, or copies) and their table
+        static/                            Bokeh's JavaScript and the explorer's callbacks and style
+        maps.json                          what the top index (:func:`index_html`) lists
+
+    ``clips_folder``: the scope's clips (:func:`~audio_umaps.explore.clips.write_scope_clips`),
+    read, never written: pages are remade without re-encoding audio. ``maps``: a
+    :class:`~audio_umaps.explore.maps.Map` per representation x stack."""
+    clips_source = read_clips(clips_folder)
+    with atomic_folder(folder) as tmp:
+        clips = link_clips(clips_source, clips_folder, tmp)
+        (tmp / "data").mkdir()
+        summaries = []
+        for spec, table, skipped, scores in maps:
+            payload = map_payload(spec, None if skipped else table, clips=clips, scores=scores, systems=systems,
+                                  skipped=skipped)
+            (tmp / spec.data).write_text(data_js(payload), encoding="utf-8")
+            summaries.append(summary(payload))
+        union = scope_categories(summaries)
+        for s in summaries:
+            s["scope_categories"] = union
+        for s in summaries:
+            linked = [m for m in summaries if m["key"] != s["key"]]
+            page = page_html(s, linked, settings=settings,
+                             title=f"{subject}: {s['representation']}, stack {s['stack']}")
+            (tmp / s["page"]).write_text(page, encoding="utf-8")
+        (tmp / "index.html").write_text(scope_index_html(summaries, clips, title=f"{subject}: every map"),
+                                        encoding="utf-8")
+        assets.copy_static(tmp)
+        (tmp / "maps.json").write_text(json.dumps({"scope": scope, "subject": subject, "maps": summaries},
+                                                  indent=1))
+    return summaries
