@@ -23,9 +23,8 @@ from pathlib import Path
 import pandas as pd
 import soundfile as sf
 
-from . import naming
+from . import naming, tables
 from .naming import FileNameError, read_ground_truth
-from . import tables
 from .tables import ATTRIBUTE_PREFIX, KEPT, LEFT_OUT
 
 AUDIO_EXTENSIONS = {".wav", ".flac", ".ogg", ".aif", ".aiff", ".mp3"}
@@ -200,7 +199,7 @@ def build_manifest(
         if kind != "folder":
             try:
                 if edition is None:
-                    raise FileNameError(f"no file follows a DCASE layout; expected one of: "
+                    raise FileNameError("no file follows a DCASE layout; expected one of: "
                                         + "; ".join(naming.EXPECTED.values()))
                 name = naming.parse(rel, edition)
             except FileNameError as exc:

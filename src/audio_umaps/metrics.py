@@ -43,9 +43,9 @@ import pandas as pd
 
 from .neighbours import knn
 from .sampling import draw, group_seed, stored_files
+from .scoring import MAX_FPR  # pAUC's false-positive range, as in every DCASE edition
 from .stacking import windows_per_file
 from .tables import columns
-from .scoring import MAX_FPR  # pAUC's false-positive range, as in every DCASE edition
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class Settings:
     seed: int = 0
 
     @classmethod
-    def from_config(cls, block: dict | None) -> "Settings":
+    def from_config(cls, block: dict | None) -> Settings:
         block = dict(block or {})
         svm = dict(block.pop("svm", None) or {})
         return cls(

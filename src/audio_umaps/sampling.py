@@ -18,8 +18,8 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from .store import Store
 from .stacking import window_energy, windows_per_file
+from .store import Store
 from .tables import attribute_columns, columns
 
 SAMPLE_COLUMNS = columns("sample")  # (then the manifest's attr_* columns)
