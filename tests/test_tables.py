@@ -92,8 +92,11 @@ def test_a_file_of_another_kind_is_refused_naming_it_and_its_columns(tmp_path):
     sample = FIXTURES / "sample.tsv"
     with pytest.raises(TableError, match=rf"{sample}: not a map table: it lacks column\(s\) x, y, umap_seed"):
         tables.read("map", sample)
-    with pytest.raises(TableError, match=r"lacks column\(s\) dataset, edition.* and has column\(s\) system, line, "
-                                         r"problem that a prediction_files table has not"):
+    with pytest.raises(
+        TableError,
+        match=r"lacks column\(s\) dataset, edition.* and has column\(s\) system, line, "
+        r"problem that a prediction_files table has not",
+    ):
         tables.read("prediction_files", FIXTURES / "problems.tsv")
     with pytest.raises(TableError, match="has column.s. x, y, umap_seed that a sample table has not"):
         tables.read("sample", FIXTURES / "map.tsv")
@@ -127,7 +130,14 @@ def test_extra_columns_only_where_the_kind_takes_them(tmp_path):
     points = tables.read("points", FIXTURES / "points.tsv")
     two = points.assign(score_b=1.0, decision_b=pd.array([1, 0], dtype="Int64"))
     order = tables.arrange("points", two[two.columns[::-1]]).columns.tolist()
-    assert order[-6:] == ["decision_b", "score_b", "decision_mysystem", "score_mysystem", "knn_original", "lof_original"]
+    assert order[-6:] == [
+        "decision_b",
+        "score_b",
+        "decision_mysystem",
+        "score_mysystem",
+        "knn_original",
+        "lof_original",
+    ]
 
 
 def test_empty_tables_have_the_kinds_columns_and_dtypes(tmp_path):

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from itertools import groupby
 from pathlib import Path
 
 import pandas as pd
@@ -106,7 +107,7 @@ class Schema:
             if column.name == name:
                 return column.type
         for column in self.columns:
-            if column.pattern and fnmatchcase(name, column.name) and name not in self.names:
+            if column.pattern and _matches(name, [column.name]) and name not in self.names:
                 return column.type
         return None
 
@@ -121,83 +122,141 @@ class Schema:
         if missing or unknown:
             said = [f"lacks column(s) {', '.join(missing)}"] if missing else []
             said += [f"has column(s) {', '.join(unknown)} that a {self.kind} table has not"] if unknown else []
-            raise TableError(f"{where}: not a {self.kind} table: it {' and '.join(said)} "
-                             f"(expected: {', '.join(c.name for c in self.columns)})")
-        order, placed, i = [], set(), 0
-        while i < len(self.columns):
-            if not self.columns[i].pattern:
-                if self.columns[i].name in names:
-                    order.append(self.columns[i].name)
-                i += 1
-                continue
-            group = []
-            while i < len(self.columns) and self.columns[i].pattern:
-                group.append(self.columns[i].name)
-                i += 1
-            order += [n for n in names if n not in self.names and n not in placed
-                      and any(fnmatchcase(n, g) for g in group)]
-            placed.update(order)
+            raise TableError(
+                f"{where}: not a {self.kind} table: it {' and '.join(said)} "
+                f"(expected: {', '.join(c.name for c in self.columns)})"
+            )
+        order = []
+        for is_pattern, group in groupby(self.columns, key=lambda c: c.pattern):
+            group = [c.name for c in group]
+            if not is_pattern:
+                order += [n for n in group if n in names]
+            else:  # (a group of patterns: the matching columns in the table's order)
+                order += [n for n in names if n not in self.names and n not in order and _matches(n, group)]
         return order
 
 
-def _schema(kind, *columns, **options) -> Schema:
-    return Schema(kind, tuple(c if isinstance(c, Column) else Column(c) for c in columns), **options)
+def _matches(name: str, patterns) -> bool:
+    return any(fnmatchcase(name, p) for p in patterns)
 
 
-def _typed(type_: str, *names, required: bool = True) -> list[Column]:
-    return [Column(n, type_, required) for n in names]
+def _schema(kind: str, *parts, **options) -> Schema:
+    """A :class:`Schema` of ``parts`` in order: columns, lists of them, or text columns' names
+    (one string, space-separated)."""
+    columns = []
+    for part in parts:
+        if isinstance(part, str):
+            columns += _typed(TEXT, part)
+        else:
+            columns += [part] if isinstance(part, Column) else list(part)
+    return Schema(kind, tuple(columns), **options)
+
+
+def _typed(type_: str, names: str, required: bool = True) -> list[Column]:
+    """Columns of type ``type_`` named in ``names`` (space-separated)."""
+    return [Column(name, type_, required) for name in names.split()]
 
 
 ATTRIBUTES = Column(ATTRIBUTE_PREFIX + "*")
 SYSTEMS = [Column("score_*", FLOAT), Column("decision_*", NULLABLE_INT)]  # a system's, per file
-MANIFEST = [*_typed(TEXT, "dataset", "kind", "edition", "part", "path", "relpath", "device", "section",
-                    "domain", "split", "label", "file_id", "attributes", "subfolder"),
-            Column("duration", FLOAT), *_typed(INT, "samplerate", "channels")]
-SAMPLE = [Column("point", INT),
-          *_typed(TEXT, "dataset", "kind", "part", "path", "device", "section", "domain", "split", "label",
-                  "file_id", "attributes", "subfolder", "store"),
-          *_typed(INT, "file_index", "first_frame"), Column("start_time", FLOAT), Column("stack", INT),
-          Column("energy", FLOAT), Column("random_weights", BOOL), ATTRIBUTES]
-MAP = [*SAMPLE, *_typed(FLOAT, "x", "y"), Column("umap_seed", NULLABLE_INT)]
-TIDY = [*_typed(TEXT, "representation", "stack", "device", "dataset", "section", "domain", "space",
-                "method", "level", "measure"),
-        Column("value", FLOAT), *_typed(NULLABLE_INT, "normal", "anomalous", "files", "train"),
-        *_typed(TEXT, "edition", "note")]
+MANIFEST = [
+    *_typed(TEXT, "dataset kind edition part path relpath device section domain split label file_id attributes"),
+    *_typed(TEXT, "subfolder"),
+    Column("duration", FLOAT),
+    *_typed(INT, "samplerate channels"),
+]
+SAMPLE = [
+    Column("point", INT),
+    *_typed(TEXT, "dataset kind part path device section domain split label file_id attributes subfolder store"),
+    *_typed(INT, "file_index first_frame"),
+    Column("start_time", FLOAT),
+    Column("stack", INT),
+    Column("energy", FLOAT),
+    Column("random_weights", BOOL),
+    ATTRIBUTES,
+]
+MAP = [*SAMPLE, *_typed(FLOAT, "x y"), Column("umap_seed", NULLABLE_INT)]
+TIDY = [
+    *_typed(TEXT, "representation stack device dataset section domain space method level measure"),
+    Column("value", FLOAT),
+    *_typed(NULLABLE_INT, "normal anomalous files train"),
+    *_typed(TEXT, "edition note"),
+]
 
-SCHEMAS: dict[str, Schema] = {s.kind: s for s in [
-    _schema("manifest", *MANIFEST, ATTRIBUTES),
-    _schema("excluded", "dataset", "path", "stage", "reason", "outcome"),
-    _schema("sample", *SAMPLE),
-    _schema("map", *MAP),
-    _schema("metrics", *TIDY),
-    _schema("metric_files", *_typed(TEXT, "dataset", "device", "section", "domain", "label", "path"),
-            Column("windows", INT), *_typed(FLOAT, "knn_original", "lof_original"),
-            Column("windows_umap", NULLABLE_INT, False), *_typed(FLOAT, "knn_umap", "lof_umap", required=False),
-            *SYSTEMS),
-    # (a map that was skipped has no points: its table is the column point alone)
-    _schema("points", *MAP, Column("bank"), *_typed(FLOAT, "knn_umap", "lof_umap"), *SYSTEMS,
-            *_typed(FLOAT, "knn_original", "lof_original"), empty_columns=("point",)),
-    _schema("prediction_files", "dataset", "edition", "device", "section", "domain", "label", "path", "file",
-            Column("score", FLOAT), Column("decision", NULLABLE_INT)),
-    _schema("problems", "system", "file", Column("line", INT), "problem"),
-    _schema("clips", "dataset", "path", "clip", *_typed(FLOAT, "offset", "duration"), "problem"),
-    # (a skipped map has a representation and stack; a section whose files were all left out has
-    # neither: it is missing from every one)
-    _schema("skipped", "representation", "stack", "scope", "section", "dataset", Column("windows", INT),
-            "skipped"),
-    _schema("official", "dataset", "edition", "representation", "stack", "space", "method", "machine",
-            *_typed(FLOAT, "auc_source", "auc_target", "auc", "pauc", "hmean"), "note", float_format="%.6g"),
-    _schema("summary", "representation", Column("stack", INT), "device", Column("*_files_*", NULLABLE_INT),
-            Column("*", FLOAT), float_format="%.4f"),
-    _schema("benchmarks", "rule", Column("jobs", INT), *_typed(FLOAT, "total_s", "mean_s", "max_s", "max_rss_mb")),
-    _schema("benchmark", *_typed(NUMBER, "s", "max_rss"), Column("*")),
-    _schema("scorer_scores", "device", "section", "domain", "measure", Column("value", FLOAT),
-            *_typed(NULLABLE_INT, "normal", "anomalous"), "note"),
-    _schema("scorer_machines", "machine", Column("*", FLOAT), "note"),
-    _schema("scorer_comparison", "machine", Column("*", FLOAT)),
-    _schema("scorer_bootstrap", "first", "second", *_typed(FLOAT, "difference", "low", "high", "p"),
-            Column("resamples", INT), "note"),
-]}
+SCHEMAS: dict[str, Schema] = {
+    s.kind: s
+    for s in [
+        _schema("manifest", MANIFEST, ATTRIBUTES),
+        _schema("excluded", "dataset path stage reason outcome"),
+        _schema("sample", SAMPLE),
+        _schema("map", MAP),
+        _schema("metrics", TIDY),
+        _schema(
+            "metric_files",
+            "dataset device section domain label path",
+            Column("windows", INT),
+            _typed(FLOAT, "knn_original lof_original"),
+            Column("windows_umap", NULLABLE_INT, required=False),
+            _typed(FLOAT, "knn_umap lof_umap", required=False),
+            SYSTEMS,
+        ),
+        # (a map that was skipped has no points: its table is the column point alone)
+        _schema(
+            "points",
+            MAP,
+            "bank",
+            _typed(FLOAT, "knn_umap lof_umap"),
+            SYSTEMS,
+            _typed(FLOAT, "knn_original lof_original"),
+            empty_columns=("point",),
+        ),
+        _schema(
+            "prediction_files",
+            "dataset edition device section domain label path file",
+            Column("score", FLOAT),
+            Column("decision", NULLABLE_INT),
+        ),
+        _schema("problems", "system file", Column("line", INT), "problem"),
+        _schema("clips", "dataset path clip", _typed(FLOAT, "offset duration"), "problem"),
+        # (a skipped map has a representation and stack; a section whose files were all left
+        # out has neither: it is missing from every one)
+        _schema("skipped", "representation stack scope section dataset", Column("windows", INT), "skipped"),
+        _schema(
+            "official",
+            "dataset edition representation stack space method machine",
+            _typed(FLOAT, "auc_source auc_target auc pauc hmean"),
+            "note",
+            float_format="%.6g",
+        ),
+        _schema(
+            "summary",
+            "representation",
+            Column("stack", INT),
+            "device",
+            Column("*_files_*", NULLABLE_INT),
+            Column("*", FLOAT),
+            float_format="%.4f",
+        ),
+        _schema("benchmarks", "rule", Column("jobs", INT), _typed(FLOAT, "total_s mean_s max_s max_rss_mb")),
+        _schema("benchmark", _typed(NUMBER, "s max_rss"), Column("*")),
+        _schema(
+            "scorer_scores",
+            "device section domain measure",
+            Column("value", FLOAT),
+            _typed(NULLABLE_INT, "normal anomalous"),
+            "note",
+        ),
+        _schema("scorer_machines", "machine", Column("*", FLOAT), "note"),
+        _schema("scorer_comparison", "machine", Column("*", FLOAT)),
+        _schema(
+            "scorer_bootstrap",
+            "first second",
+            _typed(FLOAT, "difference low high p"),
+            Column("resamples", INT),
+            "note",
+        ),
+    ]
+}
 KINDS = tuple(SCHEMAS)
 
 
@@ -218,8 +277,11 @@ def empty(kind: str) -> pd.DataFrame:
     """A table of ``kind`` without rows: its required columns (or the columns such a table
     holds, points: ``point``) with their dtypes."""
     s = schema(kind)
-    names = list(s.empty_columns) if s.empty_columns is not None else [
-        c.name for c in s.columns if c.required and not c.pattern]
+    names = (
+        list(s.empty_columns)
+        if s.empty_columns is not None
+        else [c.name for c in s.columns if c.required and not c.pattern]
+    )
     return pd.DataFrame({n: pd.Series(dtype=_READ[s.type_of(n)]) for n in names})
 
 
@@ -235,14 +297,19 @@ def read(kind: str, path: str | Path) -> pd.DataFrame:
     try:
         header = pd.read_csv(path, sep="\t", nrows=0).columns
     except pd.errors.EmptyDataError:
-        raise TableError(f"{path}: empty file, not a {kind} table (expected a header with "
-                         f"{', '.join(s.names)})") from None
+        raise TableError(
+            f"{path}: empty file, not a {kind} table (expected a header with {', '.join(s.names)})"
+        ) from None
     s.arrange(header, str(path))
     types = {name: s.type_of(name) for name in header}
     try:
-        table = pd.read_csv(path, sep="\t", keep_default_na=False,
-                            dtype={n: _READ[t] for n, t in types.items()},
-                            na_values={n: [""] for n, t in types.items() if t in (FLOAT, NULLABLE_INT)})
+        table = pd.read_csv(
+            path,
+            sep="\t",
+            keep_default_na=False,
+            dtype={n: _READ[t] for n, t in types.items()},
+            na_values={n: [""] for n, t in types.items() if t in (FLOAT, NULLABLE_INT)},
+        )
     except (ValueError, TypeError) as exc:
         raise TableError(f"{path}: a value does not fit its column of a {kind} table ({exc})") from None
     if s.empty_columns is not None and list(header) == list(s.empty_columns) and len(table):
@@ -272,8 +339,9 @@ def arrange(kind: str, frame: pd.DataFrame, where: str = "table") -> pd.DataFram
             try:
                 values = pd.to_numeric(frame[name]).astype("Int64")
             except (ValueError, TypeError) as exc:
-                raise TableError(f"{where}: column {name} of a {kind} table holds a value that is no "
-                                 f"integer ({exc})") from None
+                raise TableError(
+                    f"{where}: column {name} of a {kind} table holds a value that is no integer ({exc})"
+                ) from None
             if type_ == INT and values.isna().any():
                 raise TableError(f"{where}: column {name} of a {kind} table has an empty value")
             out[name] = values
@@ -283,7 +351,9 @@ def arrange(kind: str, frame: pd.DataFrame, where: str = "table") -> pd.DataFram
 def write(kind: str, frame: pd.DataFrame, path: str | Path) -> None:
     """Write ``frame`` as a table of ``kind`` (see :func:`arrange`; floats as the kind
     writes them). What :func:`read` gives back, written, is the same bytes."""
-    arrange(kind, frame, f"{path} (written)").to_csv(path, sep="\t", index=False, float_format=schema(kind).float_format)
+    arrange(kind, frame, f"{path} (written)").to_csv(
+        path, sep="\t", index=False, float_format=schema(kind).float_format
+    )
 
 
 def attribute_columns(table: pd.DataFrame) -> list[str]:
@@ -291,21 +361,16 @@ def attribute_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if c.startswith(ATTRIBUTE_PREFIX)]
 
 
-# The old names of some kinds' columns.
-COLUMNS = columns("manifest")
-EXCLUDED_COLUMNS = columns("excluded")
-TEXT_COLUMNS = [c for c in COLUMNS if c not in ("duration", "samplerate", "channels")] + ["store"]
-OPTIONAL_NUMBERS = ["energy"]  # numbers that may be absent: a window's energy (l3 has none)
-
-
 def read_tsv(path: str | Path) -> pd.DataFrame:
-    """Read a manifest, sample or map TSV of any kind, leniently (nothing is checked): metadata
-    columns as text, an empty energy NaN, other columns as pandas finds them. For looking at a
-    table by hand and for tests; the workflow reads with :func:`read`."""
+    """Read a manifest, sample or map TSV leniently (nothing is checked): the manifest's text
+    columns, ``store`` and ``attr_*`` as text, an empty energy NaN, other columns as pandas finds
+    them. For looking at any such table by hand, and for tests; the workflow reads with
+    :func:`read`."""
     header = pd.read_csv(path, sep="\t", nrows=0).columns
-    text = TEXT_COLUMNS + [c for c in header if c.startswith(ATTRIBUTE_PREFIX)]
-    return pd.read_csv(path, sep="\t", dtype={c: str for c in text}, keep_default_na=False,
-                       na_values={c: [""] for c in OPTIONAL_NUMBERS})
+    text = [c for c in header if SCHEMAS["manifest"].type_of(c) == TEXT or c == "store"]
+    return pd.read_csv(
+        path, sep="\t", dtype=dict.fromkeys(text, str), keep_default_na=False, na_values={"energy": [""]}
+    )
 
 
 RANDOM_WEIGHTS_NOTE = "RANDOM WEIGHTS: made with a randomly initialised test model, not pretrained embeddings"
