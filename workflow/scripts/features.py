@@ -12,7 +12,7 @@ log.info("%s: %s of part %s, %d files, %d threads", w.dataset, ", ".join(names),
 result = features.extract_many(
     paths,
     {name: (snakemake.params.params[name], store)
-     for name, store in zip(names, snakemake.output.stores)},
+     for name, store in zip(names, snakemake.output.stores, strict=True)},
     sample_rate=snakemake.params.audio["sample_rate"],
     normalisation=snakemake.params.audio["normalisation"],
     channels=snakemake.params.audio["channels"],
