@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from audio_umaps import manifest, tables
@@ -73,10 +74,28 @@ def test_missing_root_names_the_key(tmp_path):
 
 def test_tsv_round_trip_keeps_text(dcase_root, tmp_path):
     table, _ = manifest.build_manifest("dev", {"kind": "dcase2021", "root": str(dcase_root)}, 0.1)
-    table.to_csv(tmp_path / "m.tsv", sep="\t", index=False)
-    back = tables.read_tsv(tmp_path / "m.tsv")
+    tables.write("manifest", table, tmp_path / "m.tsv")
+    back = tables.read("manifest", tmp_path / "m.tsv")
     assert back["section"].tolist() == table["section"].tolist()
     assert back["attributes"].tolist() == table["attributes"].tolist()
+    tables.write("manifest", back, tmp_path / "again.tsv")
+    assert (tmp_path / "again.tsv").read_bytes() == (tmp_path / "m.tsv").read_bytes()
+
+
+def test_the_exclusion_report_lists_each_file_and_stage_once(tmp_path):
+    from audio_umaps.features import ExtractResult
+
+    listed = pd.DataFrame([["dev", "a.wav", "manifest", "too short", tables.LEFT_OUT],
+                           ["dev", "b.wav", "manifest", "truncated", "kept with its real length, 1.000 s"]],
+                          columns=tables.columns("excluded"))
+    tables.write("excluded", listed, tmp_path / "m.tsv")
+    found = ExtractResult(excluded=[("b.wav", "silent"), ("c.wav", "silent")]).excluded_table("dev")
+    for name in ("mel.tsv", "stft.tsv"):  # (every representation's job lists the same files)
+        tables.write("excluded", found, tmp_path / name)
+    report = manifest.exclusion_report([tmp_path / n for n in ("m.tsv", "mel.tsv", "stft.tsv")])
+    assert report[["path", "stage"]].values.tolist() == [["a.wav", "manifest"], ["b.wav", "manifest"],
+                                                         ["b.wav", "features"], ["c.wav", "features"]]
+    assert set(report.loc[report["stage"] == "features", "outcome"]) == {tables.LEFT_OUT}
 
 
 def test_odd_file_names_survive_the_tables(tmp_path):
@@ -89,8 +108,10 @@ def test_odd_file_names_survive_the_tables(tmp_path):
         write_wav(root / "sub dir" / name, np.random.default_rng(i).standard_normal(4000))
     table, excluded = manifest.build_manifest("odd", {"kind": "folder", "root": str(root)}, 0.1)
     assert excluded.empty and len(table) == 4
-    table.to_csv(tmp_path / "m.tsv", sep="\t", index=False)
-    back = tables.read_tsv(tmp_path / "m.tsv")
+    tables.write("manifest", table, tmp_path / "m.tsv")
+    back = tables.read("manifest", tmp_path / "m.tsv")
     assert back["path"].tolist() == table["path"].tolist()
+    tables.write("manifest", back, tmp_path / "again.tsv")
+    assert (tmp_path / "again.tsv").read_bytes() == (tmp_path / "m.tsv").read_bytes()
     result = features.extract(back["path"].tolist(), "mel", representations.params("mel"), tmp_path / "o.zarr")
     assert Store(tmp_path / "o.zarr").files == back["path"].tolist() and not result.excluded

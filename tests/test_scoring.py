@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audio_umaps import predictions, scorer, scoring
+from audio_umaps import predictions, scorer, scoring, tables
 
 FIXTURE = Path(__file__).parent / "fixtures" / "dcase_official"
 EXPECTED = json.loads((FIXTURE / "expected_summary.json").read_text())
@@ -161,9 +161,9 @@ def test_the_command_prints_the_tables_and_ends_with_the_official_score(tmp_path
     assert "harmonic mean" in done.stdout and "comparison: baseline minus main" in done.stdout
     assert {p.name for p in tmp_path.iterdir()} == {"scores.tsv", "machines.tsv", "files.tsv", "problems.tsv",
                                                     "comparison.tsv", "bootstrap.tsv"}
-    machines = pd.read_csv(tmp_path / "machines.tsv", sep="\t").set_index("machine")
+    machines = tables.read("scorer_machines", tmp_path / "machines.tsv").set_index("machine")
     assert abs(machines.loc["all", "hmean"] - theirs) < 1e-6
-    boot = pd.read_csv(tmp_path / "bootstrap.tsv", sep="\t").iloc[0]
+    boot = tables.read("scorer_bootstrap", tmp_path / "bootstrap.tsv").iloc[0]
     assert abs(boot["difference"] - theirs) < 1e-6  # main's official score is 0 (an AUC of 0)
     # the 2020 line: no official score, the mean AUC and pAUC
     done = subprocess.run([sys.executable, "-m", "audio_umaps.scorer", str(TEAMS["2020"] / "alt"),

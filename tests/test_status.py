@@ -31,10 +31,10 @@ def test_sections_whose_every_file_was_left_out_are_listed(dcase_root, tmp_path)
     # a damaged file kept is not left out
     features = pd.DataFrame([("dev", p, "features", "silent", tables.LEFT_OUT) for p in [*silent, *section00]]
                             + [("dev", table["path"].iloc[0], "manifest", "truncated", "kept with its real length")],
-                            columns=tables.EXCLUDED_COLUMNS)
+                            columns=tables.columns("excluded"))
     report = pd.concat([excluded, features], ignore_index=True)
-    table.to_csv(tmp_path / "dev.tsv", sep="\t", index=False)
-    report.to_csv(tmp_path / "dev.excluded.tsv", sep="\t", index=False)
+    tables.write("manifest", table, tmp_path / "dev.tsv")
+    tables.write("excluded", report, tmp_path / "dev.excluded.tsv")
     empty = status.read_empty_sections(plan.dcase_sections(), [tmp_path / "dev.tsv"], [tmp_path / "dev.excluded.tsv"])
     assert empty == [("dev", "pump", "01"), ("dev", "pump", "03")]
 
@@ -53,4 +53,4 @@ def test_sections_whose_every_file_was_left_out_are_listed(dcase_root, tmp_path)
     ]
     # nothing skipped: an empty table with its header; a dataset without a manifest row at all
     assert status.skipped_table([tmp_path / "a.json"]).empty
-    assert status.empty_sections({"x": {"fan": ["00"]}}, pd.DataFrame(columns=tables.COLUMNS), []) == [("x", "fan", "00")]
+    assert status.empty_sections({"x": {"fan": ["00"]}}, tables.empty("manifest"), []) == [("x", "fan", "00")]

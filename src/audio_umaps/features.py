@@ -37,6 +37,16 @@ class ExtractResult:
     frames: int = 0
     excluded: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
+    def excluded_table(self, dataset: str):
+        """The files left out, as an ``excluded`` table (:mod:`audio_umaps.tables`) of stage
+        ``features``."""
+        import pandas as pd
+
+        from .tables import LEFT_OUT, columns
+
+        return pd.DataFrame([(dataset, path, "features", reason, LEFT_OUT) for path, reason in self.excluded],
+                            columns=columns("excluded"))
+
 
 class _StoreWriter:
     """Appends one representation's frames to a store under ``<out>.partial``; :meth:`close`

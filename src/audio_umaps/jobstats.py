@@ -8,20 +8,22 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-COLUMNS = ["rule", "jobs", "total_s", "mean_s", "max_s", "max_rss_mb"]
+from . import tables  # noqa: E402
+
+COLUMNS = tables.columns("benchmarks")
 
 
 def summarise(files: dict[str, list[str]]) -> pd.DataFrame:
     """One row per rule: number of jobs, total, mean and longest wall time (s), and the largest
     peak resident memory (MB, ``max_rss``) of its jobs, from ``{rule: [benchmark file, …]}``.
-    Rules without jobs are left out; rows are sorted by total time, longest first."""
+    Rules without jobs are left out; rows are sorted by total time, longest first (a table of
+    kind ``benchmarks``; a file without a number, e.g. ``NA``, counts as none)."""
     rows = []
     for rule, paths in files.items():
         if not paths:
             continue
-        table = pd.concat([pd.read_csv(p, sep="\t") for p in paths], ignore_index=True)
-        seconds = pd.to_numeric(table["s"], errors="coerce")
-        rss = pd.to_numeric(table["max_rss"], errors="coerce")
+        table = tables.read_many("benchmark", paths)
+        seconds, rss = table["s"], table["max_rss"]
         rows.append([rule, len(paths), seconds.sum(), seconds.mean(), seconds.max(), rss.max()])
     summary = pd.DataFrame(rows, columns=COLUMNS)
     return summary.sort_values("total_s", ascending=False, kind="stable").round(2).reset_index(drop=True)

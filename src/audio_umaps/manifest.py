@@ -23,9 +23,9 @@ from pathlib import Path
 import pandas as pd
 import soundfile as sf
 
-from . import naming
+from . import naming, tables
 from .naming import FileNameError, read_ground_truth
-from .tables import ATTRIBUTE_PREFIX, COLUMNS, EXCLUDED_COLUMNS, KEPT, LEFT_OUT
+from .tables import ATTRIBUTE_PREFIX, KEPT, LEFT_OUT
 
 AUDIO_EXTENSIONS = {".wav", ".flac", ".ogg", ".aif", ".aiff", ".mp3"}
 DCASE_KINDS = ("dcase",) + tuple(f"dcase{e}" for e in naming.EDITIONS)
@@ -199,7 +199,7 @@ def build_manifest(
         if kind != "folder":
             try:
                 if edition is None:
-                    raise FileNameError(f"no file follows a DCASE layout; expected one of: "
+                    raise FileNameError("no file follows a DCASE layout; expected one of: "
                                         + "; ".join(naming.EXPECTED.values()))
                 name = naming.parse(rel, edition)
             except FileNameError as exc:
@@ -233,6 +233,13 @@ def build_manifest(
         meta.update(facts)
         rows.append(meta)
     extra = sorted({k for row in rows for k in row if k.startswith(ATTRIBUTE_PREFIX)})
-    manifest = pd.DataFrame(rows, columns=COLUMNS + extra)
+    manifest = pd.DataFrame(rows, columns=tables.columns("manifest") + extra)
     manifest[extra] = manifest[extra].fillna("")
-    return manifest, pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)
+    return manifest, pd.DataFrame(excluded, columns=tables.columns("excluded"))
+
+
+def exclusion_report(paths) -> pd.DataFrame:
+    """A dataset's exclusion report: the rows of its ``excluded`` tables at ``paths`` (the
+    manifest's, then its feature jobs'), each file and stage once."""
+    parts = [tables.read("excluded", path) for path in paths]
+    return pd.concat(parts, ignore_index=True).drop_duplicates(["path", "stage"])

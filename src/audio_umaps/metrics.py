@@ -43,8 +43,9 @@ import pandas as pd
 
 from .neighbours import knn
 from .sampling import draw, group_seed, stored_files
-from .stacking import windows_per_file
 from .scoring import MAX_FPR  # pAUC's false-positive range, as in every DCASE edition
+from .stacking import windows_per_file
+from .tables import columns
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,8 @@ ORIGINAL, UMAP = "original", "umap"  # the two spaces measured
 ALL = "all"  # section or domain column of a row over a whole device (or both domains)
 LABELS = ("normal", "anomaly")
 
-# Columns of the tidy table: one row per measured number.
-TIDY_COLUMNS = ["representation", "stack", "device", "dataset", "section", "domain", "space",
-                "method", "level", "measure", "value", "normal", "anomalous", "files", "train",
-                "edition", "note"]
+# Columns of the tidy table (kind "metrics" of audio_umaps.tables): one row per measured number.
+TIDY_COLUMNS = columns("metrics")
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class Settings:
     seed: int = 0
 
     @classmethod
-    def from_config(cls, block: dict | None) -> "Settings":
+    def from_config(cls, block: dict | None) -> Settings:
         block = dict(block or {})
         svm = dict(block.pop("svm", None) or {})
         return cls(

@@ -23,13 +23,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from .tables import columns
+
 SUBMISSION_RE = re.compile(
     r"^(?P<kind>anomaly_score|decision_result)_(?:DCASE\d{4}T2)?(?P<device>.+?)_(?:section|id)_(?P<section>\d+)"
     r"(?:_(?P<tail>.+))?\.csv$"
 )
-FILE_COLUMNS = ["dataset", "edition", "device", "section", "domain", "label", "path", "file",
-                "score", "decision"]
-PROBLEM_COLUMNS = ["system", "file", "line", "problem"]
+FILE_COLUMNS = columns("prediction_files")
+PROBLEM_COLUMNS = columns("problems")
 
 
 def submission_files(folder: str | Path) -> list[str]:

@@ -18,15 +18,13 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from .store import Store
 from .stacking import window_energy, windows_per_file
-from .tables import attribute_columns
+from .store import Store
+from .tables import attribute_columns, columns
 
-METADATA = ["dataset", "kind", "part", "path", "device", "section", "domain", "split", "label",
-            "file_id", "attributes", "subfolder"]
+SAMPLE_COLUMNS = columns("sample")  # (then the manifest's attr_* columns)
+METADATA = [c for c in SAMPLE_COLUMNS if c in columns("manifest")]  # what a window carries of its file
 GROUP_KEYS = ["dataset", "device", "section", "domain", "split"]
-WINDOW_COLUMNS = ["store", "file_index", "first_frame", "start_time", "stack", "energy", "random_weights"]
-SAMPLE_COLUMNS = ["point"] + METADATA + WINDOW_COLUMNS
 
 
 class EmptyScope(ValueError):

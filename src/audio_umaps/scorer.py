@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import naming, predictions, scoring
+from . import naming, predictions, scoring, tables
 
 ALL = scoring.ALL
 class ScorerError(Exception):
@@ -308,14 +308,14 @@ def write_tables(out: Path, result: Result, compared: Result | None = None, boot
     machine type and over all), ``files.tsv`` (each test file's score and decision),
     ``problems.tsv``; with a comparison, ``comparison.tsv`` and ``bootstrap.tsv``."""
     out.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(out / "scores.tsv", sep="\t", index=False)
-    scoring.machine_table(result.table, result.edition).to_csv(out / "machines.tsv", sep="\t", index=False)
-    result.files.drop(columns=["full_names"], errors="ignore").to_csv(out / "files.tsv", sep="\t", index=False)
-    result.problems.to_csv(out / "problems.tsv", sep="\t", index=False)
+    tables.write("scorer_scores", result.table, out / "scores.tsv")
+    tables.write("scorer_machines", scoring.machine_table(result.table, result.edition), out / "machines.tsv")
+    tables.write("prediction_files", result.files.drop(columns=["full_names"], errors="ignore"), out / "files.tsv")
+    tables.write("problems", result.problems, out / "problems.tsv")
     if compared is not None:
-        comparison_table(result, compared).to_csv(out / "comparison.tsv", sep="\t", index=False)
-        pd.DataFrame([dict(first=result.name, second=compared.name, **bootstrap)]).to_csv(
-            out / "bootstrap.tsv", sep="\t", index=False)
+        tables.write("scorer_comparison", comparison_table(result, compared), out / "comparison.tsv")
+        tables.write("scorer_bootstrap", pd.DataFrame([dict(first=result.name, second=compared.name, **bootstrap)]),
+                     out / "bootstrap.tsv")
 
 
 def main(argv=None) -> int:

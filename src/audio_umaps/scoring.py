@@ -45,13 +45,15 @@ import sys
 import numpy as np
 import pandas as pd
 
+from .tables import columns
+
 MAX_FPR = 0.1
 EPSILON = sys.float_info.epsilon
 ALL = "all"
 DOMAINS = ("source", "target")
 DECISION_MEASURES = ("precision", "recall", "f1")
 MEASURES = ("auc", "pauc") + DECISION_MEASURES
-SCORE_COLUMNS = ["device", "section", "domain", "measure", "value", "normal", "anomalous", "note"]
+SCORE_COLUMNS = columns("scorer_scores")  # official's rows, the scorer's scores.tsv
 
 
 def roc_auc(y: np.ndarray, s: np.ndarray, max_fpr=None) -> float:

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import tables
+from .tables import columns
+
 
 def write(path: str | Path, *, scope: str, representation: str, stack: int, windows: int,
           skipped: str | None = None, **facts) -> dict:
@@ -28,7 +31,7 @@ def read(path: str | Path) -> dict:
 # A skipped map has its representation, stack and scope; a section whose files were all left out
 # has its scope (the device), section and dataset, and no representation or stack (it is
 # missing from every one).
-SKIPPED_COLUMNS = ["representation", "stack", "scope", "section", "dataset", "windows", "skipped"]
+SKIPPED_COLUMNS = columns("skipped")
 
 
 def empty_sections(sections: dict, manifest: pd.DataFrame, left_out) -> list[tuple[str, str, str]]:
@@ -48,14 +51,11 @@ def empty_sections(sections: dict, manifest: pd.DataFrame, left_out) -> list[tup
 def read_empty_sections(sections: dict, manifests, excluded) -> list[tuple[str, str, str]]:
     """:func:`empty_sections` of ``sections`` from manifest files and exclusion tables (a
     dataset's report, or its feature jobs' tables: the rows of files left out)."""
-    from .tables import COLUMNS, LEFT_OUT, read_tsv
-
-    listed = [read_tsv(m) for m in manifests]
-    manifest = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame(columns=COLUMNS)
+    manifest = tables.read_many("manifest", manifests)
     left_out = set()
     for path in excluded:
-        table = read_tsv(path)
-        left_out |= set(table.loc[table["outcome"] == LEFT_OUT, "path"])
+        table = tables.read("excluded", path)
+        left_out |= set(table.loc[table["outcome"] == tables.LEFT_OUT, "path"])
     return empty_sections(sections, manifest, left_out)
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .store import Store
 from .stacking import gather
+from .store import Store
 
 log = logging.getLogger(__name__)
 

@@ -1,30 +1,25 @@
 """Compute representations of one part of a dataset into zarr stores, one per representation
 (rules features and features_l3)."""
-import pandas as pd
-
 from audio_umaps import features, runlog, tables
 
 log = runlog.start(snakemake.log[0])
 w = snakemake.wildcards
 names = snakemake.params.representations
-table = tables.read_tsv(snakemake.input.manifest)
+table = tables.read("manifest", snakemake.input.manifest)
 paths = table.loc[table["part"] == w.part, "path"].tolist()
 log.info("%s: %s of part %s, %d files, %d threads", w.dataset, ", ".join(names), w.part,
          len(paths), snakemake.threads)
 result = features.extract_many(
     paths,
     {name: (snakemake.params.params[name], store)
-     for name, store in zip(names, snakemake.output.stores)},
+     for name, store in zip(names, snakemake.output.stores, strict=True)},
     sample_rate=snakemake.params.audio["sample_rate"],
     normalisation=snakemake.params.audio["normalisation"],
     channels=snakemake.params.audio["channels"],
     attrs={"dataset": w.dataset, "part": w.part},
     threads=snakemake.threads,
 )
-excluded = pd.DataFrame(
-    [(w.dataset, path, "features", reason, tables.LEFT_OUT) for path, reason in result.excluded],
-    columns=tables.EXCLUDED_COLUMNS,
-)
+excluded = result.excluded_table(w.dataset)
 for path in snakemake.output.excluded:
-    excluded.to_csv(path, sep="\t", index=False)
+    tables.write("excluded", excluded, path)
 log.info("%d files, %d frames, %d left out", len(result.files), result.frames, len(result.excluded))

@@ -1,5 +1,5 @@
 """Build a dataset's manifest and list the files left out (rule manifest)."""
-from audio_umaps import manifest, runlog
+from audio_umaps import manifest, runlog, tables
 
 log = runlog.start(snakemake.log[0])
 table, excluded = manifest.build_manifest(
@@ -18,6 +18,6 @@ if table.empty:
     )
 elif table["edition"].iloc[0]:
     log.info("read as DCASE %s names", table["edition"].iloc[0])
-table.to_csv(snakemake.output.manifest, sep="\t", index=False)
-excluded.to_csv(snakemake.output.excluded, sep="\t", index=False)
+tables.write("manifest", table, snakemake.output.manifest)
+tables.write("excluded", excluded, snakemake.output.excluded)
 log.info("%d files in the manifest, %d listed in the exclusion table", len(table), len(excluded))

@@ -9,7 +9,7 @@ try:
 except ValueError as exc:  # umap.backend cuml on a machine without cuML or a GPU: say so, once
     log.error("%s", exc)
     raise SystemExit(1) from None
-sample = tables.read_tsv(snakemake.input.sample)
+sample = tables.read("sample", snakemake.input.sample)
 before = status.read(snakemake.input.status)
 tables.warn_flagged(log, sample)
 facts = dict(scope=w.scope, representation=w.representation, stack=int(w.stack),
@@ -17,11 +17,11 @@ facts = dict(scope=w.scope, representation=w.representation, stack=int(w.stack),
 skipped = before["skipped"] or umap.too_small(len(sample), snakemake.params.umap)
 if skipped:
     log.warning("no UMAP for scope %s at stack %s: %s", w.scope, w.stack, skipped)
-    umap.empty_embedding(sample).to_csv(snakemake.output.umap, sep="\t", index=False)
+    tables.write("map", umap.empty_embedding(sample), snakemake.output.umap)
     status.write(snakemake.output.status, windows=len(sample), skipped=skipped, **facts)
 else:
     result = umap.embed(sample, snakemake.params.umap, threads=snakemake.threads,
                              stores=snakemake.input.stores, pca=snakemake.params.pca)
-    result.to_csv(snakemake.output.umap, sep="\t", index=False)
+    tables.write("map", result, snakemake.output.umap)
     status.write(snakemake.output.status, windows=len(result), **facts)
     log.info("embedded %d windows", len(result))
