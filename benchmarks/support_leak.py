@@ -5,7 +5,7 @@
 For every device of the run's DCASE datasets (default: the demo's, after ``bin/demo``) and each
 stack: the windows the metrics stage scores (``metrics.windows_per_file`` test windows per file,
 a bank of at most ``metrics.train_windows`` training windows per edition x section, as
-``config/config.yaml`` sets them), scored with :class:`audio_umaps.metrics.Detector`, and the
+``config/config.yaml`` sets them), scored with :class:`audio_umaps.detector.Detector`, and the
 share of normal test windows within the 95th percentile (``metrics.support_percentile``) of the
 training windows' own kNN scores taken two ways:
 
@@ -36,6 +36,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     from audio_umaps import metrics, tables
+    from audio_umaps.detector import Detector
     from audio_umaps.neighbours import knn
     from audio_umaps.plan import Plan
     from audio_umaps.stacking import gather
@@ -63,7 +64,7 @@ def main(argv=None) -> None:
                 bank = metrics.draw_windows(group, group["n_frames"].to_numpy(), stack, settings.train_windows,
                                             seed=settings.seed, key=("train", key))
                 x = gather(bank, stores.values())
-                detector = metrics.Detector(x, (bank["dataset"] + "/" + bank["path"]).to_numpy(), k=settings.k)
+                detector = Detector(x, (bank["dataset"] + "/" + bank["path"]).to_numpy(), k=settings.k)
                 normal = test[(test["bank"] == key) & (test["label"] == "normal")]
                 scores = detector.score(gather(normal, stores.values()))[0]
                 own = knn(x, None, k=detector.k + 1)[1][:, 1:].mean(axis=1)

@@ -6,7 +6,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.neighbors import LocalOutlierFactor
 
-from audio_umaps import metrics
+from audio_umaps import metrics, separability
+from audio_umaps.detector import Detector
 
 
 def blobs(n_files=8, per_file=20, dims=16, shift=0.0, seed=0):
@@ -25,11 +26,11 @@ def blobs(n_files=8, per_file=20, dims=16, shift=0.0, seed=0):
 
 def test_separable_windows_give_sep_auc_1_and_unseparable_ones_about_one_half():
     table, x = blobs(shift=4.0)
-    sep = metrics.separability(x, table["label"], table["path"], folds=4)
+    sep = separability.separability(x, table["label"], table["path"], folds=4)
     assert sep["auc"] == 1.0 and sep["folds"] == 4
     assert sep["hinge"] < 0.05 and sep["hinge_cv"] < 0.2
     table, x = blobs(shift=0.0, n_files=10, per_file=40)
-    sep = metrics.separability(x, table["label"], table["path"], folds=5)
+    sep = separability.separability(x, table["label"], table["path"], folds=5)
     assert 0.35 < sep["auc"] < 0.65
     assert sep["hinge_cv"] > 0.8  # no margin: the held-out windows sit on the wrong side or inside
 
@@ -38,7 +39,7 @@ def test_grouped_folds_never_split_a_file_and_keep_both_classes():
     table, _ = blobs(n_files=7, per_file=9)
     y = (table["label"] == "anomaly").to_numpy()
     groups = table["path"].to_numpy()
-    folds = metrics.grouped_folds(y, groups, folds=5, seed=3)
+    folds = separability.grouped_folds(y, groups, folds=5, seed=3)
     assert len(folds) == 5
     tested = np.concatenate([test for _, test in folds])
     assert sorted(tested) == list(range(len(y)))  # every window held out once
@@ -46,8 +47,8 @@ def test_grouped_folds_never_split_a_file_and_keep_both_classes():
         assert not set(groups[train]) & set(groups[test])
         assert set(y[train]) == {False, True}
     # a class with a single file: no cross-validation at all
-    assert metrics.grouped_folds(y[:20], groups[:20], folds=5) == []
-    sep = metrics.separability(np.zeros((18, 2)) + np.arange(18)[:, None], table["label"][:18],
+    assert separability.grouped_folds(y[:20], groups[:20], folds=5) == []
+    sep = separability.separability(np.zeros((18, 2)) + np.arange(18)[:, None], table["label"][:18],
                                groups[:18])
     assert np.isnan(sep["auc"]) and "no anomalous" in sep["note"]
 
@@ -57,7 +58,7 @@ def test_knn_scores_and_lof_match_scikit_learn_and_find_shifted_windows():
     bank = rng.normal(size=(400, 12)).astype(np.float32)
     normal = rng.normal(size=(100, 12)).astype(np.float32)
     anomalous = (rng.normal(size=(100, 12)) + 2.5).astype(np.float32)
-    detector = metrics.Detector(bank, np.arange(400), k=5)  # a file per window: leave-one-out
+    detector = Detector(bank, np.arange(400), k=5)  # a file per window: leave-one-out
     knn, lof = detector.score(np.vstack([normal, anomalous]))
     reference = LocalOutlierFactor(n_neighbors=5, novelty=True).fit(bank)
     assert np.allclose(lof, -reference.score_samples(np.vstack([normal, anomalous])), rtol=1e-5)
@@ -84,7 +85,7 @@ def test_pauc_is_scikit_learns_standardised_partial_auc():
 def test_support_of_training_data_against_itself_is_the_percentile():
     rng = np.random.default_rng(4)
     bank = rng.normal(size=(1000, 8)).astype(np.float32)
-    detector = metrics.Detector(bank, np.arange(1000), k=5)
+    detector = Detector(bank, np.arange(1000), k=5)
     threshold = detector.threshold(95)
     # the training windows' own (leave-one-out) scores: 95 % lie within their 95th percentile
     assert np.mean(detector.train_scores <= threshold) == pytest.approx(0.95, abs=0.002)
@@ -147,16 +148,16 @@ def test_training_scores_never_come_from_their_own_file():
     frames = autocorrelated_files(12, 30, 4, rng)
     bank = np.vstack(frames).astype(np.float32)
     files = np.repeat(np.arange(12), 30)
-    detector = metrics.Detector(bank, files, k=5)
+    detector = Detector(bank, files, k=5)
     brute = np.linalg.norm(bank[:, None] - bank[None], axis=2)
     brute[files[:, None] == files[None, :]] = np.inf
     assert np.allclose(detector.train_scores, np.sort(brute, axis=1)[:, :5].mean(axis=1), rtol=1e-5)
     # LOF's training statistics too: its k-distances are the other files' distances
     assert np.allclose(detector.lof._distances_fit_X_, np.sort(brute, axis=1)[:, :5], rtol=1e-5)
     with pytest.raises(ValueError, match="at least 2 files"):
-        metrics.Detector(bank[:30], files[:30], k=5)
+        Detector(bank[:30], files[:30], k=5)
     # a bank with a dominant file: k falls to the windows outside it
-    small = metrics.Detector(bank[:33], files[:33], k=5)
+    small = Detector(bank[:33], files[:33], k=5)
     assert small.k == 3
 
 
@@ -221,7 +222,7 @@ def test_sections_of_different_editions_never_share_a_training_bank():
 
     scored, thresholds, train, _ = metrics.score_windows(test, bank, read, k=5, percentile=95)
     assert train == {"DCASE 2021 section 00": 200}  # the 2020 bank was not used for 2021 windows
-    alone = metrics.Detector(near, [f"train_{i // 20}.wav" for i in range(200)], k=5)
+    alone = Detector(near, [f"train_{i // 20}.wav" for i in range(200)], k=5)
     assert thresholds["DCASE 2021 section 00"] == pytest.approx(alone.threshold(95))
     assert np.allclose(scored["knn"], alone.score(anomalies)[0])
     assert (scored["knn"] > thresholds["DCASE 2021 section 00"]).mean() > 0.9  # the anomalies stand out

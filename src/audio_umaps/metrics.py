@@ -35,22 +35,21 @@ section in datasets of the same DCASE edition (``bank`` column: edition and sect
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .neighbours import knn
+from .detector import Detector
 from .sampling import draw, group_seed, stored_files
 from .scoring import MAX_FPR  # pAUC's false-positive range, as in every DCASE edition
+from .separability import separability
 from .stacking import windows_per_file
 from .tables import columns
 
 log = logging.getLogger(__name__)
 
 CHUNK = 8192  # test windows read and scored at a time
-SVM_ITERATIONS = 5000  # liblinear iterations of one SVM fit (a fit that needs more is noted)
 ORIGINAL, UMAP = "original", "umap"  # the two spaces measured
 ALL = "all"  # section or domain column of a row over a whole device (or both domains)
 LABELS = ("normal", "anomaly")
@@ -133,77 +132,6 @@ def cap(table: pd.DataFrame, most: int, *, seed: int = 0, key=()) -> pd.DataFram
 
 
 # ---- scores ----------------------------------------------------------------------------------
-def _graph(indices: np.ndarray, distances: np.ndarray, n_base: int):
-    """Neighbours as the sparse distance graph scikit-learn's ``metric="precomputed"`` reads."""
-    import scipy.sparse as sp
-    from sklearn.neighbors import sort_graph_by_row_values
-
-    rows = np.repeat(np.arange(len(indices)), indices.shape[1])
-    graph = sp.csr_matrix((distances.ravel().astype(np.float64), (rows, indices.ravel())),
-                          shape=(len(indices), n_base))
-    return sort_graph_by_row_values(graph, warn_when_not_sorted=False)
-
-
-class Detector:
-    """The kNN-distance and LOF detectors of one section, fitted on its training windows.
-
-    A training window's own scores (the kNN distance the support threshold is taken from, and
-    the k-distances and local reachability densities LOF compares a test window with) are taken
-    against the training windows of *other* files (:func:`audio_umaps.neighbours.knn_other_groups`):
-    windows of one file are near-copies of each other, a test window has no such neighbours in
-    the bank, and scores against them made the threshold too tight, the more so the longer the
-    stack (on the demo, log-mel, ToyCar's support read 0.78, 0.63, 0.56 at stacks 1, 5, 10
-    instead of 0.90, 0.89, 0.89).
-
-    Parameters
-    ----------
-    bank : ndarray, shape (m, d)
-        The section's training windows (source and target together).
-    files : array-like, shape (m,)
-        Which file each training window comes from.
-    k : int
-        Neighbours of each score; lowered to the windows outside the largest file when the bank
-        has fewer (``k`` then says what was used).
-    threads : int, optional
-        Threads of the neighbour search.
-
-    Raises ``ValueError`` for a bank of fewer than two files.
-    """
-
-    def __init__(self, bank: np.ndarray, files, *, k: int, threads: int | None = None):
-        from sklearn.neighbors import LocalOutlierFactor
-
-        from .neighbours import knn_other_groups
-
-        files = np.asarray(files)
-        _, counts = np.unique(files, return_counts=True)
-        if len(counts) < 2:
-            raise ValueError(f"a detector needs training windows of at least 2 files, not {len(counts)}")
-        self.bank = np.ascontiguousarray(bank, dtype=np.float32)
-        self.k = min(int(k), len(bank) - int(counts.max()))
-        self.threads = threads
-        indices, distances = knn_other_groups(self.bank, files, k=self.k, threads=threads)
-        self.train_scores = distances.mean(axis=1, dtype=np.float64)
-        # LOF reads each training window's neighbours from a graph whose rows start with the
-        # window itself (distance 0), which it drops: the k after it are of other files
-        own = np.arange(len(self.bank), dtype=np.int32)[:, None]
-        self.lof = LocalOutlierFactor(n_neighbors=self.k, novelty=True, metric="precomputed")
-        self.lof.fit(_graph(np.hstack([own, indices]),
-                            np.hstack([np.zeros_like(own, dtype=np.float32), distances]), len(self.bank)))
-
-    def score(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(knn, lof)`` scores of ``windows``: mean distance to the ``k`` nearest training
-        windows, and the local outlier factor (both higher for more anomalous)."""
-        indices, distances = knn(windows, self.bank, k=self.k, threads=self.threads)
-        lof = -self.lof.score_samples(_graph(indices, distances, len(self.bank)))
-        return distances.mean(axis=1, dtype=np.float64), lof
-
-    def threshold(self, percentile: float) -> float:
-        """The ``percentile`` of the training windows' own kNN scores (each against the
-        training windows of other files)."""
-        return float(np.percentile(self.train_scores, percentile))
-
-
 def auc(labels, scores, max_fpr: float | None = None) -> float:
     """ROC-AUC (or, with ``max_fpr``, standardised pAUC) of ``scores`` for anomalous (label
     ``anomaly``) against normal, over the windows that have a score (those of a section
@@ -215,75 +143,6 @@ def auc(labels, scores, max_fpr: float | None = None) -> float:
     return roc_auc((np.asarray(labels) == "anomaly")[scored], scores[scored], max_fpr)
 
 
-def grouped_folds(y: np.ndarray, groups: np.ndarray, *, folds: int = 5, seed: int = 0) -> list:
-    """Stratified cross-validation folds that never split a group (a file): ``[(train rows,
-    test rows), ...]``, at most ``folds`` and no more than the files of the rarer class allow;
-    empty when a class has a single file. Every training fold holds both classes."""
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    y, groups = np.asarray(y), np.asarray(groups)
-    n = min(int(folds), *(len(np.unique(groups[y == v])) for v in np.unique(y)))
-    if n < 2 or len(np.unique(y)) < 2:
-        return []
-    split = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
-    return [(train, test) for train, test in split.split(np.zeros(len(y)), y, groups)
-            if len(np.unique(y[train])) == 2]
-
-
-def separability(x: np.ndarray, labels, groups, *, c: float = 0.01, folds: int = 5,
-                 seed: int = 0) -> dict:
-    """SEP of windows ``x``: a standardised linear soft-margin SVM, normal against anomalous.
-
-    Returns ``auc`` (ROC-AUC of the held-out decision values of all folds pooled; grouped,
-    stratified cross-validation by ``groups``), ``hinge_cv`` (their mean hinge loss), ``hinge`` (the mean hinge
-    loss of the SVM fitted on all windows, the paper's slack sum over n), ``folds`` used, and
-    ``note`` (why a number is missing, or how many fits did not converge).
-    """
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.metrics import hinge_loss, roc_auc_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import LinearSVC
-
-    y = (np.asarray(labels) == "anomaly").astype(int)
-    groups = np.asarray(groups)
-    files = [len(np.unique(groups[y == v])) for v in (0, 1)]
-    out = dict(auc=np.nan, hinge=np.nan, hinge_cv=np.nan, folds=0, note="")
-    if min(files) == 0:
-        out["note"] = "no anomalous windows" if files[1] == 0 else "no normal windows"
-        return out
-
-    def svm():
-        return make_pipeline(StandardScaler(),
-                             LinearSVC(C=c, loss="hinge", dual=True, max_iter=SVM_ITERATIONS,
-                                       random_state=seed))
-
-    unconverged = 0
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        model = svm().fit(x, y)
-        out["hinge"] = float(hinge_loss(y, model.decision_function(x)))
-        splits = grouped_folds(y, groups, folds=folds, seed=seed)
-        if splits:
-            decision = np.full(len(y), np.nan)
-            for train, test in splits:
-                decision[test] = svm().fit(x[train], y[train]).decision_function(x[test])
-            held = ~np.isnan(decision)  # (every window, unless a fold was dropped)
-            out.update(auc=float(roc_auc_score(y[held], decision[held])),
-                       hinge_cv=float(hinge_loss(y[held], decision[held])), folds=len(splits))
-        else:
-            out["note"] = "one file of a class: no cross-validation"
-        unconverged = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
-    for w in caught:
-        if not issubclass(w.category, ConvergenceWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if unconverged:
-        out["note"] = (out["note"] + "; " if out["note"] else "") + \
-            f"{unconverged} SVM fit(s) did not converge in {SVM_ITERATIONS:,} iterations"
-    return out
-
-
-# ---- one device ------------------------------------------------------------------------------
 def file_scores(windows: pd.DataFrame, columns) -> pd.DataFrame:
     """A file's score per column: the mean over its windows (one row per ``path``)."""
     keys = [c for c in ("dataset", "device", "section", "domain", "label", "path") if c in windows]
