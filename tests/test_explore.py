@@ -146,9 +146,10 @@ def test_top_index_links_every_map_of_every_scope(scope):
 
 def test_scores_read_with_missing_system_scores_as_none(tmp_path):
     table = tmp_path / "fan.files.tsv"
-    table.write_text("dataset\tdevice\tsection\tdomain\tlabel\tpath\tknn_original\tscore_s\tdecision_s\n"
-                     "dev\tfan\t00\tsource\tnormal\ta.wav\t1.5\t\t\n"
-                     "dev\tfan\t00\tsource\tanomaly\tb.wav\t2.5\t0.7\t1\n")
+    table.write_text("dataset\tdevice\tsection\tdomain\tlabel\tpath\twindows\tknn_original\tlof_original\t"
+                     "windows_umap\tknn_umap\tlof_umap\tscore_s\tdecision_s\n"
+                     "dev\tfan\t00\tsource\tnormal\ta.wav\t4\t1.5\t1.1\t\t\t\t\t\n"
+                     "dev\tfan\t00\tsource\tanomaly\tb.wav\t4\t2.5\t1.9\t\t\t\t0.7\t1\n")
     scores = explore.read_scores([table])
     assert scores["section"].tolist() == ["00", "00"] and np.isnan(scores.loc[0, "score_s"])
     spec = explore.MapSpec.of("mel", 1, "fan", sample_rate=16000)
@@ -285,7 +286,7 @@ def test_a_bad_clips_folder_is_named(clips_and_maps, tmp_path):
     broken = tmp_path / "broken"
     broken.mkdir()
     table.drop(columns="offset").to_csv(broken / "clips.tsv", sep="\t", index=False)
-    with pytest.raises(ValueError, match=r"broken/clips.tsv: columns \['offset'\] missing"):
+    with pytest.raises(ValueError, match=r"broken/clips.tsv: not a clips table: it lacks column\(s\) offset"):
         explore.read_clips(broken)
     table.assign(clip="../../escape.ogg").to_csv(broken / "clips.tsv", sep="\t", index=False)
     with pytest.raises(ValueError, match="not a path inside the clips folder"):

@@ -34,8 +34,18 @@ data), :mod:`.colours`, :mod:`.figures`, :mod:`.widgets`, :mod:`.page` (a page),
 
 from . import assets
 from .assets import copy_static
-from .clips import (AUDIO, CLIP_COLUMNS, CLIPS_TABLE, OPUS_RATES, clip_name, clip_spans, link_clips,
-                    read_clips, write_clips, write_scope_clips)
+from .clips import (
+                    AUDIO,
+                    CLIP_COLUMNS,
+                    CLIPS_TABLE,
+                    OPUS_RATES,
+                    clip_name,
+                    clip_spans,
+                    link_clips,
+                    read_clips,
+                    write_clips,
+                    write_scope_clips,
+)
 from .colours import explorer_colours
 from .data import data_js, map_payload, summary
 from .figures import shadow_style, test_size

@@ -19,14 +19,14 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
-from .. import audio
+from .. import audio, tables
 from .folders import atomic_folder, link_or_copy
 
 log = logging.getLogger(__name__)
 
 # Sample rates Opus encodes; at any other rate clips are FLAC (lossless, larger).
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
-CLIP_COLUMNS = ["dataset", "path", "clip", "offset", "duration", "problem"]
+CLIP_COLUMNS = tables.columns("clips")
 CLIPS_TABLE = "clips.tsv"  # in a clips folder, and in a scope's explorer folder under AUDIO
 AUDIO = "audio"  # the clips' folder within a scope's explorer folder
 
@@ -114,7 +114,7 @@ def write_scope_clips(folder: str | Path, maps, *, margin: float, audio_config: 
         clips = write_clips(spans, tmp, sample_rate=int(audio_config.get("sample_rate", 16000)),
                             normalisation=audio_config.get("normalisation", "absmax"),
                             channels=audio_config.get("channels", "mix"), threads=threads)
-        clips.to_csv(tmp / CLIPS_TABLE, sep="\t", index=False)
+        tables.write("clips", clips, tmp / CLIPS_TABLE)
     return clips
 
 
@@ -124,13 +124,8 @@ def read_clips(folder: str | Path) -> pd.DataFrame:
     table = Path(folder) / CLIPS_TABLE
     if not table.is_file():
         raise FileNotFoundError(f"{table}: no clips table (the scope's explore_clips job writes it)")
-    text = ["dataset", "path", "clip", "problem"]
-    # (pandas >= 3 reads floats back exactly as written: the pages' offsets are the clips')
-    clips = pd.read_csv(table, sep="\t", dtype={c: str for c in text}, keep_default_na=False,
-                        na_values={"offset": [""], "duration": [""]})
-    missing = [c for c in CLIP_COLUMNS if c not in clips.columns]
-    if missing:
-        raise ValueError(f"{table}: columns {missing} missing (expected {CLIP_COLUMNS})")
+    # (floats read back exactly as written: the pages' offsets are the clips')
+    clips = tables.read("clips", table)
     for clip in clips.loc[clips["clip"] != "", "clip"]:
         parts = PurePosixPath(clip).parts
         if not parts or parts[0] == "/" or ".." in parts:
@@ -155,5 +150,5 @@ def link_clips(clips: pd.DataFrame, source: str | Path, target: str | Path) -> p
         log.info("%d clips copied (no hard link possible), %d linked", copied, linked)
     pages = clips.assign(clip=[f"{AUDIO}/{c}" if c else "" for c in clips["clip"]])
     (target / AUDIO).mkdir(parents=True, exist_ok=True)
-    pages.to_csv(target / AUDIO / CLIPS_TABLE, sep="\t", index=False)
+    tables.write("clips", pages, target / AUDIO / CLIPS_TABLE)
     return pages

@@ -19,6 +19,9 @@ def _b64(values: np.ndarray, dtype: str) -> dict:
 
 
 def _number(value):
+    """A finite number, or None (NaN, pandas' <NA> of an empty integer field, None)."""
+    if value is None or value is pd.NA:
+        return None
     value = float(value)
     return value if np.isfinite(value) else None
 

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .. import representations
+from .. import representations, tables
 
 SPLITS = ("train", "test", "external")
 LABELS = ("normal", "anomaly", "unknown")
@@ -24,7 +24,7 @@ class Settings:
     linked_autoload_points: int = 150_000  # linked maps load with the page up to this many windows
 
     @classmethod
-    def from_config(cls, block: dict | None) -> "Settings":
+    def from_config(cls, block: dict | None) -> Settings:
         block = block or {}
         return cls(margin=float(block.get("margin", cls.margin)),
                    linked_autoload_points=int(block.get("linked_autoload_points", cls.linked_autoload_points)))
@@ -42,7 +42,7 @@ class MapSpec:
 
     @classmethod
     def of(cls, representation: str, stack: int, scope: str, *, sample_rate: int,
-           params: dict | None = None) -> "MapSpec":
+           params: dict | None = None) -> MapSpec:
         """The spec of a map from its representation's parameters (config overrides)."""
         module = representations.get(representation)
         merged = representations.params(representation, params)
@@ -85,16 +85,11 @@ class Map(NamedTuple):
 
 
 def read_scores(paths) -> pd.DataFrame | None:
-    """The metrics stage's per-file tables (``….files.tsv``) of a map, concatenated; None for
-    none."""
-    text = ["dataset", "device", "section", "domain", "label", "path"]
-    parts = [pd.read_csv(p, sep="\t", dtype={c: str for c in text}, keep_default_na=False) for p in paths]
-    if not parts:
-        return None
-    scores = pd.concat(parts, ignore_index=True)
-    for column in scores.columns.difference(text):  # scores and decisions; empty: none
-        scores[column] = pd.to_numeric(scores[column].replace("", np.nan), errors="coerce")
-    return scores
+    """The metrics stage's per-file tables (``….files.tsv``) of a map, concatenated
+    (:func:`audio_umaps.tables.read_many`: scores and decisions as numbers, empty: none); None
+    for none."""
+    paths = list(paths)
+    return tables.read_many("metric_files", paths) if paths else None
 
 
 def read_maps(maps, umaps, statuses, scope: str, *, sample_rate: int, representation_params: dict,
