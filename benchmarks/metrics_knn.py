@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from benchmarks.common import RSS, clips, fresh, stores
 
 from audio_umaps.store import Store
+from benchmarks.common import RSS, clips, fresh, stores
 
 SECTIONS = ("00", "01", "02")
 

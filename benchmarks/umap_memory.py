@@ -17,9 +17,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import RSS, clips, fresh, sample, stores
-
 from audio_umaps import resources
+from benchmarks.common import RSS, clips, fresh, sample, stores
 
 STAGE = f"""
 import sys, logging, pandas as pd

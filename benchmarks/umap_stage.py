@@ -26,9 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import RSS, clips, fresh, sample, stores
-
 from audio_umaps.stacking import gather
+from benchmarks.common import RSS, clips, fresh, sample, stores
 
 BASELINE = f"""
 import sys, numpy as np, umap

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import tone, write_wav
 
 from audio_umaps import audio, manifest
-from conftest import tone, write_wav
 
 
 def test_absmax_removes_mean_and_scales_to_one():

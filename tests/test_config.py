@@ -1,9 +1,8 @@
 import pytest
 import yaml
-
-from audio_umaps import config
 from conftest import ROOT
 
+from audio_umaps import config
 
 
 def load(name):

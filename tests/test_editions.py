@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
+from conftest import write_wav
+from editions import sound, write_edition
 
 from audio_umaps import audio, manifest, naming, plan
 from audio_umaps import umap as umap_step
-from conftest import write_wav
-from editions import sound, write_edition
 
 EDITIONS = ["2020", "2021", "2022", "2023", "2024", "2025"]
 

@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import coloured_pixels, job_counts, snakemake, write_wav
+from editions import sound, write_edition
 
 from audio_umaps.tables import read_tsv
-from conftest import snakemake, write_wav
-from editions import sound, write_edition
-from conftest import coloured_pixels, job_counts
 
 pytestmark = pytest.mark.workflow
 

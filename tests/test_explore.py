@@ -13,14 +13,13 @@ import sys
 import zipfile
 from pathlib import Path
 
+import explorer_scope
 import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
 
 from audio_umaps import audio, explore
-
-import explorer_scope
 
 
 def test_spans_cover_the_frames_of_a_window():

@@ -12,11 +12,10 @@ import threading
 import urllib.parse
 from pathlib import Path
 
+import explorer_scope
 import numpy as np
 import pandas as pd
 import pytest
-
-import explorer_scope
 from browser import Page, chromium, require_chromium
 
 pytestmark = pytest.mark.browser

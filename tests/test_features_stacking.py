@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
+from conftest import tone, write_wav
 
 from audio_umaps import features, representations, stacking
 from audio_umaps.store import Store
-from conftest import tone, write_wav
 
 
 def _files(tmp_path, seconds=(1.0, 0.5, 2.0)):

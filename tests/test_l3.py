@@ -12,12 +12,12 @@ import urllib.request
 import numpy as np
 import pytest
 import zarr
-
 from conftest import ROOT, tone, write_wav
+
 from audio_umaps import features, representations, weights
+from audio_umaps import store as store_module
 from audio_umaps.representations import l3
 from audio_umaps.stacking import stack_windows, windows_per_file
-from audio_umaps import store as store_module
 from audio_umaps.store import Store, random_weight_stores
 
 pytestmark = pytest.mark.l3

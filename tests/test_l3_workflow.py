@@ -4,8 +4,8 @@ every download attempt refused (proxies point at a closed local port)."""
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import prepare, snakemake, tiny_demo
+
 from audio_umaps import representations, weights
 from audio_umaps.tables import read_tsv
 

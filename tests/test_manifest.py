@@ -1,9 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_wav
 
 from audio_umaps import manifest, tables
-from conftest import write_wav
 
 
 def test_dcase_manifest_rows_and_ground_truth_join(dcase_root, tmp_path):

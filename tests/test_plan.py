@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import write_wav
 
 from audio_umaps.config import check
 from audio_umaps.plan import GLOBAL, Plan, PlanError, scan_dataset
-from conftest import write_wav
 
 
 def config_for(datasets, **extra):

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import SHARED
 
 from audio_umaps import features, manifest, representations
 from audio_umaps.store import Store
-from conftest import SHARED
 
 FREESOUND = SHARED / "freesound-samples"
 needs_shared = pytest.mark.skipif(not FREESOUND.is_dir(), reason=f"{FREESOUND} is not present")

@@ -1,9 +1,9 @@
 import librosa
 import numpy as np
 import pytest
+from conftest import tone
 
 from audio_umaps import representations
-from conftest import tone
 
 
 @pytest.fixture

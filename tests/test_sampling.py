@@ -3,10 +3,10 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_wav
 
 from audio_umaps import features, manifest, representations, sampling, stacking
 from audio_umaps.store import Store
-from conftest import write_wav
 
 
 @pytest.fixture

@@ -18,9 +18,8 @@ import pandas as pd
 import pytest
 import yaml
 import zarr
-from PIL import Image
-
 from conftest import ROOT, SNAKEFILE, prepare, tiny_demo
+from PIL import Image
 
 REQUIRED = os.environ.get("AUDIO_UMAPS_SLURM") == "1"
 ACCOUNT = os.environ.get("AUDIO_UMAPS_SLURM_ACCOUNT", "ci")

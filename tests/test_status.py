@@ -3,11 +3,11 @@ was left out."""
 
 import numpy as np
 import pandas as pd
+from conftest import write_wav
+from test_plan import config_for
 
 from audio_umaps import manifest, status, tables
 from audio_umaps.plan import Plan
-from conftest import write_wav
-from test_plan import config_for
 
 
 def test_sections_whose_every_file_was_left_out_are_listed(dcase_root, tmp_path):

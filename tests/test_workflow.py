@@ -15,11 +15,21 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from PIL import Image
+from conftest import (
+    ROOT,
+    SNAKEFILE,
+    coloured_pixels,
+    expected_jobs,
+    job_counts,
+    prepare,
+    snakemake,
+    tiny_demo,
+    tone,
+    write_config,
+    write_wav,
+)
 
 from audio_umaps.resources import RETRIES
-from conftest import (ROOT, SNAKEFILE, coloured_pixels, expected_jobs, job_counts, prepare, snakemake, tiny_demo, tone,
-                      write_config, write_wav)
 
 pytestmark = pytest.mark.workflow
 
@@ -247,6 +257,7 @@ def test_explorer_index_leads_to_every_map_where_a_click_plays_and_a_selection_l
     draws its windows without an error; a click on a dot of a device's map plays that window of
     its file; a box selection highlights the same files' overlapping windows in the other map."""
     import browser
+
     from audio_umaps.tables import read_tsv
 
     if not Path(browser.CHROMIUM).exists() and os.environ.get("AUDIO_UMAPS_BROWSER") != "1":

@@ -25,8 +25,8 @@ from pathlib import Path
 from . import naming
 from .manifest import DCASE_KINDS, KINDS, declarable, edition_of, folder_part, folder_parts, list_audio
 from .naming import FileNameError, ground_truth_tables, read_ground_truth
-from .representations import REGISTRY
 from .predictions import submission_files
+from .representations import REGISTRY
 
 GLOBAL = "global"
 L3 = "l3"  # computed by its own rule (features_l3), in its own environment

@@ -74,8 +74,8 @@ def umap(windows: int, stack: int, dims: int, pca: int | None = None) -> Estimat
     and umap-learn work on that array without copies) plus a gather chunk's copies; with PCA the
     seeded fitting subset, a few batches and the projected windows. Runtime: the exact
     neighbour search (quadratic in windows) and the layout (linear), with a 3x margin."""
-    from .stacking import GATHER_CHUNK
     from .neighbours import PCA_BATCH, PCA_FIT_WINDOWS
+    from .stacking import GATHER_CHUNK
 
     width = stack * dims
     if pca and pca < width:  # (windows of fewer dimensions are not reduced)
