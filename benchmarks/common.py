@@ -28,8 +28,16 @@ def clips(workdir: Path, count: int, seconds: float = 10.0) -> list[str]:
     per_section = max(1, -(-count // 4) - 12)  # 12 test clips per section besides the training
     done = root / "done.json"
     if not done.exists():
-        demo.synthesize(root, None, {"fan": "fan"}, sections=4, seconds=seconds,
-                        train_clips={"source": per_section, "target": 0}, test_clips=3, seed=3)
+        demo.synthesize(
+            root,
+            None,
+            {"fan": "fan"},
+            sections=4,
+            seconds=seconds,
+            train_clips={"source": per_section, "target": 0},
+            test_clips=3,
+            seed=3,
+        )
         done.write_text(json.dumps({"count": count}))
     found = sorted(str(p) for p in root.rglob("*.wav"))
     if len(found) < count:
@@ -41,8 +49,7 @@ def stores(workdir: Path, paths: list[str]) -> dict[str, str]:
     """log-STFT and log-mel stores of ``paths`` (the workflow's defaults), made once."""
     out = {name: str(workdir / f"{name}_{len(paths)}.zarr") for name in ("stft", "mel")}
     if not all(Path(p).exists() for p in out.values()):
-        features.extract_many(paths, {n: (representations.params(n), p) for n, p in out.items()},
-                              threads=2)
+        features.extract_many(paths, {n: (representations.params(n), p) for n, p in out.items()}, threads=2)
     return out
 
 
@@ -58,23 +65,25 @@ def sample(store: str, stack: int, windows: int, seed: int = 0) -> pd.DataFrame:
     ends = np.cumsum(per_file)
     file_index = np.searchsorted(ends, chosen, side="right")
     first = chosen - (ends[file_index] - per_file[file_index])
-    return pd.DataFrame({"store": store, "file_index": file_index, "first_frame": first,
-                         "stack": stack})
+    return pd.DataFrame({"store": store, "file_index": file_index, "first_frame": first, "stack": stack})
 
 
 def fresh(code: str, *args: str, env: dict | None = None) -> tuple[float, float, str]:
     """Run ``code`` in a fresh Python process; (wall seconds, peak RSS in MB, its stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = subprocess.run([PYTHON, "-c", code, *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
+    done = subprocess.run(
+        [PYTHON, "-c", code, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
     seconds = time.perf_counter() - start
     if done.returncode:
         raise RuntimeError(f"benchmark process failed:\n{done.stderr[-3000:]}")
     # ru_maxrss of children is the largest of any child so far: run the biggest job last, or
     # read the child's own figure, which each benchmark's code prints as "rss_mb=<MB>"
-    rss = next((float(line.split("=", 1)[1]) for line in done.stdout.splitlines()
-                if line.startswith("rss_mb=")), max(before, 0) / 1024)
+    rss = next(
+        (float(line.split("=", 1)[1]) for line in done.stdout.splitlines() if line.startswith("rss_mb=")),
+        max(before, 0) / 1024,
+    )
     return seconds, rss, done.stdout
 
 

@@ -33,12 +33,30 @@ def run(source: Path, work: Path, cores: int, env: dict) -> tuple[float, pd.Data
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     config = source / "config" / "config.yaml"
-    subprocess.run([PYTHON, "-m", "audio_umaps.demo", "--configfile", str(config), "--directory",
-                    str(work)], check=True, env=env, capture_output=True)
+    subprocess.run(
+        [PYTHON, "-m", "audio_umaps.demo", "--configfile", str(config), "--directory", str(work)],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     start = time.perf_counter()
-    subprocess.run([SNAKEMAKE, "--snakefile", str(source / "workflow" / "Snakefile"), "--directory",
-                    str(work), "--configfile", str(config), "--cores", str(cores), "--quiet"],
-                   check=True, env=env, capture_output=True)
+    subprocess.run(
+        [
+            SNAKEMAKE,
+            "--snakefile",
+            str(source / "workflow" / "Snakefile"),
+            "--directory",
+            str(work),
+            "--configfile",
+            str(config),
+            "--cores",
+            str(cores),
+            "--quiet",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     seconds = time.perf_counter() - start
     table = pd.read_csv(work / "results" / "reports" / "benchmarks.tsv", sep="\t")
     return seconds, table.set_index("rule")[["jobs", "total_s"]]
@@ -55,24 +73,32 @@ def main():
     if args.cold:
         env["AUDIO_UMAPS_NUMBA_CACHE"] = str(tmp / "numba")
     try:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--force",
-                        str(tmp / "baseline"), args.baseline], check=True, capture_output=True)
-        base_s, base = run(tmp / "baseline", tmp / "work_baseline", args.cores,
-                           {**env, "PYTHONPATH": str(tmp / "baseline" / "src")})
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--force", str(tmp / "baseline"), args.baseline],
+            check=True,
+            capture_output=True,
+        )
+        base_s, base = run(
+            tmp / "baseline", tmp / "work_baseline", args.cores, {**env, "PYTHONPATH": str(tmp / "baseline" / "src")}
+        )
         now_s, now = run(ROOT, tmp / "work", args.cores, env)
     finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                        str(tmp / "baseline")], capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tmp / "baseline")], capture_output=True
+        )
         shutil.rmtree(tmp, ignore_errors=True)
     table = base.add_suffix("_baseline").join(now.add_suffix("_now"), how="outer").fillna(0)
     table["ratio"] = table["total_s_baseline"] / table["total_s_now"].where(table["total_s_now"] > 0)
     table = table.sort_values("total_s_baseline", ascending=False)
-    print(f"demo from clean, {args.cores} cores, numba cache {'cold' if args.cold else 'warm'}; "
-          f"baseline {args.baseline}")
+    print(
+        f"demo from clean, {args.cores} cores, numba cache {'cold' if args.cold else 'warm'}; baseline {args.baseline}"
+    )
     print(f"{'rule':<20}{'jobs then':>10}{'s then':>9}{'jobs now':>10}{'s now':>9}{'speed-up':>10}")
     for rule, row in table.iterrows():
-        print(f"{rule:<20}{row['jobs_baseline']:>10.0f}{row['total_s_baseline']:>9.1f}"
-              f"{row['jobs_now']:>10.0f}{row['total_s_now']:>9.1f}{row['ratio']:>9.2f}x")
+        print(
+            f"{rule:<20}{row['jobs_baseline']:>10.0f}{row['total_s_baseline']:>9.1f}"
+            f"{row['jobs_now']:>10.0f}{row['total_s_now']:>9.1f}{row['ratio']:>9.2f}x"
+        )
     print(f"{'wall (snakemake)':<20}{'':>10}{base_s:>9.1f}{'':>10}{now_s:>9.1f}{base_s / now_s:>9.2f}x")
 
 

@@ -54,12 +54,26 @@ def synthetic_map(n: int, seed: int) -> pd.DataFrame:
         label = np.where((split == "test") & (f % 2 == 1), "anomaly", "normal")
         centre = np.c_[np.cos(group), np.sin(group)] * 12 + (label == "anomaly")[:, None] * 2.5
         xy = centre + rng.normal(scale=1.2, size=(count, 2)) + rng.normal(scale=0.6, size=(files, 2))[f]
-        rows.append(pd.DataFrame({
-            "dataset": "dev", "kind": "dcase2021", "path": [f"/data/fan/{split}/file_{i:05d}.wav" for i in f],
-            "device": "fan", "section": np.array(SECTIONS)[group // 2], "domain": np.array(DOMAINS)[group % 2],
-            "split": split, "label": label, "attributes": "", "subfolder": f"fan/{split}",
-            "start_time": np.round(rng.integers(0, 300, count) * 0.032, 6), "energy": rng.uniform(1, 1e4, count),
-            "x": xy[:, 0], "y": xy[:, 1]}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "dataset": "dev",
+                    "kind": "dcase2021",
+                    "path": [f"/data/fan/{split}/file_{i:05d}.wav" for i in f],
+                    "device": "fan",
+                    "section": np.array(SECTIONS)[group // 2],
+                    "domain": np.array(DOMAINS)[group % 2],
+                    "split": split,
+                    "label": label,
+                    "attributes": "",
+                    "subfolder": f"fan/{split}",
+                    "start_time": np.round(rng.integers(0, 300, count) * 0.032, 6),
+                    "energy": rng.uniform(1, 1e4, count),
+                    "x": xy[:, 0],
+                    "y": xy[:, 1],
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -72,8 +86,16 @@ def write_pages(folder: Path, n: int, clips: list[str]) -> tuple[Path, Path]:
         spec = explore.MapSpec.of("mel", stack, "fan", sample_rate=16000)
         table = synthetic_map(n, seed)
         paths = table["path"].unique()
-        clip_table = pd.DataFrame({"dataset": "dev", "path": paths, "clip": [clips[i % len(clips)] for i in range(len(paths))],
-                                   "offset": 0.0, "duration": 10.0, "problem": ""})
+        clip_table = pd.DataFrame(
+            {
+                "dataset": "dev",
+                "path": paths,
+                "clip": [clips[i % len(clips)] for i in range(len(paths))],
+                "offset": 0.0,
+                "duration": 10.0,
+                "problem": "",
+            }
+        )
         payload = explore.map_payload(spec, table, clips=clip_table)
         (folder / spec.data).write_text(explore.data_js(payload))
         summaries.append(explore.summary(payload))
@@ -100,9 +122,13 @@ def bokeh_standalone(table: pd.DataFrame) -> str:
     panels = []
     for label in ("normal", "anomaly"):
         fig = figure(width=520, height=460, output_backend="canvas", tools="pan,wheel_zoom,reset")
-        fig.scatter("x", "y", source=source, view=CDSView(filter=BooleanFilter(list(train))), size=8, alpha=0.03, color="grey")
+        fig.scatter(
+            "x", "y", source=source, view=CDSView(filter=BooleanFilter(list(train))), size=8, alpha=0.03, color="grey"
+        )
         test = ((table["split"] == "test") & (table["label"] == label)).to_numpy()
-        r = fig.scatter("x", "y", source=source, view=CDSView(filter=BooleanFilter(list(test))), size=3, color="#1f77b4")
+        r = fig.scatter(
+            "x", "y", source=source, view=CDSView(filter=BooleanFilter(list(test))), size=3, color="#1f77b4"
+        )
         fig.add_tools(HoverTool(renderers=[r], tooltips=[(c, f"@{c}") for c in columns[2:]]))
         panels.append(fig)
     panels[1].x_range, panels[1].y_range = panels[0].x_range, panels[0].y_range
@@ -111,8 +137,11 @@ def bokeh_standalone(table: pd.DataFrame) -> str:
     # Bokeh's relative resources point into site-packages: use the copies beside the page
     import re
 
-    return re.sub(r'src="[^"]*/(bokeh[^"/]*\.js)"', r'src="static/\1"', html).replace(
-        "bokeh-3.9.2.min.js", "bokeh.min.js").replace("bokeh-widgets-3.9.2.min.js", "bokeh-widgets.min.js")
+    return (
+        re.sub(r'src="[^"]*/(bokeh[^"/]*\.js)"', r'src="static/\1"', html)
+        .replace("bokeh-3.9.2.min.js", "bokeh.min.js")
+        .replace("bokeh-widgets-3.9.2.min.js", "bokeh-widgets.min.js")
+    )
 
 
 DRAWN_BASELINE = """new Promise((resolve) => { const check = () => {
@@ -125,7 +154,9 @@ def load_browser():
     """tests/browser.py (Chromium through playwright, and the explorer-page helper the tests use)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("explorer_browser", Path(__file__).resolve().parents[1] / "tests" / "browser.py")
+    spec = importlib.util.spec_from_file_location(
+        "explorer_browser", Path(__file__).resolve().parents[1] / "tests" / "browser.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -141,17 +172,26 @@ def measure(browser, context, page_path: Path, baseline: Path) -> dict:
     page = Page(context, page_path.as_uri())
     out["load_s"] = page.js("window.AudioUmapsDrawn") / 1000
     key = page.js("AudioUmaps.page.config.own.key")
-    i = page.js(f"(() => {{ const m = AudioUmaps.maps['{key}'].map; for (let i = 0; i < m.n; i++) "
-                "{ const f = m.files[m.file[i]]; if (f.split === 'test' && f.label === 'normal') return i; } })()")
+    i = page.js(
+        f"(() => {{ const m = AudioUmaps.maps['{key}'].map; for (let i = 0; i < m.n; i++) "
+        "{ const f = m.files[m.file[i]]; if (f.split === 'test' && f.label === 'normal') return i; } })()"
+    )
     at = page.point(key, i)
     # (a statement whose value is a promise would make playwright wait for it: end with 0)
-    page.js("window.auPlaying = new Promise((r) => document.getElementById('au-player').addEventListener('playing', () => r(performance.now()), {once: true})); 0")
+    page.js(
+        "window.auPlaying = new Promise((r) => document.getElementById('au-player').addEventListener('playing', () => r(performance.now()), {once: true})); 0"
+    )
     t0 = page.js("performance.now()")
     page.page.mouse.click(at["x"], at["y"])
-    out["click_to_audio_s"] = (page.js("Promise.race([window.auPlaying, new Promise((r) => setTimeout(() => r(NaN), 30000))])") - t0) / 1000
+    out["click_to_audio_s"] = (
+        page.js("Promise.race([window.auPlaying, new Promise((r) => setTimeout(() => r(NaN), 30000))])") - t0
+    ) / 1000
     t0 = page.js("performance.now()")
     page.js("AudioUmaps.page.models.colour.value = 'domain'")
-    out["recolour_s"] = (page.js("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))") - t0) / 1000
+    out["recolour_s"] = (
+        page.js("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))")
+        - t0
+    ) / 1000
     if page.js("AudioUmaps.page.config.autoload"):
         page.page.wait_for_function("window.AudioUmapsLinkedLoaded === 1", timeout=120000)
     else:
@@ -186,8 +226,13 @@ def main(argv=None):
         path = work / "pages" / clip
         path.parent.mkdir(parents=True, exist_ok=True)
         t = np.arange(160000) / 16000
-        sf.write(path, (0.3 * np.sin(2 * np.pi * (200 + 20 * i) * t) + 0.05 * rng.normal(size=t.size)).astype("f4"),
-                 16000, format="OGG", subtype="OPUS")
+        sf.write(
+            path,
+            (0.3 * np.sin(2 * np.pi * (200 + 20 * i) * t) + 0.05 * rng.normal(size=t.size)).astype("f4"),
+            16000,
+            format="OGG",
+            subtype="OPUS",
+        )
         clips.append(clip)
     rows = []
     with browser.chromium() as context:
@@ -200,9 +245,12 @@ def main(argv=None):
                     target.symlink_to(work / "pages" / clip)
             page, baseline = write_pages(folder, n, clips)
             runs = [measure(browser, context, page, baseline) for _ in range(args.repeats)]
-            row = {"points": n, "page_mb": round(page.stat().st_size / 1e6, 2),
-                   "data_mb": round((folder / "data" / "mel_stack5.js").stat().st_size / 1e6, 1),
-                   "baseline_mb": round(baseline.stat().st_size / 1e6, 1)}
+            row = {
+                "points": n,
+                "page_mb": round(page.stat().st_size / 1e6, 2),
+                "data_mb": round((folder / "data" / "mel_stack5.js").stat().st_size / 1e6, 1),
+                "baseline_mb": round(baseline.stat().st_size / 1e6, 1),
+            }
             for k in runs[0]:
                 row[k] = statistics.median(r[k] for r in runs)
             row["load_ratio"] = round(row["load_s"] / row["baseline_load_s"], 2)

@@ -73,7 +73,7 @@ def floor(paths: list[str]) -> float:
         for y in signals:
             frames = np.lib.stride_tricks.sliding_window_view(np.pad(y, 512), 1024)[::512]
             spec = np.fft.rfft(frames * window, axis=1)
-            power = spec.real ** 2 + spec.imag ** 2
+            power = spec.real**2 + spec.imag**2
             10 * np.log10(np.maximum(power, 1e-10))
             10 * np.log10(np.maximum(power @ bank, 1e-10))
         return time.perf_counter() - start
@@ -83,10 +83,14 @@ def workflow(paths: list[str], workdir: Path, cores: int) -> tuple[float, float]
     """(features job seconds, whole run seconds) of snakemake asked for the two stores."""
     root = Path(paths[0]).parents[2]  # <root>/<device>/<split>/<file>
     config = {
-        "representations": ["stft", "mel"], "stacks": [1],
+        "representations": ["stft", "mel"],
+        "stacks": [1],
         "datasets": {"bench": {"kind": "dcase2021", "root": str(root)}},
-        "sampling": {"seed": 0, "device": {"test": 10, "train": 10, "external": 10},
-                     "global": {"test": 10, "train": 10, "external": 10}},
+        "sampling": {
+            "seed": 0,
+            "device": {"test": 10, "train": 10, "external": 10},
+            "global": {"test": 10, "train": 10, "external": 10},
+        },
     }
     run = workdir / "workflow_run"
     subprocess.run(["rm", "-rf", str(run)], check=True)
@@ -94,10 +98,23 @@ def workflow(paths: list[str], workdir: Path, cores: int) -> tuple[float, float]
     (run / "config.yaml").write_text(yaml.safe_dump(config))
     targets = [f"results/features/bench/{r}/fan.zarr" for r in ("stft", "mel")]
     start = time.perf_counter()
-    subprocess.run([str(Path(PYTHON).with_name("snakemake")), *targets, "--snakefile",
-                    str(ROOT / "workflow" / "Snakefile"), "--directory", str(run), "--configfile",
-                    str(run / "config.yaml"), "--cores", str(cores), "--quiet"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(Path(PYTHON).with_name("snakemake")),
+            *targets,
+            "--snakefile",
+            str(ROOT / "workflow" / "Snakefile"),
+            "--directory",
+            str(run),
+            "--configfile",
+            str(run / "config.yaml"),
+            "--cores",
+            str(cores),
+            "--quiet",
+        ],
+        check=True,
+        capture_output=True,
+    )
     total = time.perf_counter() - start
     with open(run / "results" / "benchmarks" / "features" / "bench" / "fan.tsv") as handle:
         job = float(next(csv.DictReader(handle, delimiter="\t"))["s"])
@@ -113,16 +130,17 @@ def main():
     args.workdir.mkdir(parents=True, exist_ok=True)
     paths = clips(args.workdir, args.clips)
     n = len(paths)
-    paper = sum(fresh(PAPER, kind, str(args.workdir / f"paper_{kind}.h5"), *paths)[0]
-                for kind in ("stft", "mel"))
+    paper = sum(fresh(PAPER, kind, str(args.workdir / f"paper_{kind}.h5"), *paths)[0] for kind in ("stft", "mel"))
     job, total = workflow(paths, args.workdir, args.cores)
     numpy_floor = floor(paths)
     print(f"{n} clips of 10 s, log-STFT + log-mel, {args.cores} cores")
     print(f"{'way':<44}{'seconds':>9}{'clips/s':>9}{'vs paper':>10}")
-    for way, seconds in [("paper: librosa, a process per representation", paper),
-                         ("workflow: the features job (its benchmark)", job),
-                         ("workflow: whole snakemake run (parse, manifest)", total),
-                         ("floor: numpy rfft + mel matmul, 1 core, no I/O", numpy_floor)]:
+    for way, seconds in [
+        ("paper: librosa, a process per representation", paper),
+        ("workflow: the features job (its benchmark)", job),
+        ("workflow: whole snakemake run (parse, manifest)", total),
+        ("floor: numpy rfft + mel matmul, 1 core, no I/O", numpy_floor),
+    ]:
         print(f"{way:<44}{seconds:>9.2f}{n / seconds:>9.1f}{paper / seconds:>9.1f}x")
 
 

@@ -33,8 +33,14 @@ def build_store(path: Path, files: int, frames: int, dims: int) -> None:
         stop = min(start + step, files * frames)
         arr[start:stop] = rng.normal(-40, 10, size=(stop - start, dims)).astype(np.float32)
     group.create_array("offsets", data=np.arange(files + 1, dtype=np.int64) * frames)
-    group.attrs.update({"files": [f"f{i}.wav" for i in range(files)], "frame_hop_seconds": 0.032,
-                        "frame_offset_seconds": 0.0, "has_energy": False})
+    group.attrs.update(
+        {
+            "files": [f"f{i}.wav" for i in range(files)],
+            "frame_hop_seconds": 0.032,
+            "frame_offset_seconds": 0.0,
+            "has_energy": False,
+        }
+    )
 
 
 def measure(fn):
@@ -76,8 +82,10 @@ def main():
         got, vec_s, vec_mb = measure(vectorised)
         assert np.array_equal(expected, got)
         size_mb = args.files * args.frames * args.dims * 4 / 1e6
-        print(f"store: {args.files} files x {args.frames} frames x {args.dims} = {size_mb:.0f} MB float32; "
-              f"{args.windows} windows of stack {args.stack}")
+        print(
+            f"store: {args.files} files x {args.frames} frames x {args.dims} = {size_mb:.0f} MB float32; "
+            f"{args.windows} windows of stack {args.stack}"
+        )
         print(f"{'method':<28}{'seconds':>10}{'peak MB':>10}")
         print(f"{'baseline: load whole store':<28}{base_s:>10.2f}{base_mb:>10.0f}")
         print(f"{'vectorised chunk reads':<28}{vec_s:>10.2f}{vec_mb:>10.0f}")

@@ -66,16 +66,23 @@ def main():
             l3_params["weights"] = str(tmp / weights.file_name(l3_params))
             l3.write_random_weights(l3_params["weights"], l3_params)
         mel_s, mel_frames = run(paths, "mel", representations.params("mel"), tmp / "mel.zarr", args.threads)
-        l3.load_model(l3_params["weights"], l3_params["content_type"], l3_params["input_repr"],
-                      int(l3_params["embedding_size"]))  # model loading is not per clip
+        l3.load_model(
+            l3_params["weights"], l3_params["content_type"], l3_params["input_repr"], int(l3_params["embedding_size"])
+        )  # model loading is not per clip
         l3_s, l3_frames = run(paths, "l3", l3_params, tmp / "l3.zarr", args.threads)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     import torch
 
     device = "cuda" if torch.cuda.is_available() else f"cpu, {args.threads} threads"
-    print(f"{len(paths)} clips, {seconds:.1f} s of audio ({'random' if not args.weights else 'given'} weights, {device})")
-    print(f"mel (baseline): {mel_s / len(paths):7.3f} s per clip, {mel_s / seconds:.4f} s per audio second, {mel_frames} frames")
-    print(f"l3:             {l3_s / len(paths):7.3f} s per clip, {l3_s / seconds:.4f} s per audio second, {l3_frames} frames")
+    print(
+        f"{len(paths)} clips, {seconds:.1f} s of audio ({'random' if not args.weights else 'given'} weights, {device})"
+    )
+    print(
+        f"mel (baseline): {mel_s / len(paths):7.3f} s per clip, {mel_s / seconds:.4f} s per audio second, {mel_frames} frames"
+    )
+    print(
+        f"l3:             {l3_s / len(paths):7.3f} s per clip, {l3_s / seconds:.4f} s per audio second, {l3_frames} frames"
+    )
     print(f"ratio l3 / mel: {l3_s / mel_s:.0f}x; peak RSS of the run {peak_mb:.0f} MB")
 
 

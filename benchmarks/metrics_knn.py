@@ -77,8 +77,10 @@ def tables(store: str, test_files: int, stack: int, bank: int, seed: int = 0):
     test_files_table = files.iloc[:test_files]
     train_files = files.iloc[test_files:]
     test = metrics.windows_of_files(test_files_table, test_files_table["n_frames"].to_numpy(), stack)
-    banks = [metrics.draw_windows(group, group["n_frames"].to_numpy(), stack, bank, seed=seed, key=(s,))
-             for s, group in train_files.groupby("section")]
+    banks = [
+        metrics.draw_windows(group, group["n_frames"].to_numpy(), stack, bank, seed=seed, key=(s,))
+        for s, group in train_files.groupby("section")
+    ]
     return test, pd.concat(banks, ignore_index=True)
 
 
@@ -102,9 +104,11 @@ def main():
     test.to_csv(test_tsv, sep="\t", index=False)
     bank.to_csv(bank_tsv, sep="\t", index=False)
     width = stack * Store(store).dims
-    print(f"{name} stack {stack}: {len(test)} test windows of {args.test_files} files x {width} dims "
-          f"({len(test) * width * 4 / 1e9:.2f} GB float32), bank {len(bank)} windows "
-          f"({args.bank} per section), k={args.k}, 2 threads")
+    print(
+        f"{name} stack {stack}: {len(test)} test windows of {args.test_files} files x {width} dims "
+        f"({len(test) * width * 4 / 1e9:.2f} GB float32), bank {len(bank)} windows "
+        f"({args.bank} per section), k={args.k}, 2 threads"
+    )
     results = {}
     for label, code in (("baseline", BASELINE), ("stage", STAGE)):
         out = args.workdir / f"metrics_{label}.npy"
@@ -112,8 +116,10 @@ def main():
         results[label] = (seconds, peak, np.load(out))
         print(f"  {label:<9} {seconds:8.1f} s {peak:9.0f} MB peak")
     (base_s, base_mb, base), (stage_s, stage_mb, ours) = results["baseline"], results["stage"]
-    print(f"  ratio     {base_s / stage_s:8.2f}x faster, {stage_mb / base_mb:.2f}x the memory "
-          "(the stage also computes LOF scores)")
+    print(
+        f"  ratio     {base_s / stage_s:8.2f}x faster, {stage_mb / base_mb:.2f}x the memory "
+        "(the stage also computes LOF scores)"
+    )
     gap = np.max(np.abs(ours - base) / np.maximum(np.abs(base), 1e-12))
     print(f"  largest relative difference of the kNN scores: {gap:.1e}")
     if gap > 1e-3:

@@ -47,22 +47,38 @@ def main(argv=None) -> None:
     config = check(config)
     plan = Plan(config)
     settings = metrics.Settings.from_config(config["metrics"])
-    print(f"{'device':10s} {'stack':>5s} {'other windows':>14s} {'other files':>12s}   (support of normal test "
-          f"windows, {args.representation}, mean over sections)")
+    print(
+        f"{'device':10s} {'stack':>5s} {'other windows':>14s} {'other files':>12s}   (support of normal test "
+        f"windows, {args.representation}, mean over sections)"
+    )
     for device in plan.devices:
         manifest = pd.concat([tables.read_tsv(ROOT / p) for p in plan.device_manifests(device)], ignore_index=True)
         for stack in args.stacks:
             stores = {k: str(ROOT / v) for k, v in plan.device_stores(args.representation, stack, device).items()}
             files = metrics.device_files(manifest, stores)
-            files["bank"] = [metrics.bank_key(e, s, d) for e, s, d in zip(files["edition"], files["section"], files["dataset"])]
+            files["bank"] = [
+                metrics.bank_key(e, s, d) for e, s, d in zip(files["edition"], files["section"], files["dataset"])
+            ]
             test_files = files[files["split"] == "test"].reset_index(drop=True)
             train_files = files[files["split"] == "train"].reset_index(drop=True)
-            test = metrics.windows_of_files(test_files, test_files["n_frames"].to_numpy(), stack,
-                                            per_file=settings.windows_per_file, seed=settings.seed, key=("test",))
+            test = metrics.windows_of_files(
+                test_files,
+                test_files["n_frames"].to_numpy(),
+                stack,
+                per_file=settings.windows_per_file,
+                seed=settings.seed,
+                key=("test",),
+            )
             shares = {"windows": [], "files": []}
             for key, group in train_files.groupby("bank", sort=True):
-                bank = metrics.draw_windows(group, group["n_frames"].to_numpy(), stack, settings.train_windows,
-                                            seed=settings.seed, key=("train", key))
+                bank = metrics.draw_windows(
+                    group,
+                    group["n_frames"].to_numpy(),
+                    stack,
+                    settings.train_windows,
+                    seed=settings.seed,
+                    key=("train", key),
+                )
                 x = gather(bank, stores.values())
                 detector = Detector(x, (bank["dataset"] + "/" + bank["path"]).to_numpy(), k=settings.k)
                 normal = test[(test["bank"] == key) & (test["label"] == "normal")]
@@ -70,8 +86,11 @@ def main(argv=None) -> None:
                 own = knn(x, None, k=detector.k + 1)[1][:, 1:].mean(axis=1)
                 shares["windows"].append(np.mean(scores <= np.percentile(own, settings.percentile)))
                 shares["files"].append(np.mean(scores <= detector.threshold(settings.percentile)))
-            print(f"{plan.device_name(device):10s} {stack:5d} {np.mean(shares['windows']):14.3f} "
-                  f"{np.mean(shares['files']):12.3f}", flush=True)
+            print(
+                f"{plan.device_name(device):10s} {stack:5d} {np.mean(shares['windows']):14.3f} "
+                f"{np.mean(shares['files']):12.3f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -51,8 +51,10 @@ def main(argv=None) -> None:
     paths = sorted(glob.glob(args.samples))
     if not paths:
         raise SystemExit(f"no sample tables match {args.samples}: run bin/demo first")
-    print(f"{'map':26s} {'windows':>7s} {'comps':>5s} {'ours':>7s} {'baseline':>15s} {'diff':>7s} "
-          f"{'repeats':>15s} {'time ours/base':>15s}")
+    print(
+        f"{'map':26s} {'windows':>7s} {'comps':>5s} {'ours':>7s} {'baseline':>15s} {'diff':>7s} "
+        f"{'repeats':>15s} {'time ours/base':>15s}"
+    )
     diffs = []
     for path in paths:
         sample = tables.read_tsv(path)
@@ -70,8 +72,9 @@ def main(argv=None) -> None:
         for _ in range(args.runs):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                reducer = umap.UMAP(n_neighbors=n_neighbors, random_state=seed, n_jobs=1,
-                                    precomputed_knn=(*near, None), **params)
+                reducer = umap.UMAP(
+                    n_neighbors=n_neighbors, random_state=seed, n_jobs=1, precomputed_knn=(*near, None), **params
+                )
                 theirs.append(reducer.fit_transform(x))
         t_theirs = (time.perf_counter() - start) / args.runs
         components = connected_components(reducer.graph_, directed=False)[0]
@@ -82,12 +85,17 @@ def main(argv=None) -> None:
         def same(fits):
             return len({hashlib.sha256(np.ascontiguousarray(f).tobytes()).hexdigest() for f in fits}) == 1
 
-        print(f"{name:26s} {len(x):7d} {components:5d} {trust:7.4f} "
-              f"{','.join(f'{b:.4f}' for b in base):>15s} {diffs[-1]:+7.4f} "
-              f"{('yes' if same(ours) else 'NO') + '/' + ('yes' if same(theirs) else 'no'):>15s} "
-              f"{t_ours:6.1f}/{t_theirs:4.1f} s", flush=True)
-    print(f"trustworthiness, ours minus baseline: {min(diffs):+.4f} to {max(diffs):+.4f} "
-          f"(mean {np.mean(diffs):+.4f}) over {len(diffs)} maps")
+        print(
+            f"{name:26s} {len(x):7d} {components:5d} {trust:7.4f} "
+            f"{','.join(f'{b:.4f}' for b in base):>15s} {diffs[-1]:+7.4f} "
+            f"{('yes' if same(ours) else 'NO') + '/' + ('yes' if same(theirs) else 'no'):>15s} "
+            f"{t_ours:6.1f}/{t_theirs:4.1f} s",
+            flush=True,
+        )
+    print(
+        f"trustworthiness, ours minus baseline: {min(diffs):+.4f} to {max(diffs):+.4f} "
+        f"(mean {np.mean(diffs):+.4f}) over {len(diffs)} maps"
+    )
 
 
 if __name__ == "__main__":

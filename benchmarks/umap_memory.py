@@ -47,15 +47,17 @@ def main():
     table.to_csv(tsv, sep="\t", index=False)
     dims = {"stft": 513, "mel": 128}[name]
     estimate = resources.umap(windows, stack, dims, args.pca or None)
-    seconds, peak, _ = fresh(STAGE, str(tsv), str(args.pca),
-                             env={"AUDIO_UMAPS_NUMBA_CACHE": str(args.workdir / "numba")})
-    print(f"{name} stack {stack}, {windows} windows x {stack * dims} dims "
-          f"({windows * stack * dims * 4 / 1e9:.2f} GB float32), PCA {args.pca or 'none'}, "
-          f"{len(paths)} clips")
+    seconds, peak, _ = fresh(
+        STAGE, str(tsv), str(args.pca), env={"AUDIO_UMAPS_NUMBA_CACHE": str(args.workdir / "numba")}
+    )
+    print(
+        f"{name} stack {stack}, {windows} windows x {stack * dims} dims "
+        f"({windows * stack * dims * 4 / 1e9:.2f} GB float32), PCA {args.pca or 'none'}, "
+        f"{len(paths)} clips"
+    )
     print(f"{'':<12}{'measured':>10}{'estimate':>10}{'ratio':>8}")
     print(f"{'peak MB':<12}{peak:>10.0f}{estimate.mem_mb:>10.0f}{peak / estimate.mem_mb:>8.2f}")
-    print(f"{'minutes':<12}{seconds / 60:>10.1f}{estimate.runtime:>10.1f}"
-          f"{seconds / 60 / estimate.runtime:>8.2f}")
+    print(f"{'minutes':<12}{seconds / 60:>10.1f}{estimate.runtime:>10.1f}{seconds / 60 / estimate.runtime:>8.2f}")
 
 
 if __name__ == "__main__":

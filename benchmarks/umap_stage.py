@@ -60,12 +60,19 @@ def trustworthiness(x: np.ndarray, y: np.ndarray, subset: np.ndarray) -> float:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+",
-                        default=["mel:5:12000", "mel:5:48000", "mel:5:96000", "stft:10:24000"],
-                        help="representation:stack:windows")
-    parser.add_argument("--stage", nargs="+", default=["64:42", "0:42", "64:none"],
-                        help="ways of running the workflow's stage, PCA:SEED (PCA 0: none; SEED "
-                             "none: unseeded, umap-learn's layout on every core, as the baseline)")
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        default=["mel:5:12000", "mel:5:48000", "mel:5:96000", "stft:10:24000"],
+        help="representation:stack:windows",
+    )
+    parser.add_argument(
+        "--stage",
+        nargs="+",
+        default=["64:42", "0:42", "64:none"],
+        help="ways of running the workflow's stage, PCA:SEED (PCA 0: none; SEED "
+        "none: unseeded, umap-learn's layout on every core, as the baseline)",
+    )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "audio-umaps-bench")
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
@@ -75,8 +82,10 @@ def main():
     cache = {"AUDIO_UMAPS_NUMBA_CACHE": str(args.workdir / "numba")}
     results = []
     warmed = False
-    print(f"{'data':<16}{'way':<20}{'seconds':>9}{'peak MB':>9}{'trust@15':>10}{'speed-up':>10}"
-          f"{'memory':>8}{'trust diff':>12}")
+    print(
+        f"{'data':<16}{'way':<20}{'seconds':>9}{'peak MB':>9}{'trust@15':>10}{'speed-up':>10}"
+        f"{'memory':>8}{'trust diff':>12}"
+    )
     for size in args.sizes:
         name, stack, windows = size.split(":")
         table = sample(made[name], int(stack), int(windows))
@@ -100,8 +109,10 @@ def main():
             s, mb, _ = fresh(STAGE, str(tsv), str(args.workdir / "y.npy"), pca, seed, env=cache)
             t = trustworthiness(x, np.load(args.workdir / "y.npy"), subset)
             way = f"pca {pca or 'none'}, seed {seed}".replace("pca 0,", "no pca,")
-            print(f"{'':<16}{way:<20}{s:>9.1f}{mb:>9.0f}{t:>10.4f}{base_s / s:>9.2f}x"
-                  f"{mb / base_mb:>7.2f}x{t - base_tw:>+12.4f}")
+            print(
+                f"{'':<16}{way:<20}{s:>9.1f}{mb:>9.0f}{t:>10.4f}{base_s / s:>9.2f}x"
+                f"{mb / base_mb:>7.2f}x{t - base_tw:>+12.4f}"
+            )
             row[way] = {"seconds": s, "mb": mb, "trust": t}
         results.append(row)
         sys.stdout.flush()

@@ -1,6 +1,7 @@
 """Debian's Chromium driven by playwright-python (no browser download), for the explorer's
 tests. Without /usr/bin/chromium a test module that imports this skips, unless
 AUDIO_UMAPS_BROWSER=1 (set by .ci/run, which installs it) makes its absence a failure."""
+
 from __future__ import annotations
 
 import contextlib
@@ -11,8 +12,15 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 def require_chromium():
@@ -30,8 +38,8 @@ def chromium(width: int = 1600, height: int = 1300):
 
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
         context = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=ARGS,
-            viewport={"width": width, "height": height})
+            profile, executable_path=CHROMIUM, headless=True, args=ARGS, viewport={"width": width, "height": height}
+        )
         try:
             yield context
         finally:
@@ -57,8 +65,11 @@ class Page:
     def point(self, key: str, i: int, panel: str = "normal") -> dict:
         """Client coordinates of window ``i`` of map ``key`` in a panel of the page's own map
         (normal, anomaly, unknown) or in the figure of a linked map (its key)."""
-        figure = (f"AudioUmaps.page.models.panels.{panel}" if panel in ("normal", "anomaly", "unknown")
-                  else f"AudioUmaps.page.models.linked_figures['{panel}']")
+        figure = (
+            f"AudioUmaps.page.models.panels.{panel}"
+            if panel in ("normal", "anomaly", "unknown")
+            else f"AudioUmaps.page.models.linked_figures['{panel}']"
+        )
         return self.js(f"AudioUmaps.screenPoint({figure}, '{key}', {i})")
 
     def box_select(self, corners: list[dict], margin: float = 8.0, tool: int = 0) -> None:

@@ -29,8 +29,16 @@ def tone(seconds, freq=440.0, sr=16000, amp=0.5):
     return amp * np.sin(2 * np.pi * freq * t)
 
 
-def tiny_demo(representations=None, stacks=None, devices=None, sections=None, test_clips=None,
-              external_clips=None, colour=None, **sampling):
+def tiny_demo(
+    representations=None,
+    stacks=None,
+    devices=None,
+    sections=None,
+    test_clips=None,
+    external_clips=None,
+    colour=None,
+    **sampling,
+):
     """The tiny demo configuration of ``.test/config/config.yaml`` (one device, two sections of
     2 s clips, log-mel, stack 5), varied per test."""
     config = yaml.safe_load(TEST_CONFIG.read_text())
@@ -41,8 +49,9 @@ def tiny_demo(representations=None, stacks=None, devices=None, sections=None, te
     if colour is not None:
         config["datasets"]["demo_external"]["colour"] = colour
     config["sampling"].update(sampling)
-    for key, value in dict(devices=devices, sections=sections, test_clips=test_clips,
-                           external_clips=external_clips).items():
+    for key, value in dict(
+        devices=devices, sections=sections, test_clips=test_clips, external_clips=external_clips
+    ).items():
         if value is not None:
             config["demo"][key] = value
     return config

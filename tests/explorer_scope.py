@@ -1,6 +1,7 @@
 """A small scope for the explorer's tests: real audio files (tones in noise), two maps (log-mel
 stack 1 and stack 5) whose windows lie in one island per file, kNN scores and a system's
 scores and decisions, and one unreadable file."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,13 +53,26 @@ def table(paths: list[str], stack: int, windows_per_file: int, seed: int) -> pd.
         frames = np.sort(rng.choice(np.arange(15, 3 * SR // HOP - stack), windows_per_file, replace=False))
         angle = 2 * np.pi * i / (len(FILES) + 1) + seed
         for f in frames:
-            rows.append({
-                "dataset": "dev", "kind": "dcase2021", "part": "fan", "path": path, "device": "fan",
-                "section": section, "domain": domain, "split": split, "label": label,
-                "attributes": name.split("_")[-1][:-4], "subfolder": sub,
-                "start_time": round(f * HOP / SR, 6), "stack": stack, "energy": float(rng.uniform(10, 1000)),
-                "x": 10 * np.cos(angle) + rng.normal(scale=0.4), "y": 10 * np.sin(angle) + rng.normal(scale=0.4),
-            })
+            rows.append(
+                {
+                    "dataset": "dev",
+                    "kind": "dcase2021",
+                    "part": "fan",
+                    "path": path,
+                    "device": "fan",
+                    "section": section,
+                    "domain": domain,
+                    "split": split,
+                    "label": label,
+                    "attributes": name.split("_")[-1][:-4],
+                    "subfolder": sub,
+                    "start_time": round(f * HOP / SR, 6),
+                    "stack": stack,
+                    "energy": float(rng.uniform(10, 1000)),
+                    "x": 10 * np.cos(angle) + rng.normal(scale=0.4),
+                    "y": 10 * np.sin(angle) + rng.normal(scale=0.4),
+                }
+            )
     out = pd.DataFrame(rows)
     out.insert(0, "point", np.arange(len(out)))
     return out
@@ -72,8 +86,19 @@ def scores(paths: list[str]) -> pd.DataFrame:
         # the system calls the first normal file anomalous (a false positive) and misses the
         # first anomaly (a false negative)
         decision = {3: 1, 4: 0}.get(i, int(label == "anomaly"))
-        rows.append({"dataset": "dev", "device": "fan", "section": section, "domain": domain, "label": label,
-                     "path": path, "knn_original": 1.0 + i, "score_mysystem": 0.1 * i, "decision_mysystem": decision})
+        rows.append(
+            {
+                "dataset": "dev",
+                "device": "fan",
+                "section": section,
+                "domain": domain,
+                "label": label,
+                "path": path,
+                "knn_original": 1.0 + i,
+                "score_mysystem": 0.1 * i,
+                "decision_mysystem": decision,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -88,8 +113,15 @@ def maps(paths: list[str], windows_per_file: int = 12) -> tuple[list, dict]:
     return out, tables
 
 
-def build(folder: Path, audio_root: Path, *, windows_per_file: int = 12, margin: float = 0.25,
-          autoload: int = 150_000, clips_folder: Path | None = None) -> tuple[Path, dict]:
+def build(
+    folder: Path,
+    audio_root: Path,
+    *,
+    windows_per_file: int = 12,
+    margin: float = 0.25,
+    autoload: int = 150_000,
+    clips_folder: Path | None = None,
+) -> tuple[Path, dict]:
     """Write the scope's clips folder (``clips_folder``, else ``clips/fan`` beside the explore
     folder's parent) and its explorer folder, as the explore_clips and explore jobs do; returns
     the explorer folder and the maps' tables by name."""
@@ -97,8 +129,10 @@ def build(folder: Path, audio_root: Path, *, windows_per_file: int = 12, margin:
     scope_maps, tables = maps(paths, windows_per_file)
     settings = explore.Settings(margin=margin, linked_autoload_points=autoload)
     clips_folder = clips_folder or folder.parent.parent / "clips" / folder.name
-    explore.write_scope_clips(clips_folder, scope_maps, margin=margin,
-                              audio_config={"sample_rate": SR, "normalisation": "absmax"})
-    explore.write_scope_pages(folder, clips_folder, "fan", scope_maps, systems=["mysystem"], settings=settings,
-                              subject="fan")
+    explore.write_scope_clips(
+        clips_folder, scope_maps, margin=margin, audio_config={"sample_rate": SR, "normalisation": "absmax"}
+    )
+    explore.write_scope_pages(
+        folder, clips_folder, "fan", scope_maps, systems=["mysystem"], settings=settings, subject="fan"
+    )
     return folder, tables

@@ -66,7 +66,8 @@ def test_files_that_are_no_audio_are_named_as_such_not_as_missing(tmp_path):
             audio.load(str(path))
         said = str(err.value)
         assert said.startswith("not a readable audio file (libsndfile: ") and said.endswith(
-            "; replace it with a good copy, or remove it"), said
+            "; replace it with a good copy, or remove it"
+        ), said
         assert "does not exist" not in said and "regular file" not in said, said
     with pytest.raises(audio.AudioError, match=r"libsndfile: Error in WAV file\. No 'data' chunk marker\)"):
         audio.load(str(header_only))  # libsndfile's own words on the format problem
@@ -74,7 +75,8 @@ def test_files_that_are_no_audio_are_named_as_such_not_as_missing(tmp_path):
     misleading = RuntimeError("Error opening 'x': File does not exist or is not a regular file (possibly a pipe?).")
     assert manifest.open_error(mpeg_like, misleading) == (
         "not a readable audio file (libsndfile: it matches no audio format it can decode); "
-        "replace it with a good copy, or remove it")
+        "replace it with a good copy, or remove it"
+    )
     empty = tmp_path / "empty.wav"
     empty.write_bytes(b"")
     with pytest.raises(audio.AudioError, match=r"^empty: the file holds 0 bytes; replace it"):

@@ -32,7 +32,8 @@ def test_unknown_keys_are_refused():
     bad = load("config.yaml")
     bad["sampling"]["sed"] = 1
     assert config.problems(bad) == [
-        "config key 'sampling': Additional properties are not allowed ('sed' was unexpected)"]
+        "config key 'sampling': Additional properties are not allowed ('sed' was unexpected)"
+    ]
 
 
 def test_workflow_schema_is_the_packaged_one():
@@ -42,11 +43,19 @@ def test_workflow_schema_is_the_packaged_one():
 
 
 def test_check_fills_defaults_and_lists_every_problem():
-    filled = config.check({"representations": ["mel"], "stacks": [1], "datasets": {
-        "d": {"kind": "folder", "root": "x"}}, "sampling": {"seed": 0, "device": {
-            "test": 1, "train": 1, "external": 1}, "global": {"test": 1, "train": 1, "external": 1}}})
-    assert filled["audio"] == {"sample_rate": 16000, "normalisation": "absmax", "min_duration": 0.5,
-                              "channels": "mix"}
+    filled = config.check(
+        {
+            "representations": ["mel"],
+            "stacks": [1],
+            "datasets": {"d": {"kind": "folder", "root": "x"}},
+            "sampling": {
+                "seed": 0,
+                "device": {"test": 1, "train": 1, "external": 1},
+                "global": {"test": 1, "train": 1, "external": 1},
+            },
+        }
+    )
+    assert filled["audio"] == {"sample_rate": 16000, "normalisation": "absmax", "min_duration": 0.5, "channels": "mix"}
     assert filled["plots"]["origin"] == {"skip": 500, "take": 100}
     assert filled["datasets"]["d"]["jobs"] == 1 and filled["representation_params"] == {}
     assert filled["sampling"]["global_without_external_at_stacks"] == []

@@ -9,16 +9,25 @@ from audio_umaps import demo, manifest, plan
 
 
 def _digest(root):
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*.wav"))}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*.wav"))
+    }
 
 
 @pytest.fixture(scope="module")
 def demo_tree(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
-    n = demo.synthesize(root / "dcase", root / "ext", {"fan": "fan", "ToyCar": "motor", "valve": "valve"},
-                        sections=2, seconds=1.0, train_clips={"source": 2, "target": 1}, test_clips=2,
-                        external_clips=1, seed=4)
+    n = demo.synthesize(
+        root / "dcase",
+        root / "ext",
+        {"fan": "fan", "ToyCar": "motor", "valve": "valve"},
+        sections=2,
+        seconds=1.0,
+        train_clips={"source": 2, "target": 1},
+        test_clips=2,
+        external_clips=1,
+        seed=4,
+    )
     return root, n
 
 
@@ -42,8 +51,14 @@ def test_layout_parses_as_dcase2021(demo_tree):
 
 def test_deterministic_from_seed(demo_tree, tmp_path):
     root, _ = demo_tree
-    args = dict(devices={"fan": "fan", "ToyCar": "motor", "valve": "valve"}, sections=2, seconds=1.0,
-                train_clips={"source": 2, "target": 1}, test_clips=2, external_clips=1)
+    args = dict(
+        devices={"fan": "fan", "ToyCar": "motor", "valve": "valve"},
+        sections=2,
+        seconds=1.0,
+        train_clips={"source": 2, "target": 1},
+        test_clips=2,
+        external_clips=1,
+    )
     demo.synthesize(tmp_path / "dcase", tmp_path / "ext", seed=4, **args)
     assert _digest(tmp_path / "dcase") == _digest(root / "dcase")
     demo.synthesize(tmp_path / "other", tmp_path / "ext2", seed=5, **args)
@@ -64,16 +79,32 @@ def test_domains_and_anomalies_differ():
 
 
 def test_written_from_a_config_once_into_the_roots_of_its_datasets(tmp_path):
-    config = {"audio": {"sample_rate": 16000},
-              "datasets": {"dev": {"kind": "dcase2021", "root": "results/data/dev"},
-                           "ext": {"kind": "folder", "root": "results/data/ext"}},
-              "demo": {"dcase_dataset": "dev", "external_dataset": "ext", "seed": 2,
-                       "devices": {"pump": "valve"}, "sections": 1, "seconds": 1.0,
-                       "train_clips": {"source": 1, "target": 1}, "test_clips": 1, "external_clips": 1}}
+    config = {
+        "audio": {"sample_rate": 16000},
+        "datasets": {
+            "dev": {"kind": "dcase2021", "root": "results/data/dev"},
+            "ext": {"kind": "folder", "root": "results/data/ext"},
+        },
+        "demo": {
+            "dcase_dataset": "dev",
+            "external_dataset": "ext",
+            "seed": 2,
+            "devices": {"pump": "valve"},
+            "sections": 1,
+            "seconds": 1.0,
+            "train_clips": {"source": 1, "target": 1},
+            "test_clips": 1,
+            "external_clips": 1,
+        },
+    }
     roots, n = demo.write_from_config(config, tmp_path)
     assert roots == {"dcase_dataset": tmp_path / "results/data/dev", "external_dataset": tmp_path / "results/data/ext"}
     assert n == 2 + 4 + 3 + 1
-    assert sorted(p.name for p in (tmp_path / "results/data/dev/pump").iterdir()) == ["source_test", "target_test", "train"]
+    assert sorted(p.name for p in (tmp_path / "results/data/dev/pump").iterdir()) == [
+        "source_test",
+        "target_test",
+        "train",
+    ]
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.wav")}
     assert demo.write_from_config(config, tmp_path) == (roots, 0)  # up to date: nothing rewritten
     assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.wav")} == before
@@ -88,8 +119,10 @@ def test_written_from_a_config_once_into_the_roots_of_its_datasets(tmp_path):
 def test_never_overwrites_folders_it_did_not_write(tmp_path):
     (tmp_path / "results/mine").mkdir(parents=True)
     (tmp_path / "results/mine" / "precious.wav").write_bytes(b"RIFF")
-    config = {"datasets": {"demo": {"kind": "dcase2021", "root": "results/mine"}},
-              "demo": {"dcase_dataset": "demo", "external_dataset": None, "sections": 1, "seconds": 1.0}}
+    config = {
+        "datasets": {"demo": {"kind": "dcase2021", "root": "results/mine"}},
+        "demo": {"dcase_dataset": "demo", "external_dataset": None, "sections": 1, "seconds": 1.0},
+    }
     with pytest.raises(demo.DemoError, match=r"demo\.dcase_dataset.*holds files the demo did not write"):
         demo.write_from_config(config, tmp_path)
     assert (tmp_path / "results/mine" / "precious.wav").read_bytes() == b"RIFF"
@@ -108,7 +141,8 @@ def test_command_line_reads_the_config(tmp_path, capsys):
         "representations: [mel]\nstacks: [1]\nsampling: {seed: 0, device: {test: 1, train: 1, external: 1},"
         " global: {test: 1, train: 1, external: 1}}\ndatasets: {d: {kind: dcase2021, root: results/d}}\n"
         "demo: {dcase_dataset: d, external_dataset: null, devices: {fan: fan}, sections: 1, seconds: 1.0,"
-        " test_clips: 1, train_clips: {source: 1, target: 0}}\n")
+        " test_clips: 1, train_clips: {source: 1, target: 0}}\n"
+    )
     assert demo.main(["--configfile", str(tmp_path / "c.yaml"), "--directory", str(tmp_path)]) == 0
     assert len(list((tmp_path / "results/d/fan").rglob("*.wav"))) == 1 + 4
     assert "wrote 5 files" in capsys.readouterr().err

@@ -20,20 +20,28 @@ def test_every_file_of_an_edition_gets_its_labels(tmp_path, edition):
     entry, expected = write_edition(tmp_path / "data", edition, "machine")
     table, excluded = manifest.build_manifest("d", entry, 0.5)
     assert excluded.empty, excluded.to_string()
-    got = {rel: (s, d, sp, lab) for rel, s, d, sp, lab in
-           zip(table["relpath"], table["section"], table["domain"], table["split"], table["label"])}
+    got = {
+        rel: (s, d, sp, lab)
+        for rel, s, d, sp, lab in zip(
+            table["relpath"], table["section"], table["domain"], table["split"], table["label"]
+        )
+    }
     assert got == expected
     assert naming.layout(table["edition"].iloc[0]) == naming.layout(edition)
     scanned = plan.scan_dataset("d", entry)
     assert scanned.sections == {"machine": tuple(sorted({f[0] for f in expected.values()}))}
-    assert set(scanned.ground_truth_tables()) == {p.as_posix() for p in naming.ground_truth_tables(entry["ground_truth"])}
+    assert set(scanned.ground_truth_tables()) == {
+        p.as_posix() for p in naming.ground_truth_tables(entry["ground_truth"])
+    }
     assert scanned.ground_truth_tables()  # the manifest's inputs include the ground truth
 
 
 def test_attributes_become_columns_and_evaluation_files_get_theirs_from_the_ground_truth(tmp_path):
     entry, _ = write_edition(tmp_path / "data", "2023", "ToyDrone")
     table, _ = manifest.build_manifest("d", entry, 0.5)
-    row = table[table["relpath"] == "ToyDrone/train/section_00_source_train_normal_0000_car_A2_spd_28V_mic_1.wav"].iloc[0]
+    row = table[table["relpath"] == "ToyDrone/train/section_00_source_train_normal_0000_car_A2_spd_28V_mic_1.wav"].iloc[
+        0
+    ]
     assert (row["attr_car"], row["attr_spd"], row["attr_mic"]) == ("A2", "28V", "1")
     assert row["attributes"] == "car_A2_spd_28V_mic_1"
     hidden = table[table["relpath"] == "ToyDrone/test/section_00_0000.wav"].iloc[0]
@@ -45,12 +53,19 @@ def test_attributes_become_columns_and_evaluation_files_get_theirs_from_the_grou
 def test_the_edition_label_says_what_the_kind_or_the_machines_tell():
     """2022-2025 share one layout: kind dcase labels a tree with the year only when its machine
     types and sections decide it, else 2022-2025; a kind that names the year is its label."""
-    dev = ["fan/train/section_00_source_train_normal_0000_a_1.wav", "fan/test/section_00_source_test_normal_0000_a_1.wav"]
+    dev = [
+        "fan/train/section_00_source_train_normal_0000_a_1.wav",
+        "fan/test/section_00_source_test_normal_0000_a_1.wav",
+    ]
     assert manifest.edition_of("dcase", dev) == "2022-2025"  # 2023, 2024 and 2025 share these
     assert manifest.edition_of("dcase2024", dev) == "2024"
     assert manifest.edition_of("dcase", dev + ["fan/train/section_02_source_train_normal_0001_a_1.wav"]) == "2022"
-    assert manifest.edition_of("dcase", ["ToyDrone/test/section_00_0000.wav",
-                                         "Vacuum/train/section_00_source_train_normal_0000_a_1.wav"]) == "2023"
+    assert (
+        manifest.edition_of(
+            "dcase", ["ToyDrone/test/section_00_0000.wav", "Vacuum/train/section_00_source_train_normal_0000_a_1.wav"]
+        )
+        == "2023"
+    )
     assert manifest.edition_of("dcase", ["HairDryer/train/section_00_source_train_normal_0000_a_1.wav"]) == "2024"
     assert manifest.edition_of("dcase", ["Polisher/train/section_00_source_train_normal_0000_a_1.wav"]) == "2025"
     # ToyDrone is a 2023 and a 2026 machine; SewingMachine only 2026's: neither decides a year here
@@ -64,12 +79,17 @@ def test_edition_detection_and_what_a_tree_of_no_edition_is_told(tmp_path):
     assert naming.detect_edition(["fan/train/normal_id_00_00000000.wav", "fan/anomaly_id_00_00000001.wav"]) == "2020"
     assert naming.detect_edition(["fan/source_test/section_00_source_test_normal_0000.wav"]) == "2021"
     assert naming.detect_edition(["fan/test/section_00_0000.wav"]) == "2021"  # reads the same as 2023+
-    assert naming.detect_edition(["fan/test/section_00_0000.wav",
-                                  "fan/train/section_00_source_train_normal_0000_a_1.wav"]) == "2022"
+    assert (
+        naming.detect_edition(["fan/test/section_00_0000.wav", "fan/train/section_00_source_train_normal_0000_a_1.wav"])
+        == "2022"
+    )
     assert naming.detect_edition(["music/song.wav"]) is None
     write_wav(tmp_path / "x/fan/clip_0001.wav", sound("normal", 0))
-    with pytest.raises(plan.PlanError, match=r"no file under .* follows the DCASE 2020-2025 names .*"
-                                             r"_id_<II>_<NNNNNNNN>\.wav .*found e\.g\. 'fan/clip_0001\.wav'"):
+    with pytest.raises(
+        plan.PlanError,
+        match=r"no file under .* follows the DCASE 2020-2025 names .*"
+        r"_id_<II>_<NNNNNNNN>\.wav .*found e\.g\. 'fan/clip_0001\.wav'",
+    ):
         plan.scan_dataset("x", {"kind": "dcase", "root": str(tmp_path / "x")})
 
 
@@ -128,15 +148,17 @@ def test_a_truncated_file_is_kept_with_its_real_length_and_reported(tmp_path):
 
 
 def test_umap_keys_are_checked_against_umap_learns_signature():
-    problems = umap_step.check_params({"n_neighbours": 15, "n_components": 3, "random_state": 1, "seed": 0,
-                                       "min_dist": 0.1, "spread": 1.0})
+    problems = umap_step.check_params(
+        {"n_neighbours": 15, "n_components": 3, "random_state": 1, "seed": 0, "min_dist": 0.1, "spread": 1.0}
+    )
     assert problems == [
         "config key 'umap.n_neighbours': not an argument of umap-learn's UMAP; did you mean 'n_neighbors'?",
         "config key 'umap.n_components': the maps are 2-D: n_components is always 2; remove the key",
         "config key 'umap.random_state': use the key umap.seed instead",
     ]
     assert umap_step.check_params({"n_neighbors": 1}) == [
-        "config key 'umap.n_neighbors': must be an integer of at least 2, not 1"]
+        "config key 'umap.n_neighbors': must be an integer of at least 2, not 1"
+    ]
     assert "spread" in umap_step.umap_arguments() and "n_neighbours" not in umap_step.umap_arguments()
     assert umap_step.too_small(15, {"n_neighbors": 15}).startswith("only 15 window(s): a UMAP with n_neighbors=15")
     assert umap_step.too_small(16, {"n_neighbors": 15}) is None
@@ -149,9 +171,11 @@ def test_a_disconnected_graph_is_explained_in_the_log(caplog):
         coords = umap_step.fit_umap(x, {"n_neighbors": 5, "seed": 1})
     assert coords.shape == (60, 2) and np.isfinite(coords).all()
     lines = [r.getMessage() for r in caplog.records if "not fully connected" in r.getMessage()]
-    assert lines == ["umap-learn: the neighbour graph is not fully connected (2 components): windows of one "
-                     "file are each other's nearest neighbours, so files (or groups of similar files) form "
-                     "islands that UMAP places apart; distances between islands mean little"]
+    assert lines == [
+        "umap-learn: the neighbour graph is not fully connected (2 components): windows of one "
+        "file are each other's nearest neighbours, so files (or groups of similar files) form "
+        "islands that UMAP places apart; distances between islands mean little"
+    ]
 
 
 def test_scopes_with_too_few_windows_are_refused_not_crashed():

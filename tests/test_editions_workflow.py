@@ -15,14 +15,23 @@ from audio_umaps.tables import read_tsv
 
 pytestmark = pytest.mark.workflow
 
-MACHINES = {"2020": "ToyCar", "2021": "fan", "2022": "bearing", "2023": "ToyDrone", "2024": "valve",
-            "2025": "AutoTrash"}
+MACHINES = {
+    "2020": "ToyCar",
+    "2021": "fan",
+    "2022": "bearing",
+    "2023": "ToyDrone",
+    "2024": "valve",
+    "2025": "AutoTrash",
+}
 BASE = {
     "representations": ["mel"],
     "stacks": [5],
     "audio": {"min_duration": 0.3},
-    "sampling": {"seed": 0, "device": {"test": 40, "train": 40, "external": 40},
-                 "global": {"test": 20, "train": 20, "external": 40}},
+    "sampling": {
+        "seed": 0,
+        "device": {"test": 40, "train": 40, "external": 40},
+        "global": {"test": 20, "train": 20, "external": 40},
+    },
     "umap": {"n_neighbors": 10, "min_dist": 0.1, "seed": 42},
     "plots": {"width": 10, "height": 4, "dpi": 60},
 }
@@ -71,8 +80,12 @@ def test_every_edition_is_mapped_with_its_labels(editions_run):
     work, expected, proc = editions_run
     for dataset, files in expected.items():
         manifest = read_tsv(work / f"results/manifest/{dataset}.tsv")
-        got = {rel: (s, d, sp, lab) for rel, s, d, sp, lab in zip(
-            manifest["relpath"], manifest["section"], manifest["domain"], manifest["split"], manifest["label"])}
+        got = {
+            rel: (s, d, sp, lab)
+            for rel, s, d, sp, lab in zip(
+                manifest["relpath"], manifest["section"], manifest["domain"], manifest["split"], manifest["label"]
+            )
+        }
         assert got == files, dataset
     for edition, machine in MACHINES.items():
         emb = read_tsv(work / f"results/umap/mel/stack5/{machine}.tsv")
@@ -105,11 +118,14 @@ def test_bad_folders_and_files_never_stop_the_run(editions_run):
     # and the sections whose every file was left out: my fan's section 01, quiet's only one
     sections = skipped[skipped["section"] != ""]
     assert sorted(zip(sections["scope"], sections["section"], sections["dataset"])) == [
-        ("my~20fan", "01", "odd"), ("quiet", "00", "odd")]
+        ("my~20fan", "01", "odd"),
+        ("quiet", "00", "odd"),
+    ]
     assert (sections["representation"] == "").all() and (sections["windows"] == "0").all()
     assert sections["skipped"].iloc[0] == (
         "no usable audio: every file of my fan section 01 in dataset 'odd' was left out; see "
-        "results/reports/odd.excluded.tsv for each file and why")
+        "results/reports/odd.excluded.tsv for each file and why"
+    )
     assert reasons["quiet"].startswith("no usable audio: every file of scope 'quiet' was left out")
     assert reasons["tiny"].startswith("only 7 window(s): a UMAP with n_neighbors=10 needs at least 11")
     for png in ("quiet.png", "quiet_section_00.png", "tiny.png", "my~20fan_section_01.png"):
@@ -117,8 +133,9 @@ def test_bad_folders_and_files_never_stop_the_run(editions_run):
     status = json.loads((work / "results/umap/mel/stack5/quiet.json").read_text())
     assert status["windows"] == 0 and status["skipped"] == reasons["quiet"]
     log = (work / "results/logs/plot_section/mel/stack5/my~20fan_01.log").read_text()
-    assert ("no usable audio: every file of my fan section 01 was left out; see "
-            "results/reports/odd.excluded.tsv") in log
+    assert (
+        "no usable audio: every file of my fan section 01 was left out; see results/reports/odd.excluded.tsv"
+    ) in log
     # every exclusion report is written, the all-silent external folder's too
     report = pd.read_csv(work / "results/reports/silent_ext.excluded.tsv", sep="\t")
     assert sorted(Path(p).name for p in report["path"]) == ["hum_0.wav", "hum_1.wav"]
@@ -136,8 +153,10 @@ def folder_run(tmp_path_factory):
         for sub in subfolders:
             for i in range(3):
                 n += 1
-                write_wav(work / dataset / sub / f"clip_{i}.wav", sound("anomaly" if sub in ("saw", "rain") else "normal",
-                                                                        n, seconds=2.0))
+                write_wav(
+                    work / dataset / sub / f"clip_{i}.wav",
+                    sound("anomaly" if sub in ("saw", "rain") else "normal", n, seconds=2.0),
+                )
     datasets = {d: {"kind": "folder", "root": str(work / d)} for d in ("sounds", "machines")}
     config = work / "config.yaml"
     config.write_text(yaml.safe_dump({**BASE, "datasets": datasets}))

@@ -2,6 +2,7 @@
 need no network, the scope folder and the index; the split between the clips job and the pages
 job; the templates and static files as package data (tests/test_explore_browser.py drives the
 pages in Chromium)."""
+
 import base64
 import errno
 import json
@@ -36,8 +37,9 @@ def test_spans_cover_the_frames_of_a_window():
 def test_clip_spans_join_every_map_of_a_file_with_the_margin():
     spec1 = explore.MapSpec.of("mel", 1, "fan", sample_rate=16000)
     spec5 = explore.MapSpec.of("mel", 5, "fan", sample_rate=16000)
-    one = pd.DataFrame({"dataset": ["d", "d"], "path": ["a.wav", "b.wav"], "subfolder": ["x", "x"],
-                        "start_time": [2.0, 0.1]})
+    one = pd.DataFrame(
+        {"dataset": ["d", "d"], "path": ["a.wav", "b.wav"], "subfolder": ["x", "x"], "start_time": [2.0, 0.1]}
+    )
     five = pd.DataFrame({"dataset": ["d"], "path": ["a.wav"], "subfolder": ["x"], "start_time": [3.0]})
     spans = explore.clip_spans([(spec1, one), (spec5, five)], margin=0.25).set_index("path")
     assert spans.loc["a.wav", "begin"] == pytest.approx(2.0 - 0.032 - 0.25)
@@ -47,21 +49,30 @@ def test_clip_spans_join_every_map_of_a_file_with_the_margin():
 
 def test_clips_hold_the_normalised_signal_from_their_offset_and_name_unreadable_files(tmp_path):
     paths = explorer_scope.write_audio(tmp_path / "audio")
-    spans = pd.DataFrame({"dataset": "dev", "path": [paths[0], paths[-1]], "subfolder": ["fan/train", "fan/x"],
-                          "begin": [1.0, 0.0], "end": [2.5, 1.0]})
+    spans = pd.DataFrame(
+        {
+            "dataset": "dev",
+            "path": [paths[0], paths[-1]],
+            "subfolder": ["fan/train", "fan/x"],
+            "begin": [1.0, 0.0],
+            "end": [2.5, 1.0],
+        }
+    )
     clips = explore.write_clips(spans, tmp_path / "out", sample_rate=16000, threads=2)
     good, bad = clips.iloc[0], clips.iloc[1]
     assert good["clip"].endswith(".ogg") and good["offset"] == 1.0 and good["duration"] == pytest.approx(1.5)
     decoded, sr = sf.read(tmp_path / "out" / good["clip"])
     assert sr == 16000 and len(decoded) == pytest.approx(1.5 * 16000, abs=400)
-    original = audio.load(paths[0], 16000)[16000:int(2.5 * 16000)]
+    original = audio.load(paths[0], 16000)[16000 : int(2.5 * 16000)]
     n = min(len(decoded), len(original))
     # lossy (Opus) but the same signal at the same time: strongly correlated, same level
     assert np.corrcoef(decoded[:n], original[:n])[0, 1] > 0.9
     assert np.abs(decoded).max() == pytest.approx(np.abs(original).max(), rel=0.2)
     assert bad["clip"] == "" and "not a readable audio file" in bad["problem"]
     # a file shorter than its windows' start (changed since its features were made) is named too
-    late = pd.DataFrame({"dataset": "dev", "path": [paths[1]], "subfolder": ["fan/train"], "begin": [50.0], "end": [51.0]})
+    late = pd.DataFrame(
+        {"dataset": "dev", "path": [paths[1]], "subfolder": ["fan/train"], "begin": [50.0], "end": [51.0]}
+    )
     row = explore.write_clips(late, tmp_path / "out").iloc[0]
     assert row["clip"] == "" and "shorter" in row["problem"]
 
@@ -70,8 +81,9 @@ def test_payload_arrays_decode_to_the_table_and_files_carry_scores(tmp_path):
     paths = explorer_scope.write_audio(tmp_path / "audio")
     table = explorer_scope.table(paths, 5, 4, seed=0)
     spec = explore.MapSpec.of("mel", 5, "fan", sample_rate=16000)
-    clips = pd.DataFrame([("dev", p, f"audio/{i}.ogg", 0.5, 2.0, "") for i, p in enumerate(paths)],
-                         columns=explore.CLIP_COLUMNS)
+    clips = pd.DataFrame(
+        [("dev", p, f"audio/{i}.ogg", 0.5, 2.0, "") for i, p in enumerate(paths)], columns=explore.CLIP_COLUMNS
+    )
     payload = explore.map_payload(spec, table, clips=clips, scores=explorer_scope.scores(paths), systems=["mysystem"])
 
     def column(name, dtype):
@@ -87,7 +99,9 @@ def test_payload_arrays_decode_to_the_table_and_files_carry_scores(tmp_path):
     assert files[0]["knn"] is None  # training files have no score
     assert payload["categories"]["label"] == ["anomaly", "normal"]  # of test files only
     script = explore.data_js(payload)
-    assert script.startswith("window.AudioUmapsData") and json.loads(script.split("] = ", 1)[1].rstrip(";\n"))["n"] == len(table)
+    assert script.startswith("window.AudioUmapsData") and json.loads(script.split("] = ", 1)[1].rstrip(";\n"))[
+        "n"
+    ] == len(table)
 
 
 def test_shadows_stay_translucent_however_many_windows():
@@ -124,8 +138,9 @@ def test_clips_lie_beside_the_pages_and_the_index_names_the_file_without_one(sco
     folder, tables = scope
     clips = pd.read_csv(folder / "audio" / "clips.tsv", sep="\t", keep_default_na=False)
     assert len(clips) == len(explorer_scope.FILES) + 1
-    assert set(clips.loc[clips["clip"] != "", "clip"].map(lambda c: Path(c).name)) == \
-        {name + ".ogg" for _, name, *_ in explorer_scope.FILES}
+    assert set(clips.loc[clips["clip"] != "", "clip"].map(lambda c: Path(c).name)) == {
+        name + ".ogg" for _, name, *_ in explorer_scope.FILES
+    }
     written = clips[clips["clip"] != ""]
     assert len(written) == len(explorer_scope.FILES)
     assert all((folder / c).is_file() for c in written["clip"])
@@ -145,16 +160,31 @@ def test_top_index_links_every_map_of_every_scope(scope):
 
 def test_scores_read_with_missing_system_scores_as_none(tmp_path):
     table = tmp_path / "fan.files.tsv"
-    table.write_text("dataset\tdevice\tsection\tdomain\tlabel\tpath\twindows\tknn_original\tlof_original\t"
-                     "windows_umap\tknn_umap\tlof_umap\tscore_s\tdecision_s\n"
-                     "dev\tfan\t00\tsource\tnormal\ta.wav\t4\t1.5\t1.1\t\t\t\t\t\n"
-                     "dev\tfan\t00\tsource\tanomaly\tb.wav\t4\t2.5\t1.9\t\t\t\t0.7\t1\n")
+    table.write_text(
+        "dataset\tdevice\tsection\tdomain\tlabel\tpath\twindows\tknn_original\tlof_original\t"
+        "windows_umap\tknn_umap\tlof_umap\tscore_s\tdecision_s\n"
+        "dev\tfan\t00\tsource\tnormal\ta.wav\t4\t1.5\t1.1\t\t\t\t\t\n"
+        "dev\tfan\t00\tsource\tanomaly\tb.wav\t4\t2.5\t1.9\t\t\t\t0.7\t1\n"
+    )
     scores = explore.read_scores([table])
     assert scores["section"].tolist() == ["00", "00"] and np.isnan(scores.loc[0, "score_s"])
     spec = explore.MapSpec.of("mel", 1, "fan", sample_rate=16000)
-    windows = pd.DataFrame({"dataset": "dev", "path": ["a.wav", "b.wav"], "x": [0.0, 1.0], "y": [0.0, 1.0],
-                            "start_time": [0.0, 0.5], "split": "test", "label": ["normal", "anomaly"],
-                            "section": "00", "domain": "source", "device": "fan", "attributes": "", "subfolder": ""})
+    windows = pd.DataFrame(
+        {
+            "dataset": "dev",
+            "path": ["a.wav", "b.wav"],
+            "x": [0.0, 1.0],
+            "y": [0.0, 1.0],
+            "start_time": [0.0, 0.5],
+            "split": "test",
+            "label": ["normal", "anomaly"],
+            "section": "00",
+            "domain": "source",
+            "device": "fan",
+            "attributes": "",
+            "subfolder": "",
+        }
+    )
     clips = pd.DataFrame(columns=explore.CLIP_COLUMNS)
     files = explore.map_payload(spec, windows, clips=clips, scores=scores, systems=["s"])["files"]
     assert files[0]["systems"]["s"] == [None, None] and files[1]["systems"]["s"] == [0.7, 1.0]
@@ -163,8 +193,9 @@ def test_scores_read_with_missing_system_scores_as_none(tmp_path):
 
 def test_a_skipped_map_gets_a_page_that_says_why():
     spec = explore.MapSpec.of("mel", 5, "fan", sample_rate=16000)
-    payload = explore.map_payload(spec, None, clips=pd.DataFrame(columns=explore.CLIP_COLUMNS),
-                                  skipped="fewer windows than umap.n_neighbors + 1")
+    payload = explore.map_payload(
+        spec, None, clips=pd.DataFrame(columns=explore.CLIP_COLUMNS), skipped="fewer windows than umap.n_neighbors + 1"
+    )
     own = {**explore.summary(payload), "scope_categories": payload["categories"]}
     assert (own["n"], own["n_test"], own["n_shadow"], own["has_energy"]) == (0, 0, 0, False)
     page = explore.page_html(own, [], settings=explore.Settings(), title="fan: mel, stack 5")
@@ -173,10 +204,14 @@ def test_a_skipped_map_gets_a_page_that_says_why():
 
 # ---- clips and pages apart: the explore_clips and explore jobs --------------------------------
 
+
 def snapshot(folder: Path) -> dict:
     """Every file of a folder with its inode, modification time and bytes."""
-    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -190,8 +225,9 @@ def clips_and_maps(tmp_path):
 
 
 def write_pages(folder, clips, maps):
-    return explore.write_scope_pages(folder, clips, "fan", maps, systems=["mysystem"], settings=explore.Settings(),
-                                     subject="fan")
+    return explore.write_scope_pages(
+        folder, clips, "fan", maps, systems=["mysystem"], settings=explore.Settings(), subject="fan"
+    )
 
 
 def test_the_clips_folder_holds_every_clip_and_its_table(clips_and_maps):
@@ -204,8 +240,9 @@ def test_the_clips_folder_holds_every_clip_and_its_table(clips_and_maps):
     assert not any(c.startswith("audio/") for c in written["clip"])  # paths within the clips folder
     # read back exactly as written: the pages' offsets are the clips'
     assert read["offset"].tolist() == pytest.approx(table["offset"].tolist(), nan_ok=True, rel=0, abs=0)
-    assert sorted(p.relative_to(clips).as_posix() for p in clips.rglob("*") if p.is_file()) == \
-        sorted(list(written["clip"]) + ["clips.tsv"])
+    assert sorted(p.relative_to(clips).as_posix() for p in clips.rglob("*") if p.is_file()) == sorted(
+        list(written["clip"]) + ["clips.tsv"]
+    )
 
 
 def test_pages_are_made_from_the_clips_folder_without_encoding(clips_and_maps, tmp_path, monkeypatch):
@@ -247,8 +284,9 @@ def test_a_template_change_remakes_the_pages_and_leaves_the_clips(clips_and_maps
     shutil.copytree(Path(explore.__file__).parent / "templates", templates)
     page = templates / "page.html"
     page.write_text(page.read_text().replace("<body>", "<body>\n<p>changed template</p>"))
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     env.filters["thousands"] = explore.assets.thousands
     monkeypatch.setattr(explore.assets, "environment", lambda: env)
     write_pages(folder, clips, maps)
@@ -258,8 +296,7 @@ def test_a_template_change_remakes_the_pages_and_leaves_the_clips(clips_and_maps
     files = explore.assets.files()
     package = Path(explore.__file__).parent
     assert set(files) == {str(p) for d in ("templates", "static") for p in (package / d).iterdir() if p.is_file()}
-    assert {Path(f).name for f in files} >= {"page.html", "scope_index.html", "index.html", "explore.js",
-                                             "explore.css"}
+    assert {Path(f).name for f in files} >= {"page.html", "scope_index.html", "index.html", "explore.js", "explore.css"}
 
 
 def test_clips_are_copied_where_the_file_system_cannot_link(clips_and_maps, tmp_path, monkeypatch):
@@ -299,8 +336,9 @@ def test_a_bad_clips_folder_is_named(clips_and_maps, tmp_path):
 
 def test_names_are_escaped_in_every_page():
     spec = explore.MapSpec.of("mel", 5, "a<b>", sample_rate=16000)
-    payload = explore.map_payload(spec, None, clips=pd.DataFrame(columns=explore.CLIP_COLUMNS),
-                                  skipped="<script>alert(1)</script>")
+    payload = explore.map_payload(
+        spec, None, clips=pd.DataFrame(columns=explore.CLIP_COLUMNS), skipped="<script>alert(1)</script>"
+    )
     own = {**explore.summary(payload), "scope_categories": payload["categories"]}
     page = explore.page_html(own, [], settings=explore.Settings(), title="<i>fan</i> & co")
     assert "<script>alert(1)" not in page and "No map: &lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -317,9 +355,16 @@ def test_the_colours_live_in_one_place():
     """explore.js holds no colour of its own: every colour of a page comes from explorer_colours."""
     script = (Path(explore.__file__).parent / "static" / "explore.js").read_text()
     assert re.findall(r"#[0-9a-fA-F]{6}\b", script) == []
-    own = {**explore.summary(explore.map_payload(explore.MapSpec.of("mel", 1, "f", sample_rate=16000), None,
-                                                 clips=pd.DataFrame(columns=explore.CLIP_COLUMNS))),
-           "scope_categories": {}}
+    own = {
+        **explore.summary(
+            explore.map_payload(
+                explore.MapSpec.of("mel", 1, "f", sample_rate=16000),
+                None,
+                clips=pd.DataFrame(columns=explore.CLIP_COLUMNS),
+            )
+        ),
+        "scope_categories": {},
+    }
     colours = {**explore.explorer_colours(), "none": "#0a0b0c", "shadow_none": "#0d0e0f"}
     page = explore.page_html(own, [], settings=explore.Settings(), title="t", colours=colours)
     assert '"nan_color":"#0a0b0c"' in page and '"nan_color":"#0d0e0f"' in page
@@ -333,22 +378,48 @@ def test_the_package_ships_its_templates_and_static_files(tmp_path):
     shutil.copytree(root / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copyfile(root / name, project / name)
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                           "-w", str(tmp_path / "wheel"), str(project)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(tmp_path / "wheel"),
+            str(project),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     wheel = next((tmp_path / "wheel").glob("audio_umaps-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         archive.extractall(tmp_path / "site")
-    for name in ("templates/page.html", "templates/index.html", "templates/scope_index.html",
-                 "static/explore.js", "static/explore.css"):
+    for name in (
+        "templates/page.html",
+        "templates/index.html",
+        "templates/scope_index.html",
+        "static/explore.js",
+        "static/explore.css",
+    ):
         assert f"audio_umaps/explore/{name}" in names, name
-    code = ("import audio_umaps.explore as e; from pathlib import Path; import sys; "
-            "assert Path(e.__file__).is_relative_to(sys.argv[1]), e.__file__; "
-            "assert len(e.assets.files()) == 5 and all(Path(f).is_relative_to(sys.argv[1]) for f in e.assets.files()); "
-            "print(e.index_html({}))")
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(tmp_path / "site")}, cwd=tmp_path)
+    code = (
+        "import audio_umaps.explore as e; from pathlib import Path; import sys; "
+        "assert Path(e.__file__).is_relative_to(sys.argv[1]), e.__file__; "
+        "assert len(e.assets.files()) == 5 and all(Path(f).is_relative_to(sys.argv[1]) for f in e.assets.files()); "
+        "print(e.index_html({}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "site")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "No maps in this run." in proc.stdout
 
@@ -359,8 +430,12 @@ def test_the_pages_colour_named_values_as_the_static_plots_do():
     from audio_umaps import palette
     from audio_umaps.explore import explorer_colours
 
-    run = palette.as_json(["fan", "ToyCar"], {"fan": ["00", "01"], "ToyCar": ["00"]},
-                          datasets={"dev": None, "ext": "violet"}, external=["ext"])
+    run = palette.as_json(
+        ["fan", "ToyCar"],
+        {"fan": ["00", "01"], "ToyCar": ["00"]},
+        datasets={"dev": None, "ext": "violet"},
+        external=["ext"],
+    )
     fan = explorer_colours(run, device="fan")
     assert fan["fixed"]["section"] == {"00": run["section"]["fan/00"], "01": run["section"]["fan/01"]}
     assert fan["fixed"]["section"]["00"] != fan["fixed"]["section"]["01"]

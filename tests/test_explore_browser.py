@@ -6,6 +6,7 @@ through a web server.
 
 Without /usr/bin/chromium these tests skip, unless AUDIO_UMAPS_BROWSER=1 (set by .ci/run, which
 installs it) makes its absence a failure."""
+
 import functools
 import http.server
 import threading
@@ -69,7 +70,7 @@ def test_page_loads_without_errors_and_draws_points(scope, browser, tmp_path):
 
     pixels = mpimg.imread(shot)[..., :3]
     x, y = int(round(at["x"])), int(round(at["y"]))
-    patch = pixels[y - 3:y + 4, x - 3:x + 4]
+    patch = pixels[y - 3 : y + 4, x - 3 : x + 4]
     # a drawn test dot: saturated colour where the window lies, not the white background
     assert (patch.max(axis=2) - patch.min(axis=2)).max() > 0.3
     coloured = (pixels.max(axis=2) - pixels.min(axis=2)) > 0.3
@@ -166,8 +167,11 @@ def test_a_box_selection_highlights_the_same_windows_in_the_other_map(scope, bro
     same = other[other["path"] == path]
     starts = same["start_time"].to_numpy() - frame / 2
     ends = starts + frame
-    expected = sorted(int(j) for j, a, b in zip(same.index, starts, ends)
-                      if (np.minimum(b, spans[:, 1]) - np.maximum(a, spans[:, 0]) > 1e-4).any())
+    expected = sorted(
+        int(j)
+        for j, a, b in zip(same.index, starts, ends)
+        if (np.minimum(b, spans[:, 1]) - np.maximum(a, spans[:, 0]) > 1e-4).any()
+    )
     assert expected  # the test's islands overlap in time
     highlighted = sorted(page.js("Array.from(AudioUmaps.page.models.linked['mel_stack1'].selected.indices)"))
     assert highlighted == expected
@@ -212,16 +216,23 @@ def test_colours_come_from_the_page(scope, browser, tmp_path):
     from audio_umaps import explore
 
     colours = explore.explorer_colours()
-    colours.update(category=colours["category"][::-1], continuous=["#000010", "#808090", "#f0f0ff"],
-                   none="#010203", errors="#abcdef")
+    colours.update(
+        category=colours["category"][::-1],
+        continuous=["#000010", "#808090", "#f0f0ff"],
+        none="#010203",
+        errors="#abcdef",
+    )
     colours["fixed"]["label"] = {"normal": "#00aa00", "anomaly": "#aa00aa"}
     folder, _ = scope
     copy = tmp_path / "fan"
     shutil.copytree(folder, copy)
     maps = json.loads((copy / "maps.json").read_text())["maps"]
     own = next(m for m in maps if m["key"] == "mel_stack5")
-    (copy / own["page"]).write_text(explore.page_html(own, [m for m in maps if m is not own],
-                                                      settings=explore.Settings(), title="custom", colours=colours))
+    (copy / own["page"]).write_text(
+        explore.page_html(
+            own, [m for m in maps if m is not own], settings=explore.Settings(), title="custom", colours=colours
+        )
+    )
     page = open_page(browser, copy)
 
     def choose(option):

@@ -8,16 +8,19 @@ from audio_umaps.store import Store
 
 def _files(tmp_path, seconds=(1.0, 0.5, 2.0)):
     rng = np.random.default_rng(3)
-    return [str(write_wav(tmp_path / f"f{i}.wav", tone(s, 300 * (i + 1)) + 0.01 * rng.standard_normal(int(s * 16000))))
-            for i, s in enumerate(seconds)]
+    return [
+        str(write_wav(tmp_path / f"f{i}.wav", tone(s, 300 * (i + 1)) + 0.01 * rng.standard_normal(int(s * 16000))))
+        for i, s in enumerate(seconds)
+    ]
 
 
 def test_store_layout_offsets_and_energy(tmp_path):
     paths = _files(tmp_path)
     silent = str(write_wav(tmp_path / "silent.wav", np.zeros(16000)))
     out = tmp_path / "mel.zarr"
-    result = features.extract(paths[:1] + [silent] + paths[1:], "mel", representations.params("mel"), out,
-                              attrs={"dataset": "d", "part": "p"})
+    result = features.extract(
+        paths[:1] + [silent] + paths[1:], "mel", representations.params("mel"), out, attrs={"dataset": "d", "part": "p"}
+    )
     assert result.excluded == [(silent, "silent: every sample is equal (all zeros after mean removal)")]
     store = Store(out)
     assert store.files == paths
@@ -26,8 +29,8 @@ def test_store_layout_offsets_and_energy(tmp_path):
     assert store.attrs["frame_hop_seconds"] == pytest.approx(0.032)
     y = __import__("audio_umaps.audio", fromlist=["load"]).load(paths[2])
     direct, energy = representations.get("mel").compute(y, 16000, representations.params("mel"))
-    np.testing.assert_allclose(store.features[store.offsets[2]:store.offsets[3]], direct)
-    np.testing.assert_allclose(store.group["energy"][store.offsets[2]:store.offsets[3]], energy)
+    np.testing.assert_allclose(store.features[store.offsets[2] : store.offsets[3]], direct)
+    np.testing.assert_allclose(store.group["energy"][store.offsets[2] : store.offsets[3]], energy)
     assert not (tmp_path / "mel.zarr.partial").exists()
 
 
@@ -58,7 +61,7 @@ def test_windows_never_cross_files(tmp_path):
     assert stacking.windows_per_file(store.n_frames, 1).tolist() == [4, 7]
     win = stacking.stack_windows(store, np.array([1, 1]), np.array([0, 2]), 5)
     assert win.shape == (2, 5 * 513)
-    np.testing.assert_array_equal(win[1].reshape(5, 513), store.features[4 + 2:4 + 7])
+    np.testing.assert_array_equal(win[1].reshape(5, 513), store.features[4 + 2 : 4 + 7])
     with pytest.raises(ValueError, match="past the end"):
         stacking.window_rows(store.offsets, np.array([0]), np.array([0]), 5)
     with pytest.raises(ValueError, match="past the end"):
@@ -92,12 +95,12 @@ def test_one_decoding_and_one_stft_for_every_spectral_representation(tmp_path, m
         def wrapper(*args, **kwargs):
             calls[name] += 1
             return real(*args, **kwargs)
+
         return wrapper
 
     monkeypatch.setattr(audio, "load", counted("load", audio.load))
     monkeypatch.setattr(stft, "power_spectrogram", counted("stft", stft.power_spectrogram))
-    outputs = {name: (representations.params(name), tmp_path / f"both_{name}.zarr")
-               for name in ("stft", "mel")}
+    outputs = {name: (representations.params(name), tmp_path / f"both_{name}.zarr") for name in ("stft", "mel")}
     result = features.extract_many(paths, outputs, threads=2)
     assert calls == {"load": 6, "stft": 5}  # each file decoded once, one STFT per usable file
     assert [p for p, _ in result.excluded] == [silent] and len(result.files) == 5

@@ -113,9 +113,17 @@ def test_pieces_match_one_torchopenl3_call(l3_params):
     model, _ = l3.load_model(l3_params["weights"], "env", "linear", 512)
     with torch.inference_mode():
         ref, ts = torchopenl3.get_audio_embedding(
-            y.astype(np.float32).astype(np.float64), 16000, model=model, input_repr="linear",
-            content_type="env", embedding_size=512, center=False, hop_size=0.1, batch_size=2,
-            verbose=False, sampler="resampy",
+            y.astype(np.float32).astype(np.float64),
+            16000,
+            model=model,
+            input_repr="linear",
+            content_type="env",
+            embedding_size=512,
+            center=False,
+            hop_size=0.1,
+            batch_size=2,
+            verbose=False,
+            sampler="resampy",
         )
     ref = ref[0].numpy()
     assert ours.shape == ref.shape == (12, 512)
@@ -139,7 +147,7 @@ def test_store_stacking_and_sampling_of_l3_windows(l3_params, tmp_path):
     windows = stack_windows(store, np.array([1, 0]), np.array([6, 2]), 5)
     raw = zarr.open_group(str(out), mode="r")["features"][:]
     assert windows.shape == (2, 5 * 512)
-    assert np.array_equal(windows[0], raw[7 + 6: 7 + 11].reshape(-1))
+    assert np.array_equal(windows[0], raw[7 + 6 : 7 + 11].reshape(-1))
     assert np.array_equal(windows[1], raw[2:7].reshape(-1))
 
 

@@ -15,13 +15,20 @@ from audio_umaps.representations import l3  # noqa: E402
 pytestmark = [pytest.mark.workflow, pytest.mark.l3]
 
 PARAMS = representations.params("l3")
-OFFLINE = {key: "http://127.0.0.1:9" for key in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-                                                  "http_proxy", "https_proxy", "all_proxy")}
+OFFLINE = {
+    key: "http://127.0.0.1:9"
+    for key in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+}
 OFFLINE.update(NO_PROXY="", no_proxy="")
-CONFIG = {**tiny_demo(representations=["l3"], sections=1),
-          "sampling": {"seed": 0, "device": {"test": 30, "train": 30, "external": 20},
-                       "global": {"test": 30, "train": 30, "external": 20}},
-          "umap": {"n_neighbors": 8, "seed": 1}}
+CONFIG = {
+    **tiny_demo(representations=["l3"], sections=1),
+    "sampling": {
+        "seed": 0,
+        "device": {"test": 30, "train": 30, "external": 20},
+        "global": {"test": 30, "train": 30, "external": 20},
+    },
+    "umap": {"n_neighbors": 8, "seed": 1},
+}
 
 
 def setup(work, torch_home, **l3_config):
@@ -66,8 +73,13 @@ def test_l3_features_samples_umaps_and_plots(l3_run):
 def test_outputs_made_with_random_weights_say_so(l3_run):
     work, _ = l3_run
     logs = work / "results/logs"
-    for log in ["features_l3/demo/fan.log", "sample/l3/stack5/fan.log", "umap/l3/stack5/global.log",
-                "plot_device/l3/stack5/fan.log", "plot_section/l3/stack5/fan_00.log"]:
+    for log in [
+        "features_l3/demo/fan.log",
+        "sample/l3/stack5/fan.log",
+        "umap/l3/stack5/global.log",
+        "plot_device/l3/stack5/fan.log",
+        "plot_section/l3/stack5/fan_00.log",
+    ]:
         assert "RANDOM WEIGHTS" in (logs / log).read_text(), log
 
 
@@ -76,8 +88,7 @@ def test_missing_weights_stop_before_anything_runs(tmp_path):
     expected = weights.cache_path(PARAMS, {"TORCH_HOME": str(tmp_path / "empty_home")})
     dry = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(config), env=env)
     assert "will be downloaded before the first job" in dry.stderr + dry.stdout
-    proc = snakemake("--directory", str(tmp_path), "--configfile", str(config), "--cores", "1",
-                     env=env, check=False)
+    proc = snakemake("--directory", str(tmp_path), "--configfile", str(config), "--cores", "1", env=env, check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert f"are not at {expected}" in out and "could not be downloaded" in out and "remove 'l3'" in out
@@ -91,7 +102,7 @@ def test_download_forbidden_fails_at_parse_time(tmp_path):
     assert proc.returncode != 0 and "'l3.download' is false" in proc.stdout + proc.stderr
 
 
-HIDE_TORCHOPENL3 = '''import sys
+HIDE_TORCHOPENL3 = """import sys
 
 
 class _Hide:
@@ -101,7 +112,7 @@ class _Hide:
 
 
 sys.meta_path.insert(0, _Hide())
-'''
+"""
 
 
 def test_without_torchopenl3_the_message_says_how_to_install(tmp_path):
@@ -109,7 +120,14 @@ def test_without_torchopenl3_the_message_says_how_to_install(tmp_path):
     (tmp_path / "hide").mkdir()
     (tmp_path / "hide/sitecustomize.py").write_text(HIDE_TORCHOPENL3)
     config, env = setup(tmp_path, tmp_path / "empty_home")
-    proc = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(config), check=False,
-                     env={**env, "PYTHONPATH": str(tmp_path / "hide")})
+    proc = snakemake(
+        "-n",
+        "--directory",
+        str(tmp_path),
+        "--configfile",
+        str(config),
+        check=False,
+        env={**env, "PYTHONPATH": str(tmp_path / "hide")},
+    )
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "needs torch and torchopenl3" in out and "bin/setup-venv --l3" in out

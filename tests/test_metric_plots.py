@@ -12,8 +12,12 @@ from audio_umaps.plots import metrics as metric_plots
 
 REPRESENTATIONS, STACKS, DEVICES = ("mel", "stft"), (1, 5, 10), ("ToyCar", "fan", "pump")
 # (summary name, method, measure) of the rows built, and each one's file count offset
-MEASURES = {"sep_auc": ("svm", "auc", 0), "dsup_auc": ("knn", "auc", 100), "dsup_pauc": ("knn", "pauc", 100),
-            "support": ("knn", "support", 200)}
+MEASURES = {
+    "sep_auc": ("svm", "auc", 0),
+    "dsup_auc": ("knn", "auc", 100),
+    "dsup_pauc": ("knn", "pauc", 100),
+    "support": ("knn", "support", 200),
+}
 BELOW_CHANCE = ("mel", 1, "pump", UMAP, 0.39)  # SEP-AUC of one cell
 AT_CHANCE = ("mel", 1, "ToyCar", UMAP, 0.5)
 MISSING = ("stft", 5, "fan", UMAP)  # SEP-AUC not measurable (a class missing)
@@ -21,8 +25,14 @@ MISSING = ("stft", 5, "fan", UMAP)  # SEP-AUC not measurable (a class missing)
 
 def files_of(name, rep, stack, device, space):
     """A distinct file count for every measure x cell x space, so that a mix-up shows."""
-    return (MEASURES[name][2] + 10 * REPRESENTATIONS.index(rep) + STACKS.index(stack) * 3
-            + DEVICES.index(device) + (50 if space == UMAP else 0) + 1)
+    return (
+        MEASURES[name][2]
+        + 10 * REPRESENTATIONS.index(rep)
+        + STACKS.index(stack) * 3
+        + DEVICES.index(device)
+        + (50 if space == UMAP else 0)
+        + 1
+    )
 
 
 def value_of(name, rep, stack, device, space):
@@ -34,8 +44,12 @@ def value_of(name, rep, stack, device, space):
             return cell[4]
     d, r, s = DEVICES.index(device), REPRESENTATIONS.index(rep), STACKS.index(stack)
     shift = 0.05 * d + 0.03 * r - (0.1 if space == UMAP else 0)
-    return {"sep_auc": 0.62 + 0.1 * s + shift, "dsup_auc": 0.86 - 0.07 * s + shift,
-            "dsup_pauc": 0.8 - 0.1 * s + shift, "support": 0.9 - 0.15 * s - shift}[name]
+    return {
+        "sep_auc": 0.62 + 0.1 * s + shift,
+        "dsup_auc": 0.86 - 0.07 * s + shift,
+        "dsup_pauc": 0.8 - 0.1 * s + shift,
+        "support": 0.9 - 0.15 * s - shift,
+    }[name]
 
 
 def tidy_rows():
@@ -46,18 +60,58 @@ def tidy_rows():
     for rep in REPRESENTATIONS:
         for stack in STACKS:
             for device in DEVICES:
-                base = dict(representation=rep, stack=stack, device=device, dataset=ALL, section=ALL,
-                            domain=ALL, level="window", normal=100, anomalous=50, train=0, edition="2021", note="")
+                base = dict(
+                    representation=rep,
+                    stack=stack,
+                    device=device,
+                    dataset=ALL,
+                    section=ALL,
+                    domain=ALL,
+                    level="window",
+                    normal=100,
+                    anomalous=50,
+                    train=0,
+                    edition="2021",
+                    note="",
+                )
                 for space in (ORIGINAL, UMAP):
                     for name, (method, measure, _) in MEASURES.items():
-                        rows.append(dict(base, space=space, method=method, measure=measure,
-                                         value=value_of(name, rep, stack, device, space),
-                                         files=files_of(name, rep, stack, device, space)))
+                        rows.append(
+                            dict(
+                                base,
+                                space=space,
+                                method=method,
+                                measure=measure,
+                                value=value_of(name, rep, stack, device, space),
+                                files=files_of(name, rep, stack, device, space),
+                            )
+                        )
                     rows.append(dict(base, space=space, method="svm", measure="hinge", value=0.4, files=999))
-                rows.append(dict(base, dataset="dev", section="00", domain="source", space=ORIGINAL,
-                                 method="svm", measure="auc", value=0.0, files=7))
-                rows.append(dict(base, dataset="dev", level="official", space=ORIGINAL, method="knn",
-                                 measure="hmean", value=0.9, files=40))
+                rows.append(
+                    dict(
+                        base,
+                        dataset="dev",
+                        section="00",
+                        domain="source",
+                        space=ORIGINAL,
+                        method="svm",
+                        measure="auc",
+                        value=0.0,
+                        files=7,
+                    )
+                )
+                rows.append(
+                    dict(
+                        base,
+                        dataset="dev",
+                        level="official",
+                        space=ORIGINAL,
+                        method="knn",
+                        measure="hmean",
+                        value=0.9,
+                        files=40,
+                    )
+                )
     return pd.DataFrame(rows)
 
 
@@ -98,8 +152,9 @@ def test_summary_keeps_its_columns_and_adds_the_file_counts(table):
     for row in table.itertuples(index=False):
         for name in MEASURES:
             for space in (ORIGINAL, UMAP):
-                assert getattr(row, f"{name}_files_{space}") == files_of(name, row.representation, row.stack,
-                                                                        row.device, space)
+                assert getattr(row, f"{name}_files_{space}") == files_of(
+                    name, row.representation, row.stack, row.device, space
+                )
     assert (table["sep_auc_original"] > 0.5).all()  # the section row's 0.0 was not taken
     assert (table["dcase_knn"] == 0.9).all()
     assert str(table["sep_auc_files_umap"].dtype) == "Int64"  # counts are written as whole numbers
@@ -209,8 +264,9 @@ def test_a_device_without_a_map_has_no_umap_values_nor_counts():
     table = metric_plots.summary(rows)
     cell = table[(table["device"] == "pump") & (table["stack"] == 10)]
     assert cell["sep_auc_umap"].isna().all() and cell["sep_auc_files_umap"].isna().all()
-    assert (cell["sep_auc_files_original"] == [files_of("sep_auc", r, 10, "pump", ORIGINAL)
-                                               for r in cell["representation"]]).all()
+    assert (
+        cell["sep_auc_files_original"] == [files_of("sep_auc", r, 10, "pump", ORIGINAL) for r in cell["representation"]]
+    ).all()
     ax = metric_plots.heatmap_figure(table, "sep_auc").axes[1]
     rows = sorted({(r, s) for r, s in zip(table["representation"], table["stack"])})
     for rep in REPRESENTATIONS:
@@ -239,7 +295,14 @@ def test_metric_rows_are_read_with_their_text_columns_as_text(tmp_path):
 def test_official_table_gives_a_row_per_machine_and_one_over_all():
     official = metric_plots.official_table(tidy_rows())
     assert list(official.columns) == metric_plots.OFFICIAL_KEYS + [
-        "machine", "auc_source", "auc_target", "auc", "pauc", "hmean", "note"]
+        "machine",
+        "auc_source",
+        "auc_target",
+        "auc",
+        "pauc",
+        "hmean",
+        "note",
+    ]
     one = official[(official["representation"] == "mel") & (official["stack"] == 1)]
     assert list(one["machine"]) == [*DEVICES, "all"]
     assert (one.loc[one["machine"] != "all", "hmean"] == 0.9).all()

@@ -6,7 +6,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.neighbors import LocalOutlierFactor
 
-from audio_umaps import metrics, separability
+from audio_umaps import dsup, metrics, separability
 from audio_umaps.detector import Detector
 
 
@@ -19,8 +19,10 @@ def blobs(n_files=8, per_file=20, dims=16, shift=0.0, seed=0):
         for f in range(n_files):
             path = f"{label}_{f}.wav"
             x.append(rng.normal(size=(per_file, dims)) + offset)
-            rows += [dict(dataset="d", section="00", domain="source", label=label, path=path,
-                          row=len(rows) + i) for i in range(per_file)]
+            rows += [
+                dict(dataset="d", section="00", domain="source", label=label, path=path, row=len(rows) + i)
+                for i in range(per_file)
+            ]
     return pd.DataFrame(rows), np.vstack(x).astype(np.float32)
 
 
@@ -48,8 +50,7 @@ def test_grouped_folds_never_split_a_file_and_keep_both_classes():
         assert set(y[train]) == {False, True}
     # a class with a single file: no cross-validation at all
     assert separability.grouped_folds(y[:20], groups[:20], folds=5) == []
-    sep = separability.separability(np.zeros((18, 2)) + np.arange(18)[:, None], table["label"][:18],
-                               groups[:18])
+    sep = separability.separability(np.zeros((18, 2)) + np.arange(18)[:, None], table["label"][:18], groups[:18])
     assert np.isnan(sep["auc"]) and "no anomalous" in sep["note"]
 
 
@@ -65,9 +66,9 @@ def test_knn_scores_and_lof_match_scikit_learn_and_find_shifted_windows():
     brute = np.sort(np.linalg.norm(np.vstack([normal, anomalous])[:, None] - bank[None], axis=2), axis=1)[:, :5]
     assert np.allclose(knn, brute.mean(axis=1), rtol=1e-4)
     labels = ["normal"] * 100 + ["anomaly"] * 100
-    assert metrics.auc(labels, knn) > 0.99 and metrics.auc(labels, lof) > 0.99
+    assert dsup.auc(labels, knn) > 0.99 and dsup.auc(labels, lof) > 0.99
     same = rng.normal(size=(200, 12)).astype(np.float32)
-    assert 0.4 < metrics.auc(labels, detector.score(same)[0]) < 0.6
+    assert 0.4 < dsup.auc(labels, detector.score(same)[0]) < 0.6
 
 
 def test_pauc_is_scikit_learns_standardised_partial_auc():
@@ -75,11 +76,11 @@ def test_pauc_is_scikit_learns_standardised_partial_auc():
     labels = np.array(["normal"] * 50 + ["anomaly"] * 30)
     scores = rng.normal(size=80) + (labels == "anomaly")
     y = labels == "anomaly"
-    assert metrics.auc(labels, scores, 0.1) == roc_auc_score(y, scores, max_fpr=0.1)
-    assert metrics.auc(labels, scores) == roc_auc_score(y, scores)
-    assert np.isnan(metrics.auc(["normal"] * 3, [1, 2, 3]))
+    assert dsup.auc(labels, scores, 0.1) == roc_auc_score(y, scores, max_fpr=0.1)
+    assert dsup.auc(labels, scores) == roc_auc_score(y, scores)
+    assert np.isnan(dsup.auc(["normal"] * 3, [1, 2, 3]))
     # windows without a score (a section without training windows) are left out, not fatal
-    assert metrics.auc(["normal", "anomaly", "anomaly"], [0.0, 1.0, np.nan]) == 1.0
+    assert dsup.auc(["normal", "anomaly", "anomaly"], [0.0, 1.0, np.nan]) == 1.0
 
 
 def test_support_of_training_data_against_itself_is_the_percentile():
@@ -103,7 +104,7 @@ def autocorrelated_files(n_files, frames, dims, rng, rho=0.98):
         z = np.empty((frames, dims))
         z[0] = rng.normal(size=dims)
         for t in range(1, frames):
-            z[t] = rho * z[t - 1] + np.sqrt(1 - rho ** 2) * rng.normal(size=dims)
+            z[t] = rho * z[t - 1] + np.sqrt(1 - rho**2) * rng.normal(size=dims)
         out.append(rng.normal(size=dims) + 0.5 * z)
     return out
 
@@ -120,9 +121,18 @@ def test_support_of_new_files_from_the_training_distribution_is_the_percentile_a
     frames = autocorrelated_files(1000, 30, 8, rng) + autocorrelated_files(1000, 30, 8, rng)
     offsets = np.r_[0, np.cumsum([len(f) for f in frames])]
     store = np.vstack(frames).astype(np.float32)
-    files = pd.DataFrame(dict(dataset="d", file_index=np.arange(2000), path=[f"{i}.wav" for i in range(2000)],
-                              split=["train"] * 1000 + ["test"] * 1000, label="normal", section="00",
-                              domain="source", bank="DCASE 2021 section 00"))
+    files = pd.DataFrame(
+        dict(
+            dataset="d",
+            file_index=np.arange(2000),
+            path=[f"{i}.wav" for i in range(2000)],
+            split=["train"] * 1000 + ["test"] * 1000,
+            label="normal",
+            section="00",
+            domain="source",
+            bank="DCASE 2021 section 00",
+        )
+    )
     for stack in (1, 5, 10):
         windows = metrics.windows_of_files(files, np.diff(offsets), stack)
 
@@ -132,8 +142,11 @@ def test_support_of_new_files_from_the_training_distribution_is_the_percentile_a
 
         test, bank = windows[windows["split"] == "test"], windows[windows["split"] == "train"]
         scored, thresholds, train, _ = metrics.score_windows(test, bank, read, k=5, percentile=95)
-        rows = pd.DataFrame(metrics.dsup_rows(scored, metrics.file_scores(scored, ["knn", "lof"]),
-                                              thresholds, space="original", train=train, k=5))
+        rows = pd.DataFrame(
+            dsup.dsup_rows(
+                scored, dsup.file_scores(scored, ["knn", "lof"]), thresholds, space="original", train=train, k=5
+            )
+        )
         support = rows.loc[rows["measure"] == "support", "value"].iloc[0]
         assert support == pytest.approx(0.95, abs=0.03), (stack, support)
         # what the leave-one-window-out threshold gave: the file's own windows, far too close
@@ -167,20 +180,27 @@ def test_scoring_in_chunks_equals_scoring_at_once_and_rows_report_support():
     table["bank"] = "DCASE 2021 section 00"
     rng = np.random.default_rng(5)
     bank_x = rng.normal(size=(150, x.shape[1])).astype(np.float32)
-    bank = pd.DataFrame(dict(section="00", bank="DCASE 2021 section 00", row=np.arange(150),
-                             dataset="d", path=[f"train_{i // 10}.wav" for i in range(150)]))
+    bank = pd.DataFrame(
+        dict(
+            section="00",
+            bank="DCASE 2021 section 00",
+            row=np.arange(150),
+            dataset="d",
+            path=[f"train_{i // 10}.wav" for i in range(150)],
+        )
+    )
 
     def read(rows):
         source = bank_x if "label" not in rows else x
         return source[rows["row"].to_numpy()]
 
-    once, thresholds, train, used = metrics.score_windows(table, bank, read, k=5, percentile=95, chunk=10 ** 6)
+    once, thresholds, train, used = metrics.score_windows(table, bank, read, k=5, percentile=95, chunk=10**6)
     chunked, *_ = metrics.score_windows(table, bank, read, k=5, percentile=95, chunk=7)
     assert np.allclose(once[["knn", "lof"]], chunked[["knn", "lof"]])
     assert train == {"DCASE 2021 section 00": 150} and used == {"DCASE 2021 section 00": 5}
-    files = metrics.file_scores(once, ["knn", "lof"])
+    files = dsup.file_scores(once, ["knn", "lof"])
     assert len(files) == 8 and (files["windows"] == 25).all()
-    rows = pd.DataFrame(metrics.dsup_rows(once, files, thresholds, space="original", train=train, k=5))
+    rows = pd.DataFrame(dsup.dsup_rows(once, files, thresholds, space="original", train=train, k=5))
     # one domain: the section's rows pooled over both domains say the same
     pooled = rows[rows["domain"] == "all"].set_index(["method", "level", "measure"])["value"]
     pick = rows[rows["domain"] == "source"].set_index(["method", "level", "measure"])["value"]
@@ -211,9 +231,15 @@ def test_sections_of_different_editions_never_share_a_training_bank():
     near = rng.normal(size=(200, 4)).astype(np.float32)  # 2021's training data: tight
     wide = (rng.normal(size=(200, 4)) * 10).astype(np.float32)  # 2020's: spread out
     x = np.vstack([near, wide])
-    bank = pd.DataFrame(dict(bank=[metrics.bank_key(2021, "00")] * 200 + [metrics.bank_key(2020, "00")] * 200,
-                             split="train", row=np.arange(400), dataset="d",
-                             path=[f"train_{i // 20}.wav" for i in range(400)]))
+    bank = pd.DataFrame(
+        dict(
+            bank=[metrics.bank_key(2021, "00")] * 200 + [metrics.bank_key(2020, "00")] * 200,
+            split="train",
+            row=np.arange(400),
+            dataset="d",
+            path=[f"train_{i // 20}.wav" for i in range(400)],
+        )
+    )
     anomalies = (rng.normal(size=(50, 4)) + 3).astype(np.float32)
     test = pd.DataFrame(dict(bank=metrics.bank_key(2021, "00"), split="test", row=np.arange(50)))
 
@@ -235,8 +261,8 @@ def test_a_device_whose_classes_sit_in_different_domains_still_has_a_device_dsup
     table["domain"] = np.where(table["label"] == "normal", "source", "target")
     table["bank"] = "b"
     scored = table.assign(knn=x.mean(axis=1), lof=x.mean(axis=1))
-    files = metrics.file_scores(scored, ["knn", "lof"])
-    rows = metrics.dsup_rows(scored, files, {"b": 1.0}, space="original", train={"b": 100}, k=5)
+    files = dsup.file_scores(scored, ["knn", "lof"])
+    rows = dsup.dsup_rows(scored, files, {"b": 1.0}, space="original", train={"b": 100}, k=5)
     frame = pd.DataFrame(rows)
     aucs = frame[(frame["method"] == "knn") & (frame["level"] == "window") & (frame["measure"] == "auc")]
     assert aucs.set_index("domain")["value"].isna().to_dict() == {"source": True, "target": True, "all": False}

@@ -6,7 +6,13 @@ from audio_umaps.naming import FileNameError, parse_dcase2021, read_ground_truth
 def test_development_train_name_with_attributes():
     n = parse_dcase2021("fan/train/section_02_target_train_normal_0013_strength_1_ambient.wav")
     assert (n.device, n.section, n.domain, n.split, n.label, n.file_id) == (
-        "fan", "02", "target", "train", "normal", "0013")
+        "fan",
+        "02",
+        "target",
+        "train",
+        "normal",
+        "0013",
+    )
     assert n.attributes == "strength_1_ambient"
 
 
@@ -46,8 +52,7 @@ def test_malformed_names_say_why(path, fragment):
 
 
 def test_ground_truth_tables(tmp_path):
-    (tmp_path / "ground_truth_fan_section_03_test.csv").write_text(
-        "section_03_0000.wav,0\nsection_03_0001.wav,1\n\n")
+    (tmp_path / "ground_truth_fan_section_03_test.csv").write_text("section_03_0000.wav,0\nsection_03_0001.wav,1\n\n")
     (tmp_path / "ground_truth_ToyCar_section_04_test.csv").write_text("section_04_0000.wav,1\n")
     (tmp_path / "notes.csv").write_text("x,y\n")
     # 2021's evaluator: a table per domain
@@ -61,15 +66,27 @@ def test_ground_truth_tables(tmp_path):
     }
     # 2022+: the attributes table gives the full names a submission may use (2024: two columns)
     folder = tmp_path / "gt"
-    for sub, row in (("ground_truth_data", "section_00_0001.wav,1"), ("ground_truth_domain", "section_00_0001.wav,0"),
-                     ("ground_truth_attributes", "section_00_0001.wav,section_00_source_test_anomaly_0007_noAttribute,"
-                                                 "section_00_source_test_anomaly_0007_id_A3_spd_2.wav")):
+    for sub, row in (
+        ("ground_truth_data", "section_00_0001.wav,1"),
+        ("ground_truth_domain", "section_00_0001.wav,0"),
+        (
+            "ground_truth_attributes",
+            "section_00_0001.wav,section_00_source_test_anomaly_0007_noAttribute,"
+            "section_00_source_test_anomaly_0007_id_A3_spd_2.wav",
+        ),
+    ):
         (folder / sub).mkdir(parents=True)
         (folder / sub / "ground_truth_ToothBrush_section_00_test.csv").write_text(row + "\n")
     assert read_ground_truth(folder)[("ToothBrush", "section_00_0001.wav")] == {
-        "label": "anomaly", "domain": "source", "section": "00", "attributes": "noAttribute",
-        "full_names": ["section_00_source_test_anomaly_0007_noAttribute.wav",
-                       "section_00_source_test_anomaly_0007_id_A3_spd_2.wav"]}
+        "label": "anomaly",
+        "domain": "source",
+        "section": "00",
+        "attributes": "noAttribute",
+        "full_names": [
+            "section_00_source_test_anomaly_0007_noAttribute.wav",
+            "section_00_source_test_anomaly_0007_id_A3_spd_2.wav",
+        ],
+    }
 
 
 def test_ground_truth_bad_row_names_file_and_line(tmp_path):

@@ -19,10 +19,11 @@ def windows():
 def test_exact_neighbours_equal_scikit_learns(windows, metric):
     indices, distances = neighbours.knn(windows, k=15, metric=metric, threads=2)
     sk_metric = "euclidean" if metric == "sqeuclidean" else metric
-    ref_d, ref_i = NearestNeighbors(n_neighbors=15, algorithm="brute", metric=sk_metric).fit(
-        windows).kneighbors(windows)
+    ref_d, ref_i = (
+        NearestNeighbors(n_neighbors=15, algorithm="brute", metric=sk_metric).fit(windows).kneighbors(windows)
+    )
     if metric == "sqeuclidean":
-        ref_d = ref_d ** 2
+        ref_d = ref_d**2
     assert indices.shape == distances.shape == (600, 15) and indices.dtype == np.int32
     np.testing.assert_allclose(distances, ref_d, rtol=1e-3, atol=1e-3)
     # the same neighbour sets (ties aside: the data has none)
@@ -64,16 +65,18 @@ def test_pca_reads_bounded_batches_and_matches_full_pca(windows):
     overlap = np.linalg.svd(model.components_[:3] @ full.components_[:3].T, compute_uv=False)
     assert overlap.min() > 0.98
     # seeded: the same subset, the same projection
-    again = neighbours.project(neighbours.fit_pca(read, len(windows), 5, seed=0, fit_windows=400,
-                                                  batch=128), read, len(windows))
+    again = neighbours.project(
+        neighbours.fit_pca(read, len(windows), 5, seed=0, fit_windows=400, batch=128), read, len(windows)
+    )
     np.testing.assert_array_equal(projected, again)
 
 
 def test_pca_keeps_the_neighbours_of_low_rank_windows():
     # windows that vary along 6 directions of 40 (spectra do along a few), with a little noise
     rng = np.random.default_rng(2)
-    windows = (rng.normal(size=(600, 6)) @ rng.normal(size=(6, 40))
-               + 0.05 * rng.normal(size=(600, 40))).astype(np.float32)
+    windows = (rng.normal(size=(600, 6)) @ rng.normal(size=(6, 40)) + 0.05 * rng.normal(size=(600, 40))).astype(
+        np.float32
+    )
     model = neighbours.fit_pca(lambda rows: windows[rows], len(windows), 8, seed=0)
     reduced = neighbours.project(model, lambda rows: windows[rows], len(windows))
     full, _ = neighbours.knn(windows, k=10)

@@ -60,8 +60,9 @@ def test_device_families_keep_clear_of_the_fixed_meanings_and_of_each_other():
         assert colorsys.rgb_to_hls(*palette.rgb(family))[2] > 0.3, family  # not grey (external data, no value)
         for colour in fixed:
             assert np.linalg.norm(_lab(family) - _lab(colour)) > 25, (family, colour)
-    distances = [np.linalg.norm(_lab(a) - _lab(b)) for i, a in enumerate(palette.FAMILIES)
-                 for b in palette.FAMILIES[i + 1:]]
+    distances = [
+        np.linalg.norm(_lab(a) - _lab(b)) for i, a in enumerate(palette.FAMILIES) for b in palette.FAMILIES[i + 1 :]
+    ]
     assert min(distances) > 20
     assert len(palette.FAMILIES) == len(palette.FAMILY_NAMES)
 
@@ -90,8 +91,14 @@ def test_sections_are_shades_of_their_device_and_domains_a_fixed_pair():
 
 
 def test_datasets_sharing_a_device_name_get_distinct_shades_and_names():
-    pal = palette.build([("dcase2020", "slider", "00"), ("dcase2020", "slider", "02"),
-                         ("dcase2023", "slider", "00"), ("dcase2023", "valve", "00")])
+    pal = palette.build(
+        [
+            ("dcase2020", "slider", "00"),
+            ("dcase2020", "slider", "02"),
+            ("dcase2023", "slider", "00"),
+            ("dcase2023", "valve", "00"),
+        ]
+    )
     assert pal.shared("slider") and not pal.shared("valve")
     assert pal.label("slider", "dcase2020") == "slider (dcase2020)"
     assert pal.label("valve", "dcase2023") == "valve"
@@ -106,16 +113,22 @@ def test_datasets_sharing_a_device_name_get_distinct_shades_and_names():
 
 
 def test_json_export_gives_every_encoding_as_hex():
-    colours = palette.as_json(devices=["ToyCar", "fan"], sections={"ToyCar": ["00", "01"], "fan": ["00"]},
-                              datasets={"demo": None, "audioset": "grey", "idmt": None}, external=["audioset", "idmt"])
+    colours = palette.as_json(
+        devices=["ToyCar", "fan"],
+        sections={"ToyCar": ["00", "01"], "fan": ["00"]},
+        datasets={"demo": None, "audioset": "grey", "idmt": None},
+        external=["audioset", "idmt"],
+    )
     assert set(colours) == {"device", "section", "domain", "label", "split", "dataset", "external"}
     for encoding, values in colours.items():
         assert all(HEX.fullmatch(v) for v in values.values()), encoding
     json.dumps(colours)  # plain data
     assert colours["device"] == {"ToyCar": palette.FAMILIES[0], "fan": palette.FAMILIES[1]}
-    assert colours["section"] == {"ToyCar/00": palette.shade(palette.FAMILIES[0], 0, 2),
-                                  "ToyCar/01": palette.shade(palette.FAMILIES[0], 1, 2),
-                                  "fan/00": palette.FAMILIES[1]}
+    assert colours["section"] == {
+        "ToyCar/00": palette.shade(palette.FAMILIES[0], 0, 2),
+        "ToyCar/01": palette.shade(palette.FAMILIES[0], 1, 2),
+        "fan/00": palette.FAMILIES[1],
+    }
     assert colours["domain"]["source"] == "#1f77b4" and colours["domain"]["target"] == "#ff7f0e"
     assert colours["label"]["anomaly"] == palette.LABELS["anomaly"]
     assert colours["split"]["external"] == palette.EXTERNAL
@@ -139,8 +152,14 @@ def test_a_colour_that_cannot_be_read_names_its_key():
 
 
 def test_from_table_reads_a_maps_devices_and_external_data():
-    emb = pd.DataFrame({"kind": ["dcase2021", "dcase2021", "folder"], "dataset": ["dev", "dev", "ext"],
-                        "device": ["fan", "fan", ""], "section": ["00", "01", ""]})
+    emb = pd.DataFrame(
+        {
+            "kind": ["dcase2021", "dcase2021", "folder"],
+            "dataset": ["dev", "dev", "ext"],
+            "device": ["fan", "fan", ""],
+            "section": ["00", "01", ""],
+        }
+    )
     pal = palette.from_table(emb, {"ext": "#123456"})
     assert pal.groups == {"fan": (("dev", "00"), ("dev", "01"))}
     assert pal.external == {"ext": "#123456"}
@@ -148,8 +167,10 @@ def test_from_table_reads_a_maps_devices_and_external_data():
 
 
 def test_config_plan_and_palette_import_without_matplotlib():
-    code = ("import sys\nimport audio_umaps.config, audio_umaps.plan, audio_umaps.palette\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
+    code = (
+        "import sys\nimport audio_umaps.config, audio_umaps.plan, audio_umaps.palette\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -162,7 +183,9 @@ def test_the_config_check_names_a_colour_the_explorer_could_not_read():
     base = yaml.safe_load((Path(__file__).parents[1] / "config/config.yaml").read_text())
     assert config.colour_problems(base) == []
     base["datasets"]["demo_external"]["colour"] = "tab:grey"
-    with pytest.raises(config.ConfigError, match=r"config key 'datasets.demo_external.colour': 'tab:grey' is not a colour"):
+    with pytest.raises(
+        config.ConfigError, match=r"config key 'datasets.demo_external.colour': 'tab:grey' is not a colour"
+    ):
         config.check(base)
     # what the workflow refuses before any job runs: the colour, and a system not in predictions
     base["plots"]["colour_by_system"] = "nosuch"
@@ -177,19 +200,26 @@ def test_the_config_check_names_a_colour_the_explorer_could_not_read():
 def test_a_plans_palette_names_its_devices_as_the_maps_do():
     from types import SimpleNamespace
 
-    datasets = {"dcase2020": SimpleNamespace(sections={"slider": ("00", "02")}, colour=None, external=False),
-                "dcase2023": SimpleNamespace(sections={"slider": ("00",), "my~20fan": ("00",)}, colour=None,
-                                             external=False),
-                "audioset": SimpleNamespace(sections={}, colour="#8c8c8c", external=True)}
+    datasets = {
+        "dcase2020": SimpleNamespace(sections={"slider": ("00", "02")}, colour=None, external=False),
+        "dcase2023": SimpleNamespace(sections={"slider": ("00",), "my~20fan": ("00",)}, colour=None, external=False),
+        "audioset": SimpleNamespace(sections={}, colour="#8c8c8c", external=True),
+    }
     names = {"my~20fan": "my fan"}
-    plan = SimpleNamespace(datasets=datasets, devices=["my~20fan", "slider"],
-                           device_name=lambda d: names.get(d, d))
+    plan = SimpleNamespace(datasets=datasets, devices=["my~20fan", "slider"], device_name=lambda d: names.get(d, d))
     pal = palette.from_plan(plan)
     assert set(pal.families) == {"my fan", "slider"}
     assert pal.shared("slider") and not pal.shared("my fan")
     colours = pal.as_json()
-    assert set(colours["section"]) == {"my fan/00", "slider (dcase2020)/00", "slider (dcase2020)/02",
-                                       "slider (dcase2023)/00"}
+    assert set(colours["section"]) == {
+        "my fan/00",
+        "slider (dcase2020)/00",
+        "slider (dcase2020)/02",
+        "slider (dcase2023)/00",
+    }
     assert colours["external"] == {"audioset": "#8c8c8c"}
-    assert colours["dataset"] == {"audioset": "#8c8c8c", "dcase2020": palette.DATASETS[0],
-                                  "dcase2023": palette.DATASETS[1]}
+    assert colours["dataset"] == {
+        "audioset": "#8c8c8c",
+        "dcase2020": palette.DATASETS[0],
+        "dcase2023": palette.DATASETS[1],
+    }

@@ -13,8 +13,11 @@ def config_for(datasets, **extra):
         "representations": ["stft", "mel"],
         "stacks": [1, 5],
         "datasets": datasets,
-        "sampling": {"seed": 0, "device": {"test": 5, "train": 6, "external": 7},
-                     "global": {"test": 1, "train": 2, "external": 3}},
+        "sampling": {
+            "seed": 0,
+            "device": {"test": 5, "train": 6, "external": 7},
+            "global": {"test": 1, "train": 2, "external": 3},
+        },
     }
     return check({**base, **extra})
 
@@ -24,20 +27,24 @@ def two_datasets(dcase_root, tmp_path):
     """dcase_root (device pump: sections 00, 01, 03; one odd file) plus a second DCASE tree with
     fan and a pump section 05, and an external folder in three slices."""
     other = tmp_path / "other"
-    for name in ("fan/train/section_00_source_train_normal_0000.wav",
-                 "fan/source_test/section_02_source_test_anomaly_0000.wav",
-                 "pump/train/section_05_target_train_normal_0000.wav"):
+    for name in (
+        "fan/train/section_00_source_train_normal_0000.wav",
+        "fan/source_test/section_02_source_test_anomaly_0000.wav",
+        "pump/train/section_05_target_train_normal_0000.wav",
+    ):
         write_wav(other / name, np.zeros(4000) + 0.1)
     write_wav(dcase_root / "pump/train/not_a_dcase_name.wav", np.zeros(4000) + 0.1)
     ext = tmp_path / "ext"
     for i in range(9):
         write_wav(ext / f"sub{i % 2}/clip{i}.wav", np.zeros(4000) + 0.1)
     write_wav(ext / "take {part}.wav", np.zeros(4000) + 0.1)  # undeclarable: the manifest reports it
-    return config_for({
-        "dev": {"kind": "dcase2021", "root": str(dcase_root)},
-        "add": {"kind": "dcase2021", "root": str(other)},
-        "ext": {"kind": "folder", "root": str(ext), "jobs": 3, "colour": "violet"},
-    }, )
+    return config_for(
+        {
+            "dev": {"kind": "dcase2021", "root": str(dcase_root)},
+            "add": {"kind": "dcase2021", "root": str(other)},
+            "ext": {"kind": "folder", "root": str(ext), "jobs": 3, "colour": "violet"},
+        },
+    )
 
 
 def test_devices_and_sections_merge_across_datasets(two_datasets):
@@ -62,8 +69,7 @@ def test_parts_and_their_files(two_datasets, dcase_root):
 
 
 def test_scope_members_with_and_without_external(two_datasets):
-    plan = Plan({**two_datasets, "sampling": {**two_datasets["sampling"],
-                                              "global_without_external_at_stacks": [5]}})
+    plan = Plan({**two_datasets, "sampling": {**two_datasets["sampling"], "global_without_external_at_stacks": [5]}})
     external = [("ext", p) for p in ("part0", "part1", "part2")]
     assert plan.members(1, "pump") == [("dev", "pump"), ("add", "pump"), *external]
     assert set(plan.members(5, "fan")) == {("add", "fan"), *external}
@@ -117,12 +123,16 @@ def test_a_missing_submission_folder_names_its_key(two_datasets, tmp_path):
     assert str(err.value) == (
         f"predictions.my_system: folder '{tmp_path}/no/such/folder' does not exist. Point it at "
         "the folder of the system's submission files (anomaly_score_<machine>_section_<SS>_test.csv, "
-        "...) in config/config.yaml (or your --configfile), or remove the key 'predictions.my_system'.")
+        "...) in config/config.yaml (or your --configfile), or remove the key 'predictions.my_system'."
+    )
     csv = tmp_path / "anomaly_score_pump_section_00_test.csv"
     csv.write_text("a.wav,1\n")
-    with pytest.raises(PlanError, match=r"^predictions\.my_system: '.*anomaly_score_pump_section_00_test\.csv' "
-                                        r"is a file, not a folder\. Point it at .* or remove the key "
-                                        r"'predictions\.my_system'\.$"):
+    with pytest.raises(
+        PlanError,
+        match=r"^predictions\.my_system: '.*anomaly_score_pump_section_00_test\.csv' "
+        r"is a file, not a folder\. Point it at .* or remove the key "
+        r"'predictions\.my_system'\.$",
+    ):
         Plan({**two_datasets, "predictions": {"my_system": str(csv)}})
 
 
@@ -139,17 +149,28 @@ def test_folder_only_and_broken_configurations(tmp_path, dcase_root):
     assert "bin/demo" not in str(err.value)  # not the demo's dataset: no demo advice
     with pytest.raises(PlanError, match=r"datasets\.demo\.root: .* the demo's data: run bin/demo"):
         Plan(config_for({"demo": {"kind": "dcase2021", "root": str(tmp_path / "nowhere")}}))
-    with pytest.raises(PlanError, match=r"config key 'representations': unknown representation 'cqt'; known: l3, mel, stft"):
+    with pytest.raises(
+        PlanError, match=r"config key 'representations': unknown representation 'cqt'; known: l3, mel, stft"
+    ):
         Plan(config_for({"ext": {"kind": "folder", "root": str(ext)}}, representations=["mel", "cqt"]))
-    with pytest.raises(PlanError, match=r"datasets\.ext: no file .* follows the DCASE 2021 names .*"
-                                        r"expected <device>/<train\|source_test.*found e\.g\. 'a\.wav'"):
+    with pytest.raises(
+        PlanError,
+        match=r"datasets\.ext: no file .* follows the DCASE 2021 names .*"
+        r"expected <device>/<train\|source_test.*found e\.g\. 'a\.wav'",
+    ):
         Plan(config_for({"ext": {"kind": "dcase2021", "root": str(ext)}}))
-    with pytest.raises(PlanError, match=r"datasets\.ext: no file .* follows the DCASE 2020-2025 names .*"
-                                        r"_id_<II>_.* or .*section_<SS>.*found e\.g\. 'a\.wav'"):
+    with pytest.raises(
+        PlanError,
+        match=r"datasets\.ext: no file .* follows the DCASE 2020-2025 names .*"
+        r"_id_<II>_.* or .*section_<SS>.*found e\.g\. 'a\.wav'",
+    ):
         Plan(config_for({"ext": {"kind": "dcase", "root": str(ext)}}))
     with pytest.raises(PlanError, match=r"datasets\.dev\.ground_truth: '.*no_truth' does not exist"):
-        Plan(config_for({"dev": {"kind": "dcase2021", "root": str(dcase_root),
-                                 "ground_truth": str(tmp_path / "no_truth")}}))
+        Plan(
+            config_for(
+                {"dev": {"kind": "dcase2021", "root": str(dcase_root), "ground_truth": str(tmp_path / "no_truth")}}
+            )
+        )
     write_wav(tmp_path / "g/global/train/section_00_source_train_normal_0000.wav", np.zeros(4000) + 0.1)
     named_global = Plan(config_for({"g": {"kind": "dcase2021", "root": str(tmp_path / "g")}}))
     assert named_global.devices == ["global~"] and named_global.device_name("global~") == "global"

@@ -53,14 +53,33 @@ def _embedding(with_unknown=False, external="audioset"):
             for domain in ("source", "target"):
                 for split, label in (("train", "normal"), ("test", "normal"), ("test", "anomaly")):
                     for f in range(3):
-                        rows.append(dict(dataset="dev", kind="dcase2021", device=device, section=section,
-                                         domain=domain, split=split, label=label,
-                                         path=f"/data/{device}/section_{section}_{domain}_{split}_{label}_{f:04d}.wav"))
+                        rows.append(
+                            dict(
+                                dataset="dev",
+                                kind="dcase2021",
+                                device=device,
+                                section=section,
+                                domain=domain,
+                                split=split,
+                                label=label,
+                                path=f"/data/{device}/section_{section}_{domain}_{split}_{label}_{f:04d}.wav",
+                            )
+                        )
     if with_unknown:
         rows.append(dict(rows[-1], label="unknown", path="/data/pump/eval0.wav"))
     for i in range(20):
-        rows.append(dict(dataset=external, kind="folder", device="", section="", domain="", split="external",
-                         label="unknown", path=f"ext{i % 4}"))
+        rows.append(
+            dict(
+                dataset=external,
+                kind="folder",
+                device="",
+                section="",
+                domain="",
+                split="external",
+                label="unknown",
+                path=f"ext{i % 4}",
+            )
+        )
     emb = pd.DataFrame(rows)
     emb["point"] = np.arange(len(emb))
     emb["x"], emb["y"] = rng.normal(size=(2, len(emb)))
@@ -69,6 +88,7 @@ def _embedding(with_unknown=False, external="audioset"):
 
 
 # ---- helpers: what is on an axis ------------------------------------------------------------
+
 
 def _dots(ax, gid=None):
     """Scatter collections drawn on ax (optionally only those with a gid)."""
@@ -122,6 +142,7 @@ def _parts(handle):
 
 # ---- helpers: what is in the pixels ---------------------------------------------------------
 
+
 def _render(fig, dpi=150):
     fig.set_dpi(dpi)
     fig.canvas.draw()
@@ -132,8 +153,7 @@ def _region(image, ax, inset=4):
     """The pixels inside ax's frame (the spines left out)."""
     box = ax.get_window_extent()  # display pixels, origin at the bottom left
     h = image.shape[0]
-    return image[h - int(box.y1) + inset:h - int(box.y0) - inset,
-                 int(box.x0) + inset:int(box.x1) - inset]
+    return image[h - int(box.y1) + inset : h - int(box.y0) - inset, int(box.x0) + inset : int(box.x1) - inset]
 
 
 def _count(region, colour, alpha, tol=30):
@@ -160,6 +180,7 @@ def _domains(emb, device):
 
 # ---- shadows: translucent at any density ----------------------------------------------------
 
+
 def test_shadow_opacity_falls_as_the_count_rises_and_never_reaches_opaque():
     top = style.SHADOW_OPACITY
     lone = [shadows.shadow_opacity(1.0, vmax, top) for vmax in (1, 10, 1_000, 100_000)]
@@ -178,16 +199,49 @@ def test_shadow_opacity_falls_as_the_count_rises_and_never_reaches_opaque():
 def _piled(n_train, rng):
     """A fan map whose n_train training windows are piled up at (0, 0), plus one lone training
     window at (3, 3) of another section, test windows around and external windows on the pile."""
-    train = pd.DataFrame(dict(dataset="dev", kind="dcase2021", device="fan", section="00", domain="source",
-                              split="train", label="normal", path="t.wav", x=rng.normal(0, 1e-3, n_train),
-                              y=rng.normal(0, 1e-3, n_train)))
+    train = pd.DataFrame(
+        dict(
+            dataset="dev",
+            kind="dcase2021",
+            device="fan",
+            section="00",
+            domain="source",
+            split="train",
+            label="normal",
+            path="t.wav",
+            x=rng.normal(0, 1e-3, n_train),
+            y=rng.normal(0, 1e-3, n_train),
+        )
+    )
     lone = train.iloc[:1].assign(section="01", x=3.0, y=3.0)
-    test = pd.DataFrame(dict(dataset="dev", kind="dcase2021", device="fan", section="00", domain="source",
-                             split="test", label=["normal", "anomaly"] * 4, path="s.wav",
-                             x=np.linspace(-4, 4, 8), y=np.linspace(4, -4, 8)))
-    ext = pd.DataFrame(dict(dataset="audioset", kind="folder", device="", section="", domain="",
-                            split="external", label="unknown", path="e.wav", x=rng.normal(0, 1e-3, 5000),
-                            y=rng.normal(0, 1e-3, 5000)))
+    test = pd.DataFrame(
+        dict(
+            dataset="dev",
+            kind="dcase2021",
+            device="fan",
+            section="00",
+            domain="source",
+            split="test",
+            label=["normal", "anomaly"] * 4,
+            path="s.wav",
+            x=np.linspace(-4, 4, 8),
+            y=np.linspace(4, -4, 8),
+        )
+    )
+    ext = pd.DataFrame(
+        dict(
+            dataset="audioset",
+            kind="folder",
+            device="",
+            section="",
+            domain="",
+            split="external",
+            label="unknown",
+            path="e.wav",
+            x=rng.normal(0, 1e-3, 5000),
+            y=rng.normal(0, 1e-3, 5000),
+        )
+    )
     emb = pd.concat([train, lone, test, ext], ignore_index=True)
     emb["point"] = np.arange(len(emb))
     return emb
@@ -231,6 +285,7 @@ def test_dots_shrink_and_fade_with_the_count_but_stay_visible():
 
 
 # ---- device panels --------------------------------------------------------------------------
+
 
 def test_device_panels_hold_their_test_windows_over_the_same_shadows():
     emb = _embedding()
@@ -299,9 +354,14 @@ def test_device_legend_shows_what_is_drawn():
     assert "shadows: training windows" in legend.get_title().get_text()
 
 
-@pytest.mark.parametrize("name, label", [("external", "external: 20 windows"),
-                                         ("demo_external", "demo_external: 20 windows"),
-                                         ("audioset", "audioset (external): 20 windows")])
+@pytest.mark.parametrize(
+    "name, label",
+    [
+        ("external", "external: 20 windows"),
+        ("demo_external", "demo_external: 20 windows"),
+        ("audioset", "audioset (external): 20 windows"),
+    ],
+)
 def test_external_legend_says_external_once(name, label):
     emb = _embedding(external=name)
     assert plots.device_handles(emb, "fan")[0].get_label() == label
@@ -326,8 +386,9 @@ def test_external_data_does_not_crowd_out_the_device():
     fig, ax = plt.subplots()
     plots.plot_device_panel(ax, _embedding(), "fan", "normal", colours=COLOURS)
     inside = shadows.inside(ax, _select(_embedding(), kind="folder"))
-    assert _texts(ax, style.GID_OUTSIDE) == ([] if inside.all() else
-                                              [f"{(~inside).sum()} of 20 external windows lie outside this view"])
+    assert _texts(ax, style.GID_OUTSIDE) == (
+        [] if inside.all() else [f"{(~inside).sum()} of 20 external windows lie outside this view"]
+    )
 
 
 def test_panels_share_limits_with_equal_aspect_and_no_ticks():
@@ -343,6 +404,7 @@ def test_panels_share_limits_with_equal_aspect_and_no_ticks():
 
 # ---- empty panels ---------------------------------------------------------------------------
 
+
 def test_an_empty_panel_says_why():
     emb = _embedding()
     no_anomalies = emb[~((emb["split"] == "test") & (emb["label"] == "anomaly"))]
@@ -351,14 +413,18 @@ def test_an_empty_panel_says_why():
     assert _texts(left, style.GID_EMPTY) == []
     (note,) = _texts(right, style.GID_EMPTY)
     assert right.get_title() == "anomalous test windows (0)"
-    assert re.sub(r"\s+", " ", note) == ("No anomalous test windows in this map: the scope's test data has "
-                                         "none labelled anomalous.")
+    assert re.sub(r"\s+", " ", note) == (
+        "No anomalous test windows in this map: the scope's test data has none labelled anomalous."
+    )
     # evaluation data: every test label unknown
     unlabelled = emb.copy()
     unlabelled.loc[unlabelled["split"] == "test", "label"] = "unknown"
     fig = plots.device_figure(unlabelled, "fan", STYLE)
-    assert [ax.get_title() for ax in fig.axes] == ["normal test windows (0)", "anomalous test windows (0)",
-                                                   "unlabelled test windows (24)"]
+    assert [ax.get_title() for ax in fig.axes] == [
+        "normal test windows (0)",
+        "anomalous test windows (0)",
+        "unlabelled test windows (24)",
+    ]
     for ax in fig.axes[:2]:
         (note,) = _texts(ax, style.GID_EMPTY)
         assert "without ground truth" in re.sub(r"\s+", " ", note)
@@ -374,6 +440,7 @@ def test_an_empty_panel_says_why():
 
 
 # ---- global plot ----------------------------------------------------------------------------
+
 
 def test_global_figure_is_a_dual_plot_normal_left_anomalies_right():
     emb = _embedding()
@@ -391,9 +458,13 @@ def test_global_figure_is_a_dual_plot_normal_left_anomalies_right():
         assert np.array_equal(np.asarray(_shadow(ax).get_array()), np.asarray(_shadow(left).get_array()))
     assert left.get_xlim() == pytest.approx(right.get_xlim())
     labels = [legends.label_of(h) for h in plots.global_handles(emb, colours=COLOURS)]
-    assert labels == ["audioset (external): 20 windows", "fan section 00: train 6 · test 12",
-                      "fan section 01: train 6 · test 12", "pump section 00: train 6 · test 12",
-                      "pump section 01: train 6 · test 12"]
+    assert labels == [
+        "audioset (external): 20 windows",
+        "fan section 00: train 6 · test 12",
+        "fan section 01: train 6 · test 12",
+        "pump section 00: train 6 · test 12",
+        "pump section 01: train 6 · test 12",
+    ]
     # each device section's colour is in the pixels of both panels
     image = _render(fig)
     for *_, colour, _ in groups:
@@ -412,8 +483,10 @@ def test_global_colours_are_the_devices_families_not_the_domains():
     families = palette.device_families(["fan", "pump"])
     expected = {tuple(np.round(to_rgb(palette.shade(families[d], i, 2)), 6)) for d in ("fan", "pump") for i in (0, 1)}
     assert drawn == expected
-    assert families == {"fan": palette.FAMILIES[palette.KNOWN_DEVICES["fan"]],
-                        "pump": palette.FAMILIES[palette.KNOWN_DEVICES["pump"]]}
+    assert families == {
+        "fan": palette.FAMILIES[palette.KNOWN_DEVICES["fan"]],
+        "pump": palette.FAMILIES[palette.KNOWN_DEVICES["pump"]],
+    }
     # a device plot's colours (the domains) are none of the global plot's
     device = plots.device_figure(emb, "fan", STYLE)
     domains = {tuple(np.round(c.get_facecolors()[0][:3], 6)) for ax in device.axes for c in _dots(ax)}
@@ -430,8 +503,10 @@ def _two_sliders():
     fan = emb["device"] == "fan"
     old = fan & (emb["section"] == "00") & (emb["domain"] == "source")
     new = fan & (emb["section"] == "00")
-    emb = pd.concat([emb[old].assign(dataset="dcase2020", domain="none"), emb[new].assign(dataset="dcase2023"),
-                     emb[~fan]], ignore_index=True).assign(device=lambda t: t["device"].replace("fan", "slider"))
+    emb = pd.concat(
+        [emb[old].assign(dataset="dcase2020", domain="none"), emb[new].assign(dataset="dcase2023"), emb[~fan]],
+        ignore_index=True,
+    ).assign(device=lambda t: t["device"].replace("fan", "slider"))
     emb["point"] = np.arange(len(emb))
     return emb
 
@@ -439,14 +514,19 @@ def _two_sliders():
 def test_datasets_sharing_a_device_name_are_told_apart():
     emb = _two_sliders()
     labels = [legends.label_of(h) for h in plots.global_handles(emb)]
-    assert labels[1:] == ["slider (dcase2020) section 00: train 3 · test 6",
-                          "slider (dcase2023) section 00: train 6 · test 12"]
+    assert labels[1:] == [
+        "slider (dcase2020) section 00: train 3 · test 6",
+        "slider (dcase2023) section 00: train 6 · test 12",
+    ]
     fig = plots.global_figure(emb, STYLE)
     colours = {tuple(np.round(c.get_facecolors()[0][:3], 6)) for c in _dots(fig.axes[0])}
     assert len(colours) == 2  # one shade of slider's family each
     labels = [legends.label_of(h) for h in plots.device_handles(emb, "slider")]
-    assert labels[1:] == ["dcase2020 id 00: train 3 · test 6", "dcase2023 00 source: train 3 · test 6",
-                          "dcase2023 00 target: train 3 · test 6"]
+    assert labels[1:] == [
+        "dcase2020 id 00: train 3 · test 6",
+        "dcase2023 00 source: train 3 · test 6",
+        "dcase2023 00 target: train 3 · test 6",
+    ]
     fig = plots.device_figure(emb, "slider", STYLE)
     colours = {tuple(np.round(c.get_facecolors()[0][:3], 6)) for c in _dots(fig.axes[0])}
     assert len(colours) == 3  # DCASE 2020's id 00 and DCASE 2023's source are no longer one blue
@@ -455,6 +535,7 @@ def test_datasets_sharing_a_device_name_are_told_apart():
 
 
 # ---- section plot ---------------------------------------------------------------------------
+
 
 def test_section_panel_colours_files_and_draws_the_origin():
     emb = _embedding()
@@ -480,8 +561,12 @@ def test_section_legend_names_the_files_in_their_colours():
     emb = _embedding()
     fig = plots.section_figure(emb, "pump", "01", dict(STYLE, origin=ORIGIN))
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert texts[:4] == ["train 01 source: 3", "train 01 target: 3", "approximate origin (energy ranks 3-6)",
-                         "test files (section_01_…):"]
+    assert texts[:4] == [
+        "train 01 source: 3",
+        "train 01 target: 3",
+        "approximate origin (energy ranks 3-6)",
+        "test files (section_01_…):",
+    ]
     test = _select(emb, device="pump", section="01", split="test")
     files = file_colours(test)
     stems = [Path(p).stem.removeprefix("section_01_") for p in sorted(files)]
@@ -493,8 +578,16 @@ def test_section_legend_names_the_files_in_their_colours():
         assert np.allclose(to_rgba(handle.get_color())[:3], to_rgb(files[path]))
         assert tuple(np.round(to_rgb(handle.get_color()), 6)) in dots
     # many files: the first FILES_LISTED named, then how many are not
-    many = pd.concat([emb] + [_select(emb, device="pump", section="01", split="test").assign(
-        path=lambda t, i=i: t["path"].str.replace(".wav", f"_x{i:02d}.wav")) for i in range(3)], ignore_index=True)
+    many = pd.concat(
+        [emb]
+        + [
+            _select(emb, device="pump", section="01", split="test").assign(
+                path=lambda t, i=i: t["path"].str.replace(".wav", f"_x{i:02d}.wav")
+            )
+            for i in range(3)
+        ],
+        ignore_index=True,
+    )
     texts = [legends.label_of(h) for h in plots.section_handles(many, "pump", "01")]
     assert len(texts) == 2 + 1 + style.FILES_LISTED + 1
     assert texts[-1].startswith(f"… and {48 - style.FILES_LISTED} more files, not listed")
@@ -514,9 +607,9 @@ def test_section_shadows_are_the_domains_own_colours():
 
 
 def test_file_names_drop_the_shared_prefix_at_an_underscore():
-    assert plots.file_names(["/a/section_00_source_test_normal_0000.wav",
-                             "/b/section_00_target_test_anomaly_0001.wav"]) == \
-        ("section_00_", ["source_test_normal_0000", "target_test_anomaly_0001"])
+    assert plots.file_names(
+        ["/a/section_00_source_test_normal_0000.wav", "/b/section_00_target_test_anomaly_0001.wav"]
+    ) == ("section_00_", ["source_test_normal_0000", "target_test_anomaly_0001"])
     assert plots.file_names(["x/abc.wav", "x/abd.wav"]) == ("", ["abc", "abd"])
     assert plots.file_names(["x/a_1.wav", "x/a_.wav"]) == ("", ["a_1", "a_"])  # nothing left of one
     assert plots.file_names(["x/only_one.wav"]) == ("", ["only_one"])
@@ -528,8 +621,7 @@ def test_section_figure_draws_the_origin_cross_only_when_asked():
     without = plots.section_figure(emb, "pump", "01", STYLE)
     assert "approximate origin (energy ranks 3-6)" in [t.get_text() for t in with_cross.legends[0].get_texts()]
     assert not any("origin" in t.get_text() for t in without.legends[0].get_texts())
-    black = [sum(_count(_region(_render(f), ax), "black", 1.0, tol=40) for ax in f.axes)
-             for f in (with_cross, without)]
+    black = [sum(_count(_region(_render(f), ax), "black", 1.0, tol=40) for ax in f.axes) for f in (with_cross, without)]
     assert black[0] >= 100 and black[1] == 0
     # the test windows: a colour per file, on their panel
     image = _render(without)
@@ -539,6 +631,7 @@ def test_section_figure_draws_the_origin_cross_only_when_asked():
 
 
 # ---- figures, rendered ----------------------------------------------------------------------
+
 
 def test_device_figure_shows_test_colours_in_the_right_panels():
     emb = _embedding()
@@ -559,8 +652,12 @@ def test_device_figure_shows_test_colours_in_the_right_panels():
     empty = _render(blank)
     assert all(_count(_region(empty, ax), c, 0.9, tol) == 0 for ax in axes for c in domains.values())
     # ... and on a figure whose normal test windows are gone (shadows alone do not pass)
-    gone = plots.device_figure(emb[~((emb["device"] == "fan") & (emb["split"] == "test")
-                                     & (emb["label"] == "normal"))], "fan", STYLE, colours=COLOURS)
+    gone = plots.device_figure(
+        emb[~((emb["device"] == "fan") & (emb["split"] == "test") & (emb["label"] == "normal"))],
+        "fan",
+        STYLE,
+        colours=COLOURS,
+    )
     left = _region(_render(gone), gone.axes[0])
     assert all(_count(left, c, 0.9, tol) == 0 for c in domains.values())
 
@@ -578,6 +675,7 @@ def test_save_writes_the_figure_and_closes_it(tmp_path):
 
 # ---- a system's scores ----------------------------------------------------------------------
 
+
 def _scores(emb, seed=2):
     """A file score and decision of every test window (per file, as the metrics join them)."""
     rng = np.random.default_rng(seed)
@@ -585,8 +683,9 @@ def _scores(emb, seed=2):
     files = sorted(test["path"].unique())
     score = dict(zip(files, rng.normal(size=len(files))))
     decision = dict(zip(files, rng.integers(0, 2, size=len(files))))
-    return pd.DataFrame({"point": test["point"], "score": test["path"].map(score),
-                         "decision": test["path"].map(decision).astype(float)})
+    return pd.DataFrame(
+        {"point": test["point"], "score": test["path"].map(score), "decision": test["path"].map(decision).astype(float)}
+    )
 
 
 def test_system_scores_colour_the_test_windows_and_outline_wrong_decisions():
@@ -620,14 +719,22 @@ def test_system_scores_colour_the_test_windows_and_outline_wrong_decisions():
     assert "mysystem" in bar.get_xlabel()
     assert _shadow(left) is not None and _shadow(right) is not None
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "no score from mysystem" in labels and any(t.startswith("outlined: a wrong decision of mysystem")
-                                                      for t in labels)
+    assert "no score from mysystem" in labels and any(
+        t.startswith("outlined: a wrong decision of mysystem") for t in labels
+    )
     assert "train 00 source: 3" in labels
 
 
 def test_read_scores_takes_the_systems_columns(tmp_path):
-    table = pd.DataFrame({"point": [0, 1, 2], "x": [0.0, 1.0, 2.0], "score_mysystem": [0.5, "", 2.0],
-                          "decision_mysystem": [1, "", 0], "score_other": [9, 9, 9]})
+    table = pd.DataFrame(
+        {
+            "point": [0, 1, 2],
+            "x": [0.0, 1.0, 2.0],
+            "score_mysystem": [0.5, "", 2.0],
+            "decision_mysystem": [1, "", 0],
+            "score_other": [9, 9, 9],
+        }
+    )
     table.to_csv(tmp_path / "fan.points.tsv", sep="\t", index=False)
     scores = tables.read_scores(tmp_path / "fan.points.tsv", "mysystem")
     assert list(scores.columns) == ["point", "score", "decision"]
@@ -644,7 +751,8 @@ def test_colour_by_system_must_name_a_system_of_predictions():
     assert config.system_problem("nosuch", ["mysystem", "other"]) == (
         "config key 'plots.colour_by_system' is 'nosuch', which is not a system of config key "
         "'predictions' (systems: 'mysystem', 'other'): name one of them, or set it to null to colour "
-        "the test windows by section and domain")
+        "the test windows by section and domain"
+    )
     assert "(systems: none configured)" in config.system_problem("mysystem", {})
 
 
@@ -658,26 +766,27 @@ def test_colour_by_system_makes_the_device_plot_read_the_points_table(tmp_path):
     config["predictions"] = {"mysystem": str(tmp_path / "submission")}
     config["plots"]["colour_by_system"] = "mysystem"
     path = prepare(tmp_path, config)
-    proc = snakemake("results/plots/mel/stack5/fan.png", "-n", "--directory", str(tmp_path),
-                     "--configfile", str(path))
+    proc = snakemake("results/plots/mel/stack5/fan.png", "-n", "--directory", str(tmp_path), "--configfile", str(path))
     out = proc.stdout + proc.stderr
-    plot_job = out[out.index("rule plot_device:"):]
+    plot_job = out[out.index("rule plot_device:") :]
     assert "results/metrics/mel/stack5/fan.points.tsv" in plot_job.split("output:")[0]
     assert re.search(r"^metrics\s+1$", out, re.M) and re.search(r"^predictions\s+1$", out, re.M)
 
 
 # ---- panels, errors, titles -----------------------------------------------------------------
 
+
 def test_device_plot_adds_a_panel_for_unlabelled_windows():
     assert plots.device_panels(_embedding(), "pump") == ["normal", "anomaly"]
     assert plots.device_panels(_embedding(with_unknown=True), "pump") == ["normal", "anomaly", "unknown"]
     two = plots.device_figure(_embedding(), "pump", STYLE)
     three = plots.device_figure(_embedding(with_unknown=True), "pump", STYLE)
-    assert [ax.get_title() for ax in two.axes] == ["normal test windows (12)",
-                                                   "anomalous test windows (12)"]
-    assert [ax.get_title() for ax in three.axes] == ["normal test windows (12)",
-                                                     "anomalous test windows (12)",
-                                                     "unlabelled test windows (1)"]
+    assert [ax.get_title() for ax in two.axes] == ["normal test windows (12)", "anomalous test windows (12)"]
+    assert [ax.get_title() for ax in three.axes] == [
+        "normal test windows (12)",
+        "anomalous test windows (12)",
+        "unlabelled test windows (1)",
+    ]
     # the section holding the unlabelled window gets the third panel too, the other does not
     assert len(plots.section_figure(_embedding(with_unknown=True), "pump", "01", STYLE).axes) == 3
     assert len(plots.section_figure(_embedding(with_unknown=True), "pump", "00", STYLE).axes) == 2
@@ -731,13 +840,16 @@ def test_folder_figure_colours_sub_folders_in_turn_the_largest_first():
         assert np.allclose(collection.get_facecolors()[0][:3], to_rgb(colour))
 
 
-@pytest.mark.parametrize("column, flagged", [
-    (None, False),
-    ([False] * 3, False),
-    (["False"] * 3, False),
-    ([False, True, False], True),
-    (["False", "True", "False"], True),
-])
+@pytest.mark.parametrize(
+    "column, flagged",
+    [
+        (None, False),
+        ([False] * 3, False),
+        (["False"] * 3, False),
+        ([False, True, False], True),
+        (["False", "True", "False"], True),
+    ],
+)
 def test_title_flags_random_weights_only_when_the_column_says_so(column, flagged):
     emb = pd.DataFrame({"x": [0.0, 1.0, 2.0]})
     if column is not None:
@@ -751,9 +863,11 @@ def test_section_note_says_why_a_section_has_no_window():
     assert plots.section_note(emb, "fan", "00", datasets=["dev"], empty_in=["dev"]) is None  # it has windows
     assert plots.section_note(emb, "fan", "02", datasets=["dev", "add"], empty_in=["dev", "add"], stack=5) == (
         "no usable audio: every file of fan section 02 was left out; see results/reports/dev.excluded.tsv, "
-        "results/reports/add.excluded.tsv for each file and why")
+        "results/reports/add.excluded.tsv for each file and why"
+    )
     # one dataset still has files of it: they give no window at this stack
     assert plots.section_note(emb, "fan", "02", datasets=["dev", "add"], empty_in=["dev"], stack=5) == (
         "the map of fan holds no window of section 02: its usable files are shorter than a window of 5 "
-        "frames, or the caps of config key sampling.device draw none of them")
+        "frames, or the caps of config key sampling.device draw none of them"
+    )
     assert "left out" in plots.section_note(emb, "fan", "02") and "too short" in plots.section_note(emb, "fan", "02")

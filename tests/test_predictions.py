@@ -16,8 +16,17 @@ def make_test_files():
                 for label in ("normal", "anomaly"):
                     for i in range(2):
                         name = f"section_{section}_{domain}_test_{label}_{i:04d}.wav"
-                        rows.append(dict(dataset="dev", edition="2023", device=device, section=section,
-                                         domain=domain, label=label, path=f"/data/{device}/test/{name}"))
+                        rows.append(
+                            dict(
+                                dataset="dev",
+                                edition="2023",
+                                device=device,
+                                section=section,
+                                domain=domain,
+                                label=label,
+                                path=f"/data/{device}/test/{name}",
+                            )
+                        )
     return pd.DataFrame(rows)
 
 
@@ -36,10 +45,16 @@ def test_a_good_submission_is_read_whole_with_decisions(tmp_path):
     for device in ("fan", "ToyCar"):
         for section in ("00", "01"):
             ours = names(files, device, section)
-            write(tmp_path, f"anomaly_score_{device}_section_{section}_test.csv",
-                  [f"{n},{float('_anomaly_' in n) + i / 10}" for i, n in enumerate(ours)])
-            write(tmp_path, f"decision_result_{device}_section_{section}_test.csv",
-                  [f"{n},{int('_anomaly_' in n)}" for n in ours])
+            write(
+                tmp_path,
+                f"anomaly_score_{device}_section_{section}_test.csv",
+                [f"{n},{float('_anomaly_' in n) + i / 10}" for i, n in enumerate(ours)],
+            )
+            write(
+                tmp_path,
+                f"decision_result_{device}_section_{section}_test.csv",
+                [f"{n},{int('_anomaly_' in n)}" for n in ours],
+            )
     table, problems = predictions.read_submission("sys", tmp_path, files)
     assert problems.empty, problems.to_string()
     assert len(table) == len(files) and set(table["decision"]) == {0, 1}
@@ -53,15 +68,19 @@ def test_a_good_submission_is_read_whole_with_decisions(tmp_path):
 def test_malformed_rows_and_files_are_named_with_file_and_line_and_the_rest_is_kept(tmp_path):
     files = make_test_files()
     fan = names(files, "fan", "00")
-    write(tmp_path, "anomaly_score_fan_section_00_test.csv", [
-        f"{fan[0]},0.1",
-        f"{fan[1]},abc",           # line 2: not a number
-        f"{fan[2]}",               # line 3: no score at all
-        f"{fan[3]},nan",           # line 4: not finite
-        "section_00_source_test_normal_0099.wav,0.3",  # line 5: no such test file
-        f"{fan[0]},0.2",           # line 6: second row for a file
-        *(f"{n},0.5" for n in fan[4:-1]),              # the last file is missing
-    ])
+    write(
+        tmp_path,
+        "anomaly_score_fan_section_00_test.csv",
+        [
+            f"{fan[0]},0.1",
+            f"{fan[1]},abc",  # line 2: not a number
+            f"{fan[2]}",  # line 3: no score at all
+            f"{fan[3]},nan",  # line 4: not finite
+            "section_00_source_test_normal_0099.wav,0.3",  # line 5: no such test file
+            f"{fan[0]},0.2",  # line 6: second row for a file
+            *(f"{n},0.5" for n in fan[4:-1]),  # the last file is missing
+        ],
+    )
     write(tmp_path, "decision_result_fan_section_00_test.csv", [f"{fan[0]},yes"])
     write(tmp_path, "anomaly_score_pump_section_00_test.csv", ["a.wav,1"])
     write(tmp_path, "notes.csv", ["hello"])
@@ -109,8 +128,9 @@ def test_2021_submissions_have_a_file_per_domain(tmp_path):
         write(tmp_path, f"anomaly_score_fan_section_00_{domain}_test.csv", [f"{n},1" for n in ours])
     table, problems = predictions.read_submission("sys", tmp_path, files[files["device"] == "fan"])
     assert len(table) == 16 and table["score"].notna().sum() == 8
-    assert list(problems["problem"]) == ["no anomaly_score_fan_section_01_test.csv: the 8 test files of fan "
-                                         "section 01 have no score"]
+    assert list(problems["problem"]) == [
+        "no anomaly_score_fan_section_01_test.csv: the 8 test files of fan section 01 have no score"
+    ]
 
 
 def test_each_file_is_matched_to_the_dataset_whose_test_files_it_names(tmp_path):
@@ -125,13 +145,16 @@ def test_each_file_is_matched_to_the_dataset_whose_test_files_it_names(tmp_path)
     table, problems = predictions.read_submission("sys", tmp_path, files)
     assert set(table["dataset"]) == {"dev2022"} and table["score"].notna().sum() == 8
     said = list(problems["problem"])
-    assert "no anomaly_score_fan_section_01_test.csv: the 8 test files of fan section 01 have no score " \
-           "(dataset 'dev2022')" in said
+    assert (
+        "no anomaly_score_fan_section_01_test.csv: the 8 test files of fan section 01 have no score "
+        "(dataset 'dev2022')" in said
+    )
     assert "no file scores a test file of dataset 'dev': it is not evaluated" in said
     assert not any("fan section 00" in p and "no score for" in p for p in said)
     (tmp_path / "anomaly_score_fan_section_{01}_test.csv").write_text("x,1\n")
-    _, problems = predictions.read_submission("sys", tmp_path, files, csv_files=[
-        str(tmp_path / "anomaly_score_fan_section_00_test.csv")])
+    _, problems = predictions.read_submission(
+        "sys", tmp_path, files, csv_files=[str(tmp_path / "anomaly_score_fan_section_00_test.csv")]
+    )
     assert any("holds '{' or '}'" in p for p in problems["problem"])
 
 
@@ -142,15 +165,23 @@ def test_the_baselines_file_names_and_full_development_names_are_read(tmp_path):
     files = make_test_files()
     files = files[files["device"] == "fan"].reset_index(drop=True)
     files["path"] = [f"/eval/fan/test/section_{s}_{i:04d}.wav" for i, s in enumerate(files["section"])]
-    files["full_names"] = [[f"section_{s}_{d}_test_{lab}_{i:04d}_noAttribute.wav"]
-                           for i, (s, d, lab) in enumerate(zip(files["section"], files["domain"], files["label"]))]
+    files["full_names"] = [
+        [f"section_{s}_{d}_test_{lab}_{i:04d}_noAttribute.wav"]
+        for i, (s, d, lab) in enumerate(zip(files["section"], files["domain"], files["label"]))
+    ]
     for section in ("00", "01"):
         mine = files[files["section"] == section]
         tail = "_test_seed13711_id(0_)_Eval.csv"
-        write(tmp_path, f"anomaly_score_DCASE2024T2fan_section_{section}{tail}",
-              [f"{n[0]},{float(lab == 'anomaly')}" for n, lab in zip(mine["full_names"], mine["label"])])
-        write(tmp_path, f"decision_result_DCASE2024T2fan_section_{section}{tail}",
-              [f"{Path(p).name},{int(lab == 'anomaly')}" for p, lab in zip(mine["path"], mine["label"])])
+        write(
+            tmp_path,
+            f"anomaly_score_DCASE2024T2fan_section_{section}{tail}",
+            [f"{n[0]},{float(lab == 'anomaly')}" for n, lab in zip(mine["full_names"], mine["label"])],
+        )
+        write(
+            tmp_path,
+            f"decision_result_DCASE2024T2fan_section_{section}{tail}",
+            [f"{Path(p).name},{int(lab == 'anomaly')}" for p, lab in zip(mine["path"], mine["label"])],
+        )
     table, problems = predictions.read_submission("sys", tmp_path, files)
     assert problems.empty, problems.to_string()
     assert table["score"].notna().all() and table["decision"].notna().all()

@@ -78,21 +78,29 @@ def test_layout_names_every_module_of_the_package():
     missing = sorted(package_parts() - listed)
     assert not missing, (
         f"README.md's Layout section does not list {missing}: add one line each under "
-        "src/audio_umaps/ saying what it holds")
+        "src/audio_umaps/ saying what it holds"
+    )
 
 
 def test_layout_names_only_what_exists():
-    gone = [p for p in layout_entries(README.read_text())
-            if not any(ROOT.glob(p.rstrip("/")))]
+    gone = [p for p in layout_entries(README.read_text()) if not any(ROOT.glob(p.rstrip("/")))]
     assert not gone, f"README.md's Layout section lists {gone}, which do not exist"
 
 
 def test_layout_parser_nests_entries_under_their_folder():
-    text = ("## Layout\n\n```\nsrc/pkg/        the package\n  a.py          a module\n"
-            "  sub/          a sub-package\n    b.py        in it\n                continued\n"
-            "  c.py          back up\ntop.txt         a file\n```\n")
-    assert layout_entries(text) == ["src/pkg/", "src/pkg/a.py", "src/pkg/sub/",
-                                    "src/pkg/sub/b.py", "src/pkg/c.py", "top.txt"]
+    text = (
+        "## Layout\n\n```\nsrc/pkg/        the package\n  a.py          a module\n"
+        "  sub/          a sub-package\n    b.py        in it\n                continued\n"
+        "  c.py          back up\ntop.txt         a file\n```\n"
+    )
+    assert layout_entries(text) == [
+        "src/pkg/",
+        "src/pkg/a.py",
+        "src/pkg/sub/",
+        "src/pkg/sub/b.py",
+        "src/pkg/c.py",
+        "top.txt",
+    ]
 
 
 def test_package_parts_see_modules_and_sub_packages():

@@ -25,8 +25,9 @@ def test_stft_against_direct_librosa(signal):
 def test_mel_against_direct_librosa(signal):
     params = representations.params("mel")
     feats, energy = representations.get("mel").compute(signal, 16000, params)
-    mel = librosa.feature.melspectrogram(y=signal, sr=16000, n_fft=1024, hop_length=512, n_mels=128,
-                                         power=2.0, center=True, pad_mode="constant")
+    mel = librosa.feature.melspectrogram(
+        y=signal, sr=16000, n_fft=1024, hop_length=512, n_mels=128, power=2.0, center=True, pad_mode="constant"
+    )
     assert feats.shape == (1 + len(signal) // 512, 128) and representations.get("mel").dims(params) == 128
     np.testing.assert_allclose(feats, librosa.power_to_db(mel, top_db=None).T, rtol=1e-5, atol=1e-3)
     stft_energy = representations.get("stft").compute(signal, 16000, representations.params("stft"))[1]

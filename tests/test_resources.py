@@ -1,6 +1,5 @@
 """Resource estimates: growing with what a job reads, and with each retry."""
 
-
 import pytest
 
 from audio_umaps import resources
@@ -12,13 +11,16 @@ def test_a_retry_asks_for_more():
         resources.on_attempt(100, 0)
 
 
-@pytest.mark.parametrize("estimate, small, large", [
-    (resources.features, (10, 100), (600, 100_000)),
-    (lambda longest, total: resources.l3(longest, total, 128), (10, 100), (600, 100_000)),
-    (resources.sample, (100,), (1_000_000,)),
-    (lambda n, stack: resources.umap(n, stack, 513), (1000, 1), (100_000, 10)),
-    (resources.plot, (1000,), (1_000_000,)),
-])
+@pytest.mark.parametrize(
+    "estimate, small, large",
+    [
+        (resources.features, (10, 100), (600, 100_000)),
+        (lambda longest, total: resources.l3(longest, total, 128), (10, 100), (600, 100_000)),
+        (resources.sample, (100,), (1_000_000,)),
+        (lambda n, stack: resources.umap(n, stack, 513), (1000, 1), (100_000, 10)),
+        (resources.plot, (1000,), (1_000_000,)),
+    ],
+)
 def test_estimates_grow_with_the_input(estimate, small, large):
     a, b = estimate(*small), estimate(*large)
     assert 0 < a.mem_mb < b.mem_mb and 0 < a.runtime < b.runtime

@@ -22,8 +22,9 @@ def stores(dcase_root, tmp_path):
     paths = {}
     for (dataset, part), rows in table.groupby(["dataset", "part"]):
         out = tmp_path / "features" / f"{dataset}_{part}.zarr"
-        features.extract(rows["path"].tolist(), "mel", representations.params("mel"), out,
-                         attrs={"dataset": dataset, "part": part})
+        features.extract(
+            rows["path"].tolist(), "mel", representations.params("mel"), out, attrs={"dataset": dataset, "part": part}
+        )
         paths[(dataset, part)] = str(out)
     return table, paths
 
@@ -40,8 +41,7 @@ def test_caps_per_group_and_valid_windows(stores):
         assert n <= CAPS[key[-1]]
     # a group smaller than its cap gives every window it has
     test_03 = table[(table["section"] == "03")]
-    frames = {p: n for p, n in zip(Store(paths[("dev", "pump")]).files,
-                                   Store(paths[("dev", "pump")]).n_frames)}
+    frames = {p: n for p, n in zip(Store(paths[("dev", "pump")]).files, Store(paths[("dev", "pump")]).n_frames)}
     available = sum(frames[p] - 2 for p in test_03["path"])
     assert counts[("dev", "pump", "03", "unknown", "test")] == min(7, available)
     assert not sample.duplicated(["path", "first_frame"]).any()
@@ -106,7 +106,10 @@ def test_gather_matches_stacking_per_store(stores):
 
 def test_empty_scope_says_why(stores):
     table, paths = stores
-    with pytest.raises(sampling.EmptyScope, match="no file of scope 'pump' is long enough for a window of 10000 frames: the longest holds"):
+    with pytest.raises(
+        sampling.EmptyScope,
+        match="no file of scope 'pump' is long enough for a window of 10000 frames: the longest holds",
+    ):
         sampling.sample_scope(table, paths, 10_000, CAPS, seed=0, scope="pump")
     with pytest.raises(sampling.EmptyScope, match="every file of scope 'pump' was left out"):
         sampling.sample_scope(table.iloc[:0], paths, 5, CAPS, seed=0, scope="pump")

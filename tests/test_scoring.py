@@ -19,10 +19,17 @@ from audio_umaps import predictions, scorer, scoring, tables
 
 FIXTURE = Path(__file__).parent / "fixtures" / "dcase_official"
 EXPECTED = json.loads((FIXTURE / "expected_summary.json").read_text())
-TEAMS = {"2020": FIXTURE / "2020" / "teams", "2021": FIXTURE / "2021" / "teams",
-         "2023": FIXTURE / "2023" / "teams" / "fixture", "2024": FIXTURE / "2024" / "teams" / "fixture"}
-CASES = [(edition, system) for edition in ("2020", "2021", "2023", "2024")
-         for system in EXPECTED["editions"][edition]["systems"]]
+TEAMS = {
+    "2020": FIXTURE / "2020" / "teams",
+    "2021": FIXTURE / "2021" / "teams",
+    "2023": FIXTURE / "2023" / "teams" / "fixture",
+    "2024": FIXTURE / "2024" / "teams" / "fixture",
+}
+CASES = [
+    (edition, system)
+    for edition in ("2020", "2021", "2023", "2024")
+    for system in EXPECTED["editions"][edition]["systems"]
+]
 MEASURES = ("auc", "pauc", "precision", "recall", "f1")
 
 
@@ -47,16 +54,24 @@ def results():
 
 
 def value(table, device, section, domain, measure):
-    hit = table[(table["device"] == device) & (table["section"] == section)
-                & (table["domain"] == domain) & (table["measure"] == measure)]
+    hit = table[
+        (table["device"] == device)
+        & (table["section"] == section)
+        & (table["domain"] == domain)
+        & (table["measure"] == measure)
+    ]
     assert len(hit) == 1, (device, section, domain, measure)
     return float(hit["value"].iloc[0])
 
 
 def test_the_edition_is_found_from_the_ground_truth(results):
     # (the 2023 and 2024 trees hold fan and ToyCar sections 00 and 01: only 2022 had both)
-    assert {e: r.edition for (e, _), r in results.items()} == {"2020": "2020", "2021": "2021", "2023": "2022",
-                                                               "2024": "2022"}
+    assert {e: r.edition for (e, _), r in results.items()} == {
+        "2020": "2020",
+        "2021": "2021",
+        "2023": "2022",
+        "2024": "2022",
+    }
     for result in results.values():
         assert result.problems.empty, result.problems.to_string()
         assert result.files["score"].notna().all() and len(result.files) == 145
@@ -86,8 +101,12 @@ def test_2021_equals_the_official_evaluator(results, edition, system):
         for section, domains in facts["sections"].items():
             for domain, numbers in domains.items():
                 for measure in MEASURES:
-                    assert close(value(ours, device, section, domain, measure), numbers[measure]), \
-                        (device, section, domain, measure)
+                    assert close(value(ours, device, section, domain, measure), numbers[measure]), (
+                        device,
+                        section,
+                        domain,
+                        measure,
+                    )
                     checked += 1
         for mean, prefix in (("arithmetic_mean", "amean"), ("harmonic_mean", "hmean")):
             for measure in MEASURES:
@@ -102,10 +121,15 @@ def test_2021_equals_the_official_evaluator(results, edition, system):
                 picked = [value(ours, device, s, d, measure) for s, d in rows]
                 assert close(scoring.hmean(picked), facts[f"{domain}_harmonic_mean"][measure])
                 assert value(ours, device, "all", domain, f"hmean_{measure}") == scoring.hmean(
-                    [value(ours, device, s, domain, measure) for s in facts["sections"]])
+                    [value(ours, device, s, domain, measure) for s in facts["sections"]]
+                )
                 checked += 1
-    for mean, key in (("arithmetic_mean", ("amean", "all")), ("harmonic_mean", ("hmean", "all")),
-                      ("source_harmonic_mean", ("hmean", "source")), ("target_harmonic_mean", ("hmean", "target"))):
+    for mean, key in (
+        ("arithmetic_mean", ("amean", "all")),
+        ("harmonic_mean", ("hmean", "all")),
+        ("source_harmonic_mean", ("hmean", "source")),
+        ("target_harmonic_mean", ("hmean", "target")),
+    ):
         for measure in MEASURES:
             assert close(value(ours, "all", "all", key[1], f"{key[0]}_{measure}"), theirs["overall"][mean][measure])
             checked += 1
@@ -131,16 +155,25 @@ def test_2022_on_equals_the_official_evaluator(results, edition, system):
                 for measure in ("precision", "recall", "f1"):
                     assert close(value(ours, device, section, domain, measure), numbers[f"{measure}_{domain}"])
                     checked += 1
-        for mean, (prefix, domain) in (("arithmetic_mean", ("amean", "all")), ("harmonic_mean", ("hmean", "all")),
-                                       ("source_harmonic_mean", ("hmean", "source")),
-                                       ("target_harmonic_mean", ("hmean", "target"))):
+        for mean, (prefix, domain) in (
+            ("arithmetic_mean", ("amean", "all")),
+            ("harmonic_mean", ("hmean", "all")),
+            ("source_harmonic_mean", ("hmean", "source")),
+            ("target_harmonic_mean", ("hmean", "target")),
+        ):
             for measure in MEASURES:
-                assert close(value(ours, device, "all", domain, f"{prefix}_{measure}"), facts[mean][measure]), \
-                    (device, mean, measure)
+                assert close(value(ours, device, "all", domain, f"{prefix}_{measure}"), facts[mean][measure]), (
+                    device,
+                    mean,
+                    measure,
+                )
                 checked += 1
-    for mean, (prefix, domain) in (("arithmetic_mean", ("amean", "all")), ("harmonic_mean", ("hmean", "all")),
-                                   ("source_harmonic_mean", ("hmean", "source")),
-                                   ("target_harmonic_mean", ("hmean", "target"))):
+    for mean, (prefix, domain) in (
+        ("arithmetic_mean", ("amean", "all")),
+        ("harmonic_mean", ("hmean", "all")),
+        ("source_harmonic_mean", ("hmean", "source")),
+        ("target_harmonic_mean", ("hmean", "target")),
+    ):
         for measure in MEASURES:
             assert close(value(ours, "all", "all", domain, f"{prefix}_{measure}"), theirs["overall"][mean][measure])
             checked += 1
@@ -151,28 +184,71 @@ def test_2022_on_equals_the_official_evaluator(results, edition, system):
 
 def test_the_command_prints_the_tables_and_ends_with_the_official_score(tmp_path):
     gt, teams = FIXTURE / "2024", TEAMS["2024"]
-    done = subprocess.run([sys.executable, "-m", "audio_umaps.scorer", str(teams / "baseline"),
-                           "--ground-truth", str(gt), "--compare", str(teams / "main"), "--bootstrap", "50",
-                           "--out", str(tmp_path)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "audio_umaps.scorer",
+            str(teams / "baseline"),
+            "--ground-truth",
+            str(gt),
+            "--compare",
+            str(teams / "main"),
+            "--bootstrap",
+            "50",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     lines = done.stdout.strip().splitlines()
     theirs = EXPECTED["editions"]["2024"]["systems"]["baseline"]["official_score"]
     assert lines[-1].startswith("official score: ") and abs(float(lines[-1].split(": ")[1]) - theirs) < 1e-6
     assert any(line.startswith("official score ci95: ") for line in lines)
     assert "harmonic mean" in done.stdout and "comparison: baseline minus main" in done.stdout
-    assert {p.name for p in tmp_path.iterdir()} == {"scores.tsv", "machines.tsv", "files.tsv", "problems.tsv",
-                                                    "comparison.tsv", "bootstrap.tsv"}
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "scores.tsv",
+        "machines.tsv",
+        "files.tsv",
+        "problems.tsv",
+        "comparison.tsv",
+        "bootstrap.tsv",
+    }
     machines = tables.read("scorer_machines", tmp_path / "machines.tsv").set_index("machine")
     assert abs(machines.loc["all", "hmean"] - theirs) < 1e-6
     boot = tables.read("scorer_bootstrap", tmp_path / "bootstrap.tsv").iloc[0]
     assert abs(boot["difference"] - theirs) < 1e-6  # main's official score is 0 (an AUC of 0)
     # the 2020 line: no official score, the mean AUC and pAUC
-    done = subprocess.run([sys.executable, "-m", "audio_umaps.scorer", str(TEAMS["2020"] / "alt"),
-                           "--ground-truth", str(FIXTURE / "2020")], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "audio_umaps.scorer",
+            str(TEAMS["2020"] / "alt"),
+            "--ground-truth",
+            str(FIXTURE / "2020"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.strip().splitlines()[-1].startswith("official score: ")
     assert "2020 has none" in done.stdout
     # no ground truth: one line saying so, exit status 2
-    done = subprocess.run([sys.executable, "-m", "audio_umaps.scorer", str(TEAMS["2020"] / "alt"),
-                           "--ground-truth", str(tmp_path / "nothing")], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "audio_umaps.scorer",
+            str(TEAMS["2020"] / "alt"),
+            "--ground-truth",
+            str(tmp_path / "nothing"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2 and "does not exist" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -196,8 +272,11 @@ def test_incomplete_input_gives_nan_and_says_what_is_missing(edition, tmp_path):
     files = pd.read_csv(FIXTURE / "files.tsv", sep="\t", dtype={"section": str})
     column = {"2020": "file_2020", "2024": "file_full"}.get(edition, "file")
     dropped = files[(files["device"] == "fan") & (files["section"] == "01")][column].iloc[0]
-    result = incomplete(edition, tmp_path, lambda name, line: line.split(",")[0] == dropped
-                        and name.startswith("anomaly_score") and "fan" in name)
+    result = incomplete(
+        edition,
+        tmp_path,
+        lambda name, line: line.split(",")[0] == dropped and name.startswith("anomaly_score") and "fan" in name,
+    )
     table = result.table
     missing = table[table["value"].isna()]
     assert len(missing) and (missing["note"] != "").all()
@@ -213,8 +292,15 @@ def test_incomplete_input_gives_nan_and_says_what_is_missing(edition, tmp_path):
 
 
 def test_a_missing_class_or_section_is_named_in_every_edition():
-    base = pd.DataFrame(dict(device="fan", section=["00"] * 8, domain=["source"] * 4 + ["target"] * 4,
-                             label=["normal", "normal", "anomaly", "anomaly"] * 2, score=np.arange(8.0)))
+    base = pd.DataFrame(
+        dict(
+            device="fan",
+            section=["00"] * 8,
+            domain=["source"] * 4 + ["target"] * 4,
+            label=["normal", "normal", "anomaly", "anomaly"] * 2,
+            score=np.arange(8.0),
+        )
+    )
     only_normal_target = base[~((base["domain"] == "target") & (base["label"] == "anomaly"))]
     table = scoring.official(only_normal_target, "2021", sections={"fan": ["00", "01"]})
     assert math.isnan(value(table, "fan", "00", "target", "auc"))
@@ -243,13 +329,27 @@ def test_a_zero_auc_makes_the_harmonic_mean_0():
 
 
 def test_editions_map_to_their_scoring():
-    assert [scoring.layout(e) for e in ("2020", "2021", "2022", "2023", "2025", "2022-2025", None)] == \
-        ["2020", "2021", "2022", "2022", "2022", "2022", "2022"]
+    assert [scoring.layout(e) for e in ("2020", "2021", "2022", "2023", "2025", "2022-2025", None)] == [
+        "2020",
+        "2021",
+        "2022",
+        "2022",
+        "2022",
+        "2022",
+        "2022",
+    ]
 
 
 def test_files_without_a_domain_give_no_official_score_and_no_error():
-    files = pd.DataFrame(dict(device="fan", section="03", domain="unknown", label=["normal", "anomaly"] * 3,
-                              score=[0.1, 0.9, 0.2, 0.8, 0.3, 0.7]))
+    files = pd.DataFrame(
+        dict(
+            device="fan",
+            section="03",
+            domain="unknown",
+            label=["normal", "anomaly"] * 3,
+            score=[0.1, 0.9, 0.2, 0.8, 0.3, 0.7],
+        )
+    )
     table = scoring.official(files, "2021")  # 2021 scores per domain: none is known
     assert math.isnan(value(table, "fan", "03", "source", "auc"))
     assert math.isnan(value(table, "all", "all", "all", "official"))
@@ -265,8 +365,15 @@ def test_the_paired_bootstrap_finds_a_better_system_and_not_an_equal_one():
         for domain in ("source", "target"):
             for label in ("normal", "anomaly"):
                 for i in range(40):
-                    rows.append(dict(device=device, section="00", domain=domain, label=label,
-                                     path=f"{device}_{domain}_{label}_{i}.wav"))
+                    rows.append(
+                        dict(
+                            device=device,
+                            section="00",
+                            domain=domain,
+                            label=label,
+                            path=f"{device}_{domain}_{label}_{i}.wav",
+                        )
+                    )
     files = pd.DataFrame(rows)
     y = (files["label"] == "anomaly").to_numpy()
     good = files.assign(score=y * 2.0 + rng.normal(size=len(y)))
@@ -276,8 +383,9 @@ def test_the_paired_bootstrap_finds_a_better_system_and_not_an_equal_one():
     assert better["difference"] > 0 and better["low"] > 0 and better["p"] < 0.05
     same = scorer.paired_bootstrap(poor, poor2, "2023", resamples=200, seed=1)
     assert same["low"] < 0 < same["high"] and same["p"] > 0.05
-    assert scorer.paired_bootstrap(good, poor, "2023", resamples=50, seed=1) == \
-        scorer.paired_bootstrap(good, poor, "2023", resamples=50, seed=1)
+    assert scorer.paired_bootstrap(good, poor, "2023", resamples=50, seed=1) == scorer.paired_bootstrap(
+        good, poor, "2023", resamples=50, seed=1
+    )
 
 
 def test_the_workflows_reading_of_a_submission_equals_the_scorers():
@@ -328,7 +436,9 @@ def test_the_scorers_bad_input_gets_one_clear_line(tmp_path, capsys):
     assert abs(float(capsys.readouterr().out.strip().split("official score: ")[-1]) - theirs) < 1e-6
     # a table that is no text
     (tmp_path / "bad" / "ground_truth_data").mkdir(parents=True)
-    (tmp_path / "bad" / "ground_truth_data" / "ground_truth_fan_section_00_source_test.csv").write_bytes(b"\xff\xdc\x00")
+    (tmp_path / "bad" / "ground_truth_data" / "ground_truth_fan_section_00_source_test.csv").write_bytes(
+        b"\xff\xdc\x00"
+    )
     assert scorer.main([str(TEAMS["2021"] / "alt"), "--ground-truth", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err
     assert "ground_truth_fan_section_00_source_test.csv: not a readable CSV table" in err and "Traceback" not in err
@@ -338,8 +448,20 @@ def test_the_scorers_bad_input_gets_one_clear_line(tmp_path, capsys):
     assert "no row of alt scores a test file" in captured.err and "official score: n/a" in captured.out
     # two submissions of one name compare
     shutil.copytree(TEAMS["2021"] / "alt", tmp_path / "again" / "alt")
-    assert scorer.main([str(TEAMS["2021"] / "alt"), "--ground-truth", str(FIXTURE / "2021"),
-                        "--compare", str(tmp_path / "again" / "alt"), "--bootstrap", "20"]) == 0
+    assert (
+        scorer.main(
+            [
+                str(TEAMS["2021"] / "alt"),
+                "--ground-truth",
+                str(FIXTURE / "2021"),
+                "--compare",
+                str(tmp_path / "again" / "alt"),
+                "--bootstrap",
+                "20",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "hmean difference" in out and "alt (1)" in out
 
@@ -353,8 +475,15 @@ def test_the_evaluators_ci95_is_the_jackknifes_narrowed_by_n_minus_1(results):
 
 
 def test_a_section_that_lost_some_of_its_files_has_no_complete_value():
-    files = pd.DataFrame(dict(device="fan", section="00", domain=["source"] * 4 + ["target"] * 4,
-                              label=["normal", "normal", "anomaly", "anomaly"] * 2, score=np.arange(8.0)))
+    files = pd.DataFrame(
+        dict(
+            device="fan",
+            section="00",
+            domain=["source"] * 4 + ["target"] * 4,
+            label=["normal", "normal", "anomaly", "anomaly"] * 2,
+            score=np.arange(8.0),
+        )
+    )
     whole = scoring.official(files, "2021", sections={"fan": {"00": 8}})
     assert not math.isnan(value(whole, "all", "all", "all", "official"))
     short = scoring.official(files.iloc[1:], "2021", sections={"fan": {"00": 8}})
@@ -364,6 +493,10 @@ def test_a_section_that_lost_some_of_its_files_has_no_complete_value():
 
 
 def value_note(table, device, section, domain, measure):
-    hit = table[(table["device"] == device) & (table["section"] == section)
-                & (table["domain"] == domain) & (table["measure"] == measure)]
+    hit = table[
+        (table["device"] == device)
+        & (table["section"] == section)
+        & (table["domain"] == domain)
+        & (table["measure"] == measure)
+    ]
     return hit["note"].iloc[0]

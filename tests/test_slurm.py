@@ -29,8 +29,17 @@ TIMEOUT_S = 900
 CONFIG = tiny_demo()  # fan, sections 00 and 01, log-mel, stack 5
 # jobs the cluster runs: 2 feature stores, 2 samples, 2 UMAPs (fan, global), 4 plots, fan's metrics,
 # the explorer of both scopes
-SLURM_RULES = {"features": 2, "sample": 2, "umap": 2, "plot_global": 1, "plot_device": 1, "plot_section": 2,
-               "metrics": 1, "explore_clips": 2, "explore": 2}
+SLURM_RULES = {
+    "features": 2,
+    "sample": 2,
+    "umap": 2,
+    "plot_global": 1,
+    "plot_device": 1,
+    "plot_section": 2,
+    "metrics": 1,
+    "explore_clips": 2,
+    "explore": 2,
+}
 
 
 def cluster_state() -> str | None:
@@ -50,10 +59,14 @@ def cluster_state() -> str | None:
 _why = cluster_state()
 if _why and REQUIRED:
     raise RuntimeError(f"AUDIO_UMAPS_SLURM=1 but no usable SLURM cluster: {_why}")
-pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.skipif(
-    _why is not None,
-    reason=f"no SLURM cluster ({_why}); .ci/run starts one, see README 'Running on SLURM'",
-)]
+pytestmark = [
+    pytest.mark.slurm,
+    pytest.mark.workflow,
+    pytest.mark.skipif(
+        _why is not None,
+        reason=f"no SLURM cluster ({_why}); .ci/run starts one, see README 'Running on SLURM'",
+    ),
+]
 
 
 def user_profile(folder: Path) -> Path:
@@ -71,8 +84,22 @@ def user_profile(folder: Path) -> Path:
 def run_snakemake(work: Path, *args: str) -> subprocess.CompletedProcess:
     config = prepare(work, CONFIG)
     # snakemake ignores SIGTERM while it waits on SLURM: always under timeout -k
-    cmd = ["timeout", "-k", "10", str(TIMEOUT_S), sys.executable, "-m", "snakemake",
-           "--snakefile", str(SNAKEFILE), "--directory", str(work), "--configfile", str(config), *args]
+    cmd = [
+        "timeout",
+        "-k",
+        "10",
+        str(TIMEOUT_S),
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(work),
+        "--configfile",
+        str(config),
+        *args,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     if proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}")
@@ -95,9 +122,20 @@ def runs(tmp_path_factory):
 
 def sacct(run_id: str) -> pd.DataFrame:
     out = subprocess.run(
-        ["sacct", "-n", "-P", "-X", "--name", run_id, "--starttime", "now-2hours",
-         "--format=JobID,JobName,State,ExitCode,AllocCPUS,ReqMem,Partition,Account"],
-        capture_output=True, text=True, check=True,
+        [
+            "sacct",
+            "-n",
+            "-P",
+            "-X",
+            "--name",
+            run_id,
+            "--starttime",
+            "now-2hours",
+            "--format=JobID,JobName,State,ExitCode,AllocCPUS,ReqMem,Partition,Account",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rows = [line.split("|") for line in out.strip().splitlines()]
     return pd.DataFrame(rows, columns=["job", "name", "state", "exit", "cpus", "mem", "partition", "account"])
@@ -134,14 +172,17 @@ def test_outputs_match_a_local_run(runs):
     for kind in ("manifest", "samples", "umap", "metrics", "reports", "clips", "explore"):
         # the benchmark summary holds times, which differ; its job counts are compared below
         files = sorted(p.relative_to(res_l) for p in (res_l / kind).rglob("*.tsv") if p.name != "benchmarks.tsv")
-        assert files and files == sorted(p.relative_to(res_c) for p in (res_c / kind).rglob("*.tsv")
-                                         if p.name != "benchmarks.tsv")
+        assert files and files == sorted(
+            p.relative_to(res_c) for p in (res_c / kind).rglob("*.tsv") if p.name != "benchmarks.tsv"
+        )
         for rel in files:
             a = pd.read_csv(res_l / rel, sep="\t", keep_default_na=False)
             b = pd.read_csv(res_c / rel, sep="\t", keep_default_na=False)
             pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-5, atol=1e-4, obj=str(rel))
-    jobs = [pd.read_csv(r / "reports/benchmarks.tsv", sep="\t").set_index("rule")["jobs"].sort_index()
-            for r in (res_l, res_c)]
+    jobs = [
+        pd.read_csv(r / "reports/benchmarks.tsv", sep="\t").set_index("rule")["jobs"].sort_index()
+        for r in (res_l, res_c)
+    ]
     pd.testing.assert_series_equal(*jobs)
     for store in (res_l / "features").rglob("*.zarr"):
         a = zarr.open_group(str(store), mode="r")
@@ -154,8 +195,9 @@ def test_outputs_match_a_local_run(runs):
         with Image.open(res_l / rel) as a, Image.open(res_c / rel) as b:
             assert np.array_equal(np.asarray(a), np.asarray(b)), rel
     # every cluster job wrote its benchmark, as locally
-    assert sorted(p.relative_to(res_l) for p in (res_l / "benchmarks").rglob("*.tsv")) == \
-        sorted(p.relative_to(res_c) for p in (res_c / "benchmarks").rglob("*.tsv"))
+    assert sorted(p.relative_to(res_l) for p in (res_l / "benchmarks").rglob("*.tsv")) == sorted(
+        p.relative_to(res_c) for p in (res_c / "benchmarks").rglob("*.tsv")
+    )
 
 
 def memory_enforced() -> bool:
@@ -182,9 +224,18 @@ def test_a_job_over_its_memory_is_killed_and_retried_with_more(runs, tmp_path):
     jobs = sacct(re.search(r"SLURM run ID: (\S+)", log).group(1))
     print(jobs.to_string())
     assert jobs["mem"].tolist() == ["300M", "900M"] and jobs["state"].tolist() == ["FAILED", "COMPLETED"]
-    steps = subprocess.run(["sacct", "-n", "-P", "-j", jobs["job"].iloc[0], "--format=JobID,State"],
-                           capture_output=True, text=True, check=True).stdout
+    steps = subprocess.run(
+        ["sacct", "-n", "-P", "-j", jobs["job"].iloc[0], "--format=JobID,State"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     print(steps)
     assert "OUT_OF_MEMORY" in steps  # the cgroup killed the step that ran over 300 MB
-    pd.testing.assert_frame_equal(pd.read_csv(cluster / target, sep="\t"), pd.read_csv(local / target, sep="\t"),
-                                  check_exact=False, rtol=1e-5, atol=1e-4)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(cluster / target, sep="\t"),
+        pd.read_csv(local / target, sep="\t"),
+        check_exact=False,
+        rtol=1e-5,
+        atol=1e-4,
+    )

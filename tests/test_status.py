@@ -29,9 +29,11 @@ def test_sections_whose_every_file_was_left_out_are_listed(dcase_root, tmp_path)
     section00 = table.loc[table["section"] == "00", "path"].iloc[1:]
     # the feature job's table: the silent files, and all but one file of section 00, left out;
     # a damaged file kept is not left out
-    features = pd.DataFrame([("dev", p, "features", "silent", tables.LEFT_OUT) for p in [*silent, *section00]]
-                            + [("dev", table["path"].iloc[0], "manifest", "truncated", "kept with its real length")],
-                            columns=tables.columns("excluded"))
+    features = pd.DataFrame(
+        [("dev", p, "features", "silent", tables.LEFT_OUT) for p in [*silent, *section00]]
+        + [("dev", table["path"].iloc[0], "manifest", "truncated", "kept with its real length")],
+        columns=tables.columns("excluded"),
+    )
     report = pd.concat([excluded, features], ignore_index=True)
     tables.write("manifest", table, tmp_path / "dev.tsv")
     tables.write("excluded", report, tmp_path / "dev.excluded.tsv")
@@ -40,16 +42,38 @@ def test_sections_whose_every_file_was_left_out_are_listed(dcase_root, tmp_path)
 
     # skipped.tsv: the skipped maps, then those sections, each saying what to read
     status.write(tmp_path / "a.json", scope="pump", representation="mel", stack=5, windows=40)
-    status.write(tmp_path / "b.json", scope="global", representation="mel", stack=50, windows=0,
-                 skipped="no file of scope 'global' is long enough for a window of 50 frames")
+    status.write(
+        tmp_path / "b.json",
+        scope="global",
+        representation="mel",
+        stack=50,
+        windows=0,
+        skipped="no file of scope 'global' is long enough for a window of 50 frames",
+    )
     skipped = status.skipped_table([tmp_path / "a.json", tmp_path / "b.json"], empty, {"pump": "Pump 1"})
     assert skipped.columns.tolist() == status.SKIPPED_COLUMNS
     assert skipped.values.tolist() == [
         ["mel", 50, "global", "", "", 0, "no file of scope 'global' is long enough for a window of 50 frames"],
-        ["", "", "pump", "01", "dev", 0, "no usable audio: every file of Pump 1 section 01 in dataset 'dev' "
-                                          "was left out; see results/reports/dev.excluded.tsv for each file and why"],
-        ["", "", "pump", "03", "dev", 0, "no usable audio: every file of Pump 1 section 03 in dataset 'dev' "
-                                          "was left out; see results/reports/dev.excluded.tsv for each file and why"],
+        [
+            "",
+            "",
+            "pump",
+            "01",
+            "dev",
+            0,
+            "no usable audio: every file of Pump 1 section 01 in dataset 'dev' "
+            "was left out; see results/reports/dev.excluded.tsv for each file and why",
+        ],
+        [
+            "",
+            "",
+            "pump",
+            "03",
+            "dev",
+            0,
+            "no usable audio: every file of Pump 1 section 03 in dataset 'dev' "
+            "was left out; see results/reports/dev.excluded.tsv for each file and why",
+        ],
     ]
     # nothing skipped: an empty table with its header; a dataset without a manifest row at all
     assert status.skipped_table([tmp_path / "a.json"]).empty

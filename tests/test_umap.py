@@ -21,8 +21,7 @@ def blobs():
     return (centres[labels] + rng.normal(size=(300, 20))).astype(np.float32), labels
 
 
-PARAMS = {"n_neighbors": 10, "min_dist": 0.1, "metric": "euclidean", "seed": 42,
-          "backend": "umap-learn"}
+PARAMS = {"n_neighbors": 10, "min_dist": 0.1, "metric": "euclidean", "seed": 42, "backend": "umap-learn"}
 
 
 def test_umap_uses_the_exact_graph_and_never_pynndescent(blobs, monkeypatch):
@@ -73,10 +72,16 @@ FIT_PROBE = textwrap.dedent("""
 
 def test_a_seeded_map_is_byte_identical_in_fresh_processes_on_any_thread_count():
     def fit(threads):
-        env = {**os.environ, **{v: str(threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                          "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}}
-        done = subprocess.run([sys.executable, "-c", FIT_PROBE, str(threads)], capture_output=True,
-                              text=True, env=env, check=True)
+        env = {
+            **os.environ,
+            **{
+                v: str(threads)
+                for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+            },
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", FIT_PROBE, str(threads)], capture_output=True, text=True, env=env, check=True
+        )
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     first, second, two = fit(1), fit(1), fit(2)
@@ -114,8 +119,7 @@ def test_the_initial_layout_keeps_the_maps_neighbourhoods(blobs):
     assert min(np.linalg.norm(centres[i] - centres[j]) for i in range(3) for j in range(i)) > spread
     ours = umap_step.fit_umap(x, PARAMS, neighbours=near)
     umap = umap_step.import_umap()
-    theirs = umap.UMAP(n_neighbors=10, min_dist=0.1, random_state=42,
-                       precomputed_knn=(*near, None)).fit_transform(x)
+    theirs = umap.UMAP(n_neighbors=10, min_dist=0.1, random_state=42, precomputed_knn=(*near, None)).fit_transform(x)
     assert trustworthiness(x, ours, n_neighbors=10) > trustworthiness(x, theirs, n_neighbors=10) - 0.01
 
 
@@ -136,8 +140,7 @@ def test_a_second_fresh_process_loads_umap_learns_compiled_code(tmp_path):
     env = {"AUDIO_UMAPS_NUMBA_CACHE": str(tmp_path / "numba"), "PATH": "/usr/bin:/bin"}
 
     def probe():
-        done = subprocess.run([sys.executable, "-c", CACHE_PROBE], capture_output=True, text=True,
-                              env=env, check=True)
+        done = subprocess.run([sys.executable, "-c", CACHE_PROBE], capture_output=True, text=True, env=env, check=True)
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     first, second = probe(), probe()

@@ -54,7 +54,12 @@ def test_single_target_dag_only_needs_its_inputs(demo_work):
     work, config = demo_work
     proc = snakemake("results/plots/mel/stack5/fan.png", "-n", "--directory", str(work), "--configfile", str(config))
     assert job_counts(proc.stdout) == {
-        "manifest": 2, "features": 2, "sample": 1, "umap": 1, "plot_device": 1, "total": 7,
+        "manifest": 2,
+        "features": 2,
+        "sample": 1,
+        "umap": 1,
+        "plot_device": 1,
+        "total": 7,
     }
 
 
@@ -66,8 +71,14 @@ def test_without_demo_data_the_message_says_how_to_make_it(tmp_path):
     assert "datasets.demo.root: folder 'results/demo/dcase2021' does not exist" in out and "bin/demo" in out
 
 
-TINY = tiny_demo(stacks=(1, 4), devices={"fan": "fan", "valve": "valve"}, test_clips=2, external_clips=2,
-                 colour="violet", global_without_external_at_stacks=[4])
+TINY = tiny_demo(
+    stacks=(1, 4),
+    devices={"fan": "fan", "valve": "valve"},
+    test_clips=2,
+    external_clips=2,
+    colour="violet",
+    global_without_external_at_stacks=[4],
+)
 
 
 def write_submission(work: Path):
@@ -77,7 +88,9 @@ def write_submission(work: Path):
     folder = work / "submission"
     folder.mkdir()
     for device, section in (("fan", "00"), ("fan", "01"), ("valve", "00")):
-        names = sorted(p.name for p in (work / "results/demo/dcase2021" / device).glob(f"*_test/section_{section}_*.wav"))
+        names = sorted(
+            p.name for p in (work / "results/demo/dcase2021" / device).glob(f"*_test/section_{section}_*.wav")
+        )
         rows = [f"{n},{(2.0 if '_anomaly_' in n else 0.0) + i / 100}" for i, n in enumerate(names)]
         decisions = [f"{n},{int('_anomaly_' in n)}" for n in names]
         if device == "valve":
@@ -126,11 +139,19 @@ def test_end_to_end(tiny_run):
     assert report["path"].str.endswith("silent_00.wav").tolist() == [True]
     # bad files are listed with the reason, the good ones (odd names too) are used
     report = pd.read_csv(work / "results/reports/broken.excluded.tsv", sep="\t")
-    reasons = {Path(p).name: (stage, reason.split(":")[0]) for p, stage, reason in
-               zip(report["path"], report["stage"], report["reason"])}
-    assert reasons == {"corrupt.wav": ("manifest", "not a readable audio file (libsndfile"), "short.wav": ("manifest", "too short"),
-                       "silent.wav": ("features", "silent"),
-                       "braces {1} and {part}.wav": ("manifest", "file name holds '{' or '}', which Snakemake reads as a wildcard in the job's declared inputs")}
+    reasons = {
+        Path(p).name: (stage, reason.split(":")[0])
+        for p, stage, reason in zip(report["path"], report["stage"], report["reason"])
+    }
+    assert reasons == {
+        "corrupt.wav": ("manifest", "not a readable audio file (libsndfile"),
+        "short.wav": ("manifest", "too short"),
+        "silent.wav": ("features", "silent"),
+        "braces {1} and {part}.wav": (
+            "manifest",
+            "file name holds '{' or '}', which Snakemake reads as a wildcard in the job's declared inputs",
+        ),
+    }
     from audio_umaps.tables import read_tsv
 
     used = set(read_tsv(work / "results/samples/mel/stack1/fan.tsv")["path"])
@@ -176,14 +197,25 @@ def test_metrics_measure_both_spaces_and_join_the_systems_predictions(tiny_run):
     device = rows[(rows["section"] == "all") & (rows["level"] != "official")]
     picked = device.set_index(["space", "method", "level", "measure"])["value"]
     for space in ("original", "umap"):
-        for key in (("svm", "window", "auc"), ("svm", "window", "hinge"), ("knn", "window", "auc"),
-                    ("knn", "file", "pauc"), ("lof", "file", "auc"), ("knn", "window", "support")):
+        for key in (
+            ("svm", "window", "auc"),
+            ("svm", "window", "hinge"),
+            ("knn", "window", "auc"),
+            ("knn", "file", "pauc"),
+            ("lof", "file", "auc"),
+            ("knn", "window", "support"),
+        ):
             assert 0 <= picked[(space, *key)] <= 1 or key[2] == "hinge", (space, key)
     # per section x domain too, each with its counts; the original space scores every test window
-    sections = rows[(rows["section"] != "all") & (rows["method"] == "knn") & (rows["level"] == "window")
-                    & (rows["measure"] == "auc")]
+    sections = rows[
+        (rows["section"] != "all")
+        & (rows["method"] == "knn")
+        & (rows["level"] == "window")
+        & (rows["measure"] == "auc")
+    ]
     assert set(zip(sections["space"], sections["section"], sections["domain"])) == {
-        (s, c, d) for s in ("original", "umap") for c in ("00", "01") for d in ("source", "target", "all")}
+        (s, c, d) for s in ("original", "umap") for c in ("00", "01") for d in ("source", "target", "all")
+    }
     original = sections[sections["space"] == "original"]
     assert (original["normal"] > 40).all() and (original["anomalous"] > 40).all()  # not the map's 40-window caps
     files = read_tsv(work / "results/metrics/mel/stack4/fan.files.tsv")
@@ -196,7 +228,9 @@ def test_metrics_measure_both_spaces_and_join_the_systems_predictions(tiny_run):
     assert points["score_mysystem"].notna().all()
     # the system: fan scored perfectly, valve section 00 with its bad rows named, the rest used
     problems = pd.read_csv(work / "results/metrics/predictions/mysystem.problems.tsv", sep="\t")
-    said = {(Path(f).name, line): text for f, line, text in zip(problems["file"], problems["line"], problems["problem"])}
+    said = {
+        (Path(f).name, line): text for f, line, text in zip(problems["file"], problems["line"], problems["problem"])
+    }
     valve = "anomaly_score_valve_section_00_test.csv"
     assert "not a finite number" in said[(valve, 1)]
     assert "is no test file of valve section 00" in said[(valve, 8)]
@@ -240,8 +274,9 @@ def test_the_workflows_official_table_equals_the_scorers_on_the_same_submission(
         (truth / f"ground_truth_{device}_section_{section}_{domain}_test.csv").write_text("\n".join(rows) + "\n")
     out = tmp_path / "out"
     assert scorer.main([str(work / "submission"), "--ground-truth", str(tmp_path), "--out", str(out)]) == 0
-    ours = pd.read_csv(out / "scores.tsv", sep="\t", dtype={"section": str}, keep_default_na=False,
-                       na_values={"value": [""]})
+    ours = pd.read_csv(
+        out / "scores.tsv", sep="\t", dtype={"section": str}, keep_default_na=False, na_values={"value": [""]}
+    )
     read = dict(sep="\t", dtype={"section": str}, keep_default_na=False, na_values={"value": [""]})
     workflow = pd.read_csv(work / "results/metrics/predictions/mysystem.scores.tsv", **read)
     keys = ["device", "section", "domain", "measure"]
@@ -286,9 +321,12 @@ def test_explorer_index_leads_to_every_map_where_a_click_plays_and_a_selection_l
         played = page.js("Object.assign({}, document.getElementById('au-player').dataset)")
         start = float(played["window"].split(",")[0])
         # the window played is one under the cursor: same file and time as a window drawn there
-        near = [j for j in main.index[main["path"] == played["file"]]
-                if abs(page.point("mel_stack4", int(j))["x"] - at["x"]) < 4
-                and abs(page.point("mel_stack4", int(j))["y"] - at["y"]) < 4]
+        near = [
+            j
+            for j in main.index[main["path"] == played["file"]]
+            if abs(page.point("mel_stack4", int(j))["x"] - at["x"]) < 4
+            and abs(page.point("mel_stack4", int(j))["y"] - at["y"]) < 4
+        ]
         assert any(abs(main.loc[j, "start_time"] - 0.032 - start) < 1e-3 for j in near)
         page.page.wait_for_function("document.getElementById('au-player').readyState >= 1", timeout=10000)
         page.box_select([at], margin=10)
@@ -298,9 +336,16 @@ def test_explorer_index_leads_to_every_map_where_a_click_plays_and_a_selection_l
         for j in selected:
             spans.setdefault(main.loc[j, "path"], []).append(main.loc[j, "start_time"] - 0.032)
         # windows sharing more than 0.1 ms (explore.js): stack 4 sees 3 hops + a frame, stack 1 a frame
-        expected = sorted(int(j) for j in other.index if any(
-            min(s + 3 * 0.032 + 0.064, other.loc[j, "start_time"] + 0.032) - max(s, other.loc[j, "start_time"] - 0.032) > 1e-4
-            for s in spans.get(other.loc[j, "path"], [])))
+        expected = sorted(
+            int(j)
+            for j in other.index
+            if any(
+                min(s + 3 * 0.032 + 0.064, other.loc[j, "start_time"] + 0.032)
+                - max(s, other.loc[j, "start_time"] - 0.032)
+                > 1e-4
+                for s in spans.get(other.loc[j, "path"], [])
+            )
+        )
         assert sorted(page.js("Array.from(AudioUmaps.page.models.linked['mel_stack1'].selected.indices)")) == expected
         assert page.errors == []
         page.close()
@@ -310,8 +355,15 @@ def test_rebuild_one_target(tiny_run):
     work, config, *_ = tiny_run
     target = work / "results/plots/mel/stack1/fan_section_00.png"
     target.unlink()
-    proc = snakemake("results/plots/mel/stack1/fan_section_00.png", "--directory", str(work),
-                     "--configfile", str(config), "--cores", "1")
+    proc = snakemake(
+        "results/plots/mel/stack1/fan_section_00.png",
+        "--directory",
+        str(work),
+        "--configfile",
+        str(config),
+        "--cores",
+        "1",
+    )
     assert job_counts(proc.stdout + proc.stderr) == {"plot_section": 1, "total": 1}
     assert target.is_file()
     # nothing else is left to redo: the benchmark summary is not a target of the run
@@ -330,15 +382,26 @@ def test_umap_reruns_give_byte_identical_maps_on_any_thread_count(tiny_run, tmp_
     assert len(maps) == 6
 
     def rerun(config, *args):
-        snakemake(*maps, "--directory", str(copy), "--configfile", str(config), "--forcerun", "umap",
-                  "--allowed-rules", "umap", *args)
+        snakemake(
+            *maps,
+            "--directory",
+            str(copy),
+            "--configfile",
+            str(config),
+            "--forcerun",
+            "umap",
+            "--allowed-rules",
+            "umap",
+            *args,
+        )
         return {m: (copy / m).read_bytes() for m in maps}
 
     first = {m: (work / m).read_bytes() for m in maps}
     assert rerun(copy / "config.yaml", "--cores", "1") == first
     (copy / "pca").mkdir()
-    with_pca = write_config(copy / "pca", {**yaml.safe_load((copy / "config.yaml").read_text()),
-                                           "neighbours": {"pca": {"mel": 8}}})
+    with_pca = write_config(
+        copy / "pca", {**yaml.safe_load((copy / "config.yaml").read_text()), "neighbours": {"pca": {"mel": 8}}}
+    )
     one = rerun(with_pca, "--cores", "1")
     assert one != first  # (the PCA changed the maps: it was used)
     assert rerun(with_pca, "--cores", "2", "--set-threads", "umap=2") == one
@@ -347,8 +410,16 @@ def test_umap_reruns_give_byte_identical_maps_on_any_thread_count(tiny_run, tmp_
 def test_report_lists_every_plot_with_its_caption(tiny_run):
     work, config, *_ = tiny_run
     # the run's targets and the benchmark summary, a target of its own
-    snakemake("all", "benchmark_summary", "--directory", str(work), "--configfile", str(config),
-              "--report", "results/report.zip")
+    snakemake(
+        "all",
+        "benchmark_summary",
+        "--directory",
+        str(work),
+        "--configfile",
+        str(config),
+        "--report",
+        "results/report.zip",
+    )
     with zipfile.ZipFile(work / "results/report.zip") as archive:
         names = archive.namelist()
         html = archive.read("report/report.html").decode()
@@ -367,13 +438,22 @@ def test_report_lists_every_plot_with_its_caption(tiny_run):
         parts = name.split("/")
         if len(parts) > 4 and parts[:3] == ["report", "data", "raw"]:
             folders.setdefault(parts[3], set()).add("/".join(parts[4:]))
-    explorers = [f for f in folders.values()
-                 if {"index.html", "mel_stack4.html", "data/mel_stack1.js", "static/explore.js"} <= f]
+    explorers = [
+        f for f in folders.values() if {"index.html", "mel_stack4.html", "data/mel_stack1.js", "static/explore.js"} <= f
+    ]
     assert len(explorers) == 3 and all(any(n.endswith(".ogg") for n in f) for f in explorers)
     for scope in ("fan", "valve", "global"):
         assert f"Explorer of scope <strong>{scope}</strong>" in html, scope
-    for caption in ("normal test windows", "approximate origin", "colour family", "peak resident memory",
-                    "hypothesis 2", "discriminative support", "official DCASE", "click a dot to hear"):
+    for caption in (
+        "normal test windows",
+        "approximate origin",
+        "colour family",
+        "peak resident memory",
+        "hypothesis 2",
+        "discriminative support",
+        "official DCASE",
+        "click a dot to hear",
+    ):
         assert caption in html, caption
     # captions are rendered with each plot's wildcards, none left as template
     assert "UMAP of device <strong>fan</strong>" in html and "{{ snakemake" not in html
@@ -386,9 +466,11 @@ def test_the_workflow_runs_as_a_module_of_another_workflow(tmp_path):
     (tmp_path / "Snakefile").write_text(
         f'configfile: "{config.name}"\n\n\n'
         f"module audio_umaps:\n    snakefile:\n        {str(SNAKEFILE)!r}\n    config:\n        config\n\n\n"
-        "use rule * from audio_umaps\n")
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=900)
+        "use rule * from audio_umaps\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2"], cwd=tmp_path, capture_output=True, text=True, timeout=900
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert job_counts(proc.stdout + proc.stderr) == expected_jobs(config, tmp_path)
     assert (tmp_path / "results/plots/mel/stack5/fan.png").is_file()
@@ -412,12 +494,22 @@ def test_every_job_declares_what_it_reads(tmp_path):
     [
         ({"umap": {"n_neighbors": "fifteen"}}, r"n_neighbors"),
         ({"stacks": [1, "ten"]}, r"stacks"),
-        ({"sampling": {"seed": 0, "device": {"test": 1, "train": 1}, "global": {"test": 1, "train": 1, "external": 1}}},
-         r"'external' is a required property"),
+        (
+            {
+                "sampling": {
+                    "seed": 0,
+                    "device": {"test": 1, "train": 1},
+                    "global": {"test": 1, "train": 1, "external": 1},
+                }
+            },
+            r"'external' is a required property",
+        ),
         ({"audio": {"normalisaton": "absmax"}}, r"normalisaton"),
         ({"representations": ["stft", "cqt"]}, r"cqt"),
-        ({"umap": {"n_neighbours": 15, "seed": 1}},
-         r"config key 'umap\.n_neighbours': not an argument of umap-learn's UMAP; did you mean 'n_neighbors'\?"),
+        (
+            {"umap": {"n_neighbours": 15, "seed": 1}},
+            r"config key 'umap\.n_neighbours': not an argument of umap-learn's UMAP; did you mean 'n_neighbors'\?",
+        ),
         ({"umap": {"n_components": 3}}, r"config key 'umap\.n_components': the maps are 2-D"),
         ({"audio": {"channels": "left"}}, r"audio\.channels"),
     ],
@@ -431,8 +523,9 @@ def test_malformed_config_names_the_key(tmp_path, change, message):
 
 
 def test_missing_dataset_folder_is_named(tmp_path):
-    config = write_config(tmp_path, {**TINY, "datasets": {
-        "dev": {"kind": "dcase2021", "root": str(tmp_path / "no_such_folder")}}})
+    config = write_config(
+        tmp_path, {**TINY, "datasets": {"dev": {"kind": "dcase2021", "root": str(tmp_path / "no_such_folder")}}}
+    )
     proc = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(config), check=False)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
@@ -460,27 +553,47 @@ def test_lint_and_snakefmt_are_clean(tmp_path):
     config = prepare(tmp_path, tiny_demo())
     proc = snakemake("--lint", "--directory", str(tmp_path), "--configfile", str(config), check=False)
     assert "Congratulations, your workflow is in a good condition" in proc.stdout + proc.stderr, proc.stdout
-    proc = subprocess.run([sys.executable, "-m", "snakefmt", "--check", str(ROOT / "workflow")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", str(ROOT / "workflow")], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 # ---- every rule has log, benchmark, a conda env listing what its script imports, resources ----
 IMPORT_TO_CONDA = {
-    "numpy": "numpy", "pandas": "pandas", "scipy": "scipy", "soundfile": "pysoundfile",
-    "librosa": "librosa", "zarr": "zarr", "umap": "umap-learn", "matplotlib": "matplotlib-base",
-    "torch": "pytorch", "resampy": "resampy", "torchopenl3": "torchopenl3", "yaml": "pyyaml",
-    "jsonschema": "jsonschema", "soxr": "soxr-python", "faiss": "faiss-cpu", "sklearn": "scikit-learn",
-    "numba": "numba", "bokeh": "bokeh", "jinja2": "jinja2", "threadpoolctl": "threadpoolctl",
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "scipy": "scipy",
+    "soundfile": "pysoundfile",
+    "librosa": "librosa",
+    "zarr": "zarr",
+    "umap": "umap-learn",
+    "matplotlib": "matplotlib-base",
+    "torch": "pytorch",
+    "resampy": "resampy",
+    "torchopenl3": "torchopenl3",
+    "yaml": "pyyaml",
+    "jsonschema": "jsonschema",
+    "soxr": "soxr-python",
+    "faiss": "faiss-cpu",
+    "sklearn": "scikit-learn",
+    "numba": "numba",
+    "bokeh": "bokeh",
+    "jinja2": "jinja2",
+    "threadpoolctl": "threadpoolctl",
 }
 # Imported only on a machine that has them (umap.backend cuml): no environment lists them.
 OPTIONAL = {"cuml", "cupy"}
 # Modules a rule's script reaches but the rule never runs
 # (features excludes l3 by wildcard; explore reads only the representations' frame geometry,
 # never their models or filter banks)
-NOT_RUN_BY = {"features": {ROOT / "src/audio_umaps/representations/l3.py"},
-              **{rule: {ROOT / f"src/audio_umaps/representations/{r}.py" for r in ("l3", "mel", "stft")}
-                 for rule in ("explore_clips", "explore", "explore_index")}}
+NOT_RUN_BY = {
+    "features": {ROOT / "src/audio_umaps/representations/l3.py"},
+    **{
+        rule: {ROOT / f"src/audio_umaps/representations/{r}.py" for r in ("l3", "mel", "stft")}
+        for rule in ("explore_clips", "explore", "explore_index")
+    },
+}
 
 
 # Snakemake's own view of the rules: the parsed workflow, read through its API in a fresh process
@@ -509,8 +622,12 @@ def rules(tmp_path_factory) -> dict:
     whatever the representations)."""
     work = tmp_path_factory.mktemp("rules")
     config = prepare(work, tiny_demo(representations=["mel"]))
-    proc = subprocess.run([sys.executable, "-c", RULES_SCRIPT, str(SNAKEFILE), str(config), str(work)],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", RULES_SCRIPT, str(SNAKEFILE), str(config), str(work)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -528,15 +645,21 @@ def imports_of(path: Path, seen=None) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative import inside the package
                 base = path.parent if node.level == 1 else path.parent.parent
-                names = [f"audio_umaps.{(base / (node.module or '')).relative_to(ROOT / 'src/audio_umaps').as_posix().replace('/', '.')}".rstrip(".")]
+                names = [
+                    f"audio_umaps.{(base / (node.module or '')).relative_to(ROOT / 'src/audio_umaps').as_posix().replace('/', '.')}".rstrip(
+                        "."
+                    )
+                ]
                 names += [f"{names[0]}.{a.name}" for a in node.names]
             else:
                 names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
         for name in names:
             if name.startswith("audio_umaps"):
                 rel = name.split(".")[1:]
-                for candidate in (ROOT / "src/audio_umaps").joinpath(*rel).with_suffix(".py"), \
-                        (ROOT / "src/audio_umaps").joinpath(*rel, "__init__.py"):
+                for candidate in (
+                    (ROOT / "src/audio_umaps").joinpath(*rel).with_suffix(".py"),
+                    (ROOT / "src/audio_umaps").joinpath(*rel, "__init__.py"),
+                ):
                     if rel and candidate.is_file():
                         mods |= imports_of(candidate, seen)
             else:
@@ -594,7 +717,9 @@ def test_conda_envs_list_what_scripts_import_and_install_the_package(rules):
             if module in OPTIONAL:
                 continue
             if module in IMPORT_TO_CONDA:
-                assert IMPORT_TO_CONDA[module] in listed, f"{env_file.name} lacks {IMPORT_TO_CONDA[module]} for rule {name}"
+                assert IMPORT_TO_CONDA[module] in listed, (
+                    f"{env_file.name} lacks {IMPORT_TO_CONDA[module]} for rule {name}"
+                )
             else:
                 assert module in sys.stdlib_module_names, f"rule {name} imports unmapped {module}"
 
@@ -604,10 +729,24 @@ def test_pip_installs_the_package_from_an_env_files_pip_section(tmp_path):
     ${AUDIO_UMAPS_SOURCE} (the workflow sets it to this checkout) and finds the package."""
     env = yaml.safe_load((ROOT / "workflow/envs/umap.yaml").read_text())
     (tmp_path / "requirements.txt").write_text(
-        "\n".join(line for d in env["dependencies"] if isinstance(d, dict) for line in d["pip"]) + "\n")
+        "\n".join(line for d in env["dependencies"] if isinstance(d, dict) for line in d["pip"]) + "\n"
+    )
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--no-build-isolation", "--no-index",
-         "-r", str(tmp_path / "requirements.txt")],
-        capture_output=True, text=True, env={**os.environ, "AUDIO_UMAPS_SOURCE": str(ROOT)})
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-r",
+            str(tmp_path / "requirements.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AUDIO_UMAPS_SOURCE": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Would install audio-umaps-" in proc.stdout

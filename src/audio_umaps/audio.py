@@ -31,8 +31,7 @@ def normalise(y: np.ndarray, method: str = "absmax") -> np.ndarray:
     return (y / scale).astype(np.float32)
 
 
-def load(path: str, sample_rate: int = 16000, normalisation: str = "absmax",
-         channels="mix") -> np.ndarray:
+def load(path: str, sample_rate: int = 16000, normalisation: str = "absmax", channels="mix") -> np.ndarray:
     """Read ``path`` as mono float32 at ``sample_rate``, normalised (see :func:`normalise`).
 
     ``channels`` (config key ``audio.channels``): ``mix`` averages every channel to mono; a

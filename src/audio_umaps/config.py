@@ -80,8 +80,9 @@ def _has_defaults(schema: dict) -> bool:
 def report(config: dict) -> str:
     """The message for a configuration that breaks the schema: every problem, one line each,
     the key named (what the workflow says when Snakemake's ``validate`` refuses the config)."""
-    return ("the configuration (config/config.yaml or your --configfile) is not valid:\n  "
-            + "\n  ".join(problems(config) or ["(no problem found by the package's schema)"]))
+    return "the configuration (config/config.yaml or your --configfile) is not valid:\n  " + "\n  ".join(
+        problems(config) or ["(no problem found by the package's schema)"]
+    )
 
 
 def check(config: dict) -> dict:
@@ -116,9 +117,11 @@ def system_problem(system: str | None, systems) -> str | None:
     if system is None or system in systems:
         return None
     listed = ", ".join(map(repr, systems)) or "none configured"
-    return (f"config key 'plots.colour_by_system' is {system!r}, which is not a system of config key "
-            f"'predictions' (systems: {listed}): name one of them, or set it to null to colour the "
-            "test windows by section and domain")
+    return (
+        f"config key 'plots.colour_by_system' is {system!r}, which is not a system of config key "
+        f"'predictions' (systems: {listed}): name one of them, or set it to null to colour the "
+        "test windows by section and domain"
+    )
 
 
 def colour_problems(config: dict) -> list[str]:

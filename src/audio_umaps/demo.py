@@ -66,14 +66,15 @@ def machine_sound(sound, section, domain, seconds, sr, rng, anomaly=None):
         period = int(sr * (0.5 - 0.08 * section) / speed)
         y = 0.05 * _noise(rng, n, 0.3)
         ring = np.exp(-np.arange(int(0.08 * sr)) / (0.012 * sr)) * np.sin(
-            2 * np.pi * (1800 + 500 * section) * detune * np.arange(int(0.08 * sr)) / sr)
+            2 * np.pi * (1800 + 500 * section) * detune * np.arange(int(0.08 * sr)) / sr
+        )
         for start in range(int(rng.integers(0, period)), n - len(ring), period):
-            y[start:start + len(ring)] += ring
+            y[start : start + len(ring)] += ring
     else:
         raise ValueError(f"demo sound must be one of {SOUNDS}, got {sound!r}")
     if anomaly == "clicks":
         for start in rng.integers(0, n - 200, size=int(6 * seconds)):
-            y[start:start + 200] += 3 * np.abs(y).max() * np.exp(-np.arange(200) / 20) * rng.choice([-1, 1])
+            y[start : start + 200] += 3 * np.abs(y).max() * np.exp(-np.arange(200) / 20) * rng.choice([-1, 1])
     elif anomaly == "modulation":
         y = y * (1 + 0.9 * np.sin(2 * np.pi * 4.0 * t))
     elif anomaly == "harmonics":
@@ -100,9 +101,18 @@ def external_sound(kind, seconds, sr, rng):
     return (0.5 * y / np.abs(y).max()).astype(np.float32)
 
 
-def synthesize(dcase_root, external_root, devices: dict[str, str], sections: int = 3,
-               seconds: float = 5.0, train_clips: dict | None = None, test_clips: int = 3,
-               external_clips: int = 4, seed: int = 0, sample_rate: int = 16000) -> int:
+def synthesize(
+    dcase_root,
+    external_root,
+    devices: dict[str, str],
+    sections: int = 3,
+    seconds: float = 5.0,
+    train_clips: dict | None = None,
+    test_clips: int = 3,
+    external_clips: int = 4,
+    seed: int = 0,
+    sample_rate: int = 16000,
+) -> int:
     """Write the demo dataset; returns the number of files written.
 
     ``devices`` maps device names to sound characters (:data:`SOUNDS`). ``train_clips`` gives
@@ -225,8 +235,7 @@ def write_from_config(config: dict, directory: str | Path = ".", force: bool = F
     settings = settings_of(config)
     wanted = json.dumps(settings, sort_keys=True)
     present = [r for r in roots.values() if r is not None]
-    if not force and all((r / SETTINGS_FILE).is_file() and (r / SETTINGS_FILE).read_text() == wanted
-                         for r in present):
+    if not force and all((r / SETTINGS_FILE).is_file() and (r / SETTINGS_FILE).read_text() == wanted for r in present):
         return roots, 0
     for key, root in roots.items():
         if root is not None:

@@ -18,8 +18,7 @@ def _graph(indices: np.ndarray, distances: np.ndarray, n_base: int):
     from sklearn.neighbors import sort_graph_by_row_values
 
     rows = np.repeat(np.arange(len(indices)), indices.shape[1])
-    graph = sp.csr_matrix((distances.ravel().astype(np.float64), (rows, indices.ravel())),
-                          shape=(len(indices), n_base))
+    graph = sp.csr_matrix((distances.ravel().astype(np.float64), (rows, indices.ravel())), shape=(len(indices), n_base))
     return sort_graph_by_row_values(graph, warn_when_not_sorted=False)
 
 
@@ -67,8 +66,11 @@ class Detector:
         # window itself (distance 0), which it drops: the k after it are of other files
         own = np.arange(len(self.bank), dtype=np.int32)[:, None]
         self.lof = LocalOutlierFactor(n_neighbors=self.k, novelty=True, metric="precomputed")
-        self.lof.fit(_graph(np.hstack([own, indices]),
-                            np.hstack([np.zeros_like(own, dtype=np.float32), distances]), len(self.bank)))
+        self.lof.fit(
+            _graph(
+                np.hstack([own, indices]), np.hstack([np.zeros_like(own, dtype=np.float32), distances]), len(self.bank)
+            )
+        )
 
     def score(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(knn, lof)`` scores of ``windows``: mean distance to the ``k`` nearest training

@@ -44,8 +44,10 @@ class ExtractResult:
 
         from .tables import LEFT_OUT, columns
 
-        return pd.DataFrame([(dataset, path, "features", reason, LEFT_OUT) for path, reason in self.excluded],
-                            columns=columns("excluded"))
+        return pd.DataFrame(
+            [(dataset, path, "features", reason, LEFT_OUT) for path, reason in self.excluded],
+            columns=columns("excluded"),
+        )
 
 
 class _StoreWriter:
@@ -65,7 +67,9 @@ class _StoreWriter:
     def add(self, feats: np.ndarray, energy: np.ndarray | None) -> None:
         if self.arr is None:
             self.arr = self.group.create_array(
-                "features", shape=(0, feats.shape[1]), chunks=(CHUNK_FRAMES, feats.shape[1]),
+                "features",
+                shape=(0, feats.shape[1]),
+                chunks=(CHUNK_FRAMES, feats.shape[1]),
                 dtype="float32",
             )
             if energy is not None:
@@ -87,14 +91,11 @@ class _StoreWriter:
                 self.energy_arr.append(np.concatenate(self.energy_buffer), axis=0)
         self.buffer, self.energy_buffer, self.buffered = [], [], 0
 
-    def close(self, files: list[str], sample_rate: int, normalisation: str, channels,
-              attrs: dict | None) -> None:
+    def close(self, files: list[str], sample_rate: int, normalisation: str, channels, attrs: dict | None) -> None:
         if self.arr is None:  # nothing usable: an empty store, still well-formed
-            self.arr = self.group.create_array("features", shape=(0, 0), chunks=(CHUNK_FRAMES, 1),
-                                               dtype="float32")
+            self.arr = self.group.create_array("features", shape=(0, 0), chunks=(CHUNK_FRAMES, 1), dtype="float32")
         self.flush()
-        self.group.create_array("offsets", data=np.asarray(self.offsets, dtype=np.int64),
-                                chunks=(len(self.offsets),))
+        self.group.create_array("offsets", data=np.asarray(self.offsets, dtype=np.int64), chunks=(len(self.offsets),))
         module, params = self.module, self.params
         frame_times = module.frame_times(2, sample_rate, params)
         self.group.attrs.update(
@@ -180,7 +181,7 @@ def extract_many(
         step = 2 * workers
         done = 0
         for first in range(0, len(paths), step):
-            batch = paths[first:first + step]
+            batch = paths[first : first + step]
             for path, computed in zip(batch, pool.map(work, batch) if workers > 1 else map(work, batch)):
                 done += 1
                 if isinstance(computed, Exception):
@@ -198,8 +199,7 @@ def extract_many(
     return result
 
 
-def extract(paths: list[str], representation: str, params: dict, out: str | Path,
-            **options) -> ExtractResult:
+def extract(paths: list[str], representation: str, params: dict, out: str | Path, **options) -> ExtractResult:
     """Compute ``representation`` for every file in ``paths`` into the zarr store ``out``: one
     representation of :func:`extract_many`, which takes the same keyword ``options``."""
     return extract_many(paths, {representation: (params, out)}, **options)

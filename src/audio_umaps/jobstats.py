@@ -35,8 +35,13 @@ def plot_summary(ax, summary: pd.DataFrame):
     order = summary.iloc[::-1]
     ax.barh(order["rule"], order["total_s"], color="tab:blue")
     for y, row in enumerate(order.itertuples()):
-        ax.text(row.total_s, y, f"  {row.jobs} job{'' if row.jobs == 1 else 's'}, max {row.max_s:.1f} s, {row.max_rss_mb:.0f} MB",
-                va="center", fontsize=8)
+        ax.text(
+            row.total_s,
+            y,
+            f"  {row.jobs} job{'' if row.jobs == 1 else 's'}, max {row.max_s:.1f} s, {row.max_rss_mb:.0f} MB",
+            va="center",
+            fontsize=8,
+        )
     ax.set_xlabel("wall time summed over the rule's jobs (s)")
     ax.margins(x=0.45)
     return ax

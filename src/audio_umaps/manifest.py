@@ -46,8 +46,7 @@ def open_error(path, exc: Exception) -> str:
     p = Path(path)
     if not p.exists():
         if p.is_symlink():
-            return (f"missing: a link to '{os.readlink(p)}', which does not exist; fix or remove "
-                    "the link")
+            return f"missing: a link to '{os.readlink(p)}', which does not exist; fix or remove the link"
         return "missing: the file does not exist (moved or deleted after it was listed?)"
     if not p.is_file():
         return "not a regular file (a folder, pipe or device): remove it or rename it"
@@ -82,7 +81,6 @@ def edition_of(kind: str, relpaths) -> str | None:
     return naming.year_of(machines)
 
 
-
 def list_audio(root: str | Path) -> list[str]:
     """Sorted paths (relative to ``root``, '/'-separated) of the audio files below ``root``."""
     root = Path(root)
@@ -95,8 +93,10 @@ def list_audio(root: str | Path) -> list[str]:
     return sorted(found)
 
 
-BRACES_REASON = ("file name holds '{' or '}', which Snakemake reads as a wildcard in the job's "
-                 "declared inputs: rename the file to use it")
+BRACES_REASON = (
+    "file name holds '{' or '}', which Snakemake reads as a wildcard in the job's "
+    "declared inputs: rename the file to use it"
+)
 
 
 def declarable(relpath: str) -> bool:
@@ -128,11 +128,16 @@ def _damage(info) -> str | None:
             align = re.search(r"Block Align\s*:\s*(\d+)", text)
             block = int(align[1]) if align else max(info.channels, 1) * 2
             declared = int(m["declared"]) / block / info.samplerate
-            return (f"truncated: the header says {declared:.3f} s of audio, the file holds "
-                    f"{info.frames / info.samplerate:.3f} s")
+            return (
+                f"truncated: the header says {declared:.3f} s of audio, the file holds "
+                f"{info.frames / info.samplerate:.3f} s"
+            )
     # "*** <chunk> : <n> (unknown marker)": a chunk libsndfile skips (ID3 tags, ...), harmless
-    warnings = [line.strip(" *") for line in text.splitlines()
-                if line.lstrip().startswith("***") and "unknown marker" not in line]
+    warnings = [
+        line.strip(" *")
+        for line in text.splitlines()
+        if line.lstrip().startswith("***") and "unknown marker" not in line
+    ]
     if warnings:
         return "decoder warning: " + "; ".join(warnings)
     return None
@@ -155,18 +160,25 @@ def probe(path: str | Path, min_duration: float, channels="mix") -> tuple[dict |
         return None, "empty: no samples" + (f" ({damage})" if damage else ""), None
     duration = info.frames / info.samplerate
     if duration < min_duration:
-        return None, (f"too short: {duration:.3f} s < audio.min_duration {min_duration} s"
-                      + (f" ({damage})" if damage else "")), None
+        return (
+            None,
+            (f"too short: {duration:.3f} s < audio.min_duration {min_duration} s" + (f" ({damage})" if damage else "")),
+            None,
+        )
     if channels != "mix" and int(channels) >= info.channels:
-        return None, (f"has {info.channels} channel(s); config key audio.channels asks for channel "
-                      f"{channels} (counted from 0): set it to mix or a channel the file has"), None
+        return (
+            None,
+            (
+                f"has {info.channels} channel(s); config key audio.channels asks for channel "
+                f"{channels} (counted from 0): set it to mix or a channel the file has"
+            ),
+            None,
+        )
     facts = {"duration": duration, "samplerate": info.samplerate, "channels": info.channels}
     return facts, None, damage
 
 
-def build_manifest(
-    dataset: str, entry: dict, min_duration: float, channels="mix"
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_manifest(dataset: str, entry: dict, min_duration: float, channels="mix") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Manifest and excluded-file table of one configured dataset.
 
     ``entry`` is the dataset's config entry (``kind``, ``root``, and for DCASE kinds an
@@ -199,8 +211,9 @@ def build_manifest(
         if kind != "folder":
             try:
                 if edition is None:
-                    raise FileNameError("no file follows a DCASE layout; expected one of: "
-                                        + "; ".join(naming.EXPECTED.values()))
+                    raise FileNameError(
+                        "no file follows a DCASE layout; expected one of: " + "; ".join(naming.EXPECTED.values())
+                    )
                 name = naming.parse(rel, edition)
             except FileNameError as exc:
                 excluded.append([dataset, meta["path"], "manifest", f"odd file name: {exc}", LEFT_OUT])
@@ -210,26 +223,40 @@ def build_manifest(
             domain = facts.get("domain", "unknown") if name.domain == "unknown" else name.domain
             attributes = name.attributes or facts.get("attributes", "")
             meta.update(
-                part=naming.safe_name(name.device), device=name.device, section=name.section,
-                domain=domain, split=name.split, label=label, file_id=name.file_id,
-                attributes=attributes, subfolder=str(Path(rel).parent.as_posix()),
+                part=naming.safe_name(name.device),
+                device=name.device,
+                section=name.section,
+                domain=domain,
+                split=name.split,
+                label=label,
+                file_id=name.file_id,
+                attributes=attributes,
+                subfolder=str(Path(rel).parent.as_posix()),
                 edition=edition,
                 **{ATTRIBUTE_PREFIX + k: v for k, v in naming.attribute_columns(attributes).items()},
             )
         else:
             subfolder = Path(rel).parent.as_posix()
             meta.update(
-                part=folder_part(rel, int(entry.get("jobs", 1))), device="", section="",
-                domain="", split="external", label="unknown", file_id=Path(rel).stem,
-                attributes="", subfolder="" if subfolder == "." else subfolder, edition="",
+                part=folder_part(rel, int(entry.get("jobs", 1))),
+                device="",
+                section="",
+                domain="",
+                split="external",
+                label="unknown",
+                file_id=Path(rel).stem,
+                attributes="",
+                subfolder="" if subfolder == "." else subfolder,
+                edition="",
             )
         facts, reason, damage = probe(path, min_duration, channels)
         if reason:
             excluded.append([dataset, meta["path"], "manifest", reason, LEFT_OUT])
             continue
         if damage:
-            excluded.append([dataset, meta["path"], "manifest", damage,
-                             f"{KEPT} with its real length, {facts['duration']:.3f} s"])
+            excluded.append(
+                [dataset, meta["path"], "manifest", damage, f"{KEPT} with its real length, {facts['duration']:.3f} s"]
+            )
         meta.update(facts)
         rows.append(meta)
     extra = sorted({k for row in rows for k in row if k.startswith(ATTRIBUTE_PREFIX)})

@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from .detector import Detector
+from .dsup import ALL, LABELS, device_dsup_rows, dsup_rows, file_scores
 from .sampling import draw, group_seed, stored_files
-from .scoring import MAX_FPR  # pAUC's false-positive range, as in every DCASE edition
 from .separability import separability
 from .stacking import windows_per_file
 from .tables import columns
@@ -51,8 +51,6 @@ log = logging.getLogger(__name__)
 
 CHUNK = 8192  # test windows read and scored at a time
 ORIGINAL, UMAP = "original", "umap"  # the two spaces measured
-ALL = "all"  # section or domain column of a row over a whole device (or both domains)
-LABELS = ("normal", "anomaly")
 
 # Columns of the tidy table (kind "metrics" of audio_umaps.tables): one row per measured number.
 TIDY_COLUMNS = columns("metrics")
@@ -88,8 +86,9 @@ class Settings:
 
 
 # ---- which windows ---------------------------------------------------------------------------
-def windows_of_files(files: pd.DataFrame, n_frames: np.ndarray, stack: int, *,
-                     per_file: int | None = None, seed: int = 0, key=()) -> pd.DataFrame:
+def windows_of_files(
+    files: pd.DataFrame, n_frames: np.ndarray, stack: int, *, per_file: int | None = None, seed: int = 0, key=()
+) -> pd.DataFrame:
     """Windows of ``stack`` frames of each file of ``files`` (rows with ``store`` and
     ``file_index``; ``n_frames`` the frames of each): all of them, or a seeded subset of at most
     ``per_file`` of each (in time order). Returns the file rows repeated once per window, with
@@ -109,8 +108,9 @@ def windows_of_files(files: pd.DataFrame, n_frames: np.ndarray, stack: int, *,
     return table
 
 
-def draw_windows(files: pd.DataFrame, n_frames: np.ndarray, stack: int, most: int, *,
-                 seed: int = 0, key=()) -> pd.DataFrame:
+def draw_windows(
+    files: pd.DataFrame, n_frames: np.ndarray, stack: int, most: int, *, seed: int = 0, key=()
+) -> pd.DataFrame:
     """At most ``most`` windows of ``stack`` frames drawn uniformly without replacement from
     all windows of ``files`` (seeded), without listing every window first."""
     counts = windows_per_file(n_frames, stack)
@@ -132,90 +132,6 @@ def cap(table: pd.DataFrame, most: int, *, seed: int = 0, key=()) -> pd.DataFram
 
 
 # ---- scores ----------------------------------------------------------------------------------
-def auc(labels, scores, max_fpr: float | None = None) -> float:
-    """ROC-AUC (or, with ``max_fpr``, standardised pAUC) of ``scores`` for anomalous (label
-    ``anomaly``) against normal, over the windows that have a score (those of a section
-    without training windows have none); NaN when either class is absent."""
-    from .scoring import roc_auc
-
-    scores = np.asarray(scores, dtype=np.float64)
-    scored = ~np.isnan(scores)
-    return roc_auc((np.asarray(labels) == "anomaly")[scored], scores[scored], max_fpr)
-
-
-def file_scores(windows: pd.DataFrame, columns) -> pd.DataFrame:
-    """A file's score per column: the mean over its windows (one row per ``path``)."""
-    keys = [c for c in ("dataset", "device", "section", "domain", "label", "path") if c in windows]
-    return (windows.groupby(keys, sort=True, dropna=False)
-            .agg(windows=("path", "size"), **{c: (c, "mean") for c in columns})
-            .reset_index())
-
-
-def dsup_rows(windows: pd.DataFrame, files: pd.DataFrame, thresholds: dict, *,
-              space: str, train: dict, k: int) -> list[dict]:
-    """Tidy rows of DSUP from scored windows (columns ``knn`` and ``lof``) and their file
-    scores: per dataset x section x domain, and per dataset x section over both domains
-    (domain ``all``), AUC and pAUC of each detector at window and file level, and support
-    (normal and anomalous windows within the training scores' ``thresholds[bank]``); ``train``
-    and ``thresholds`` are keyed by the windows' ``bank``."""
-    rows = []
-    windows = windows.assign(_pooled=ALL)
-    groups = [(key, g) for key, g in windows.groupby(["dataset", "section", "domain"], sort=True)]
-    groups += [(key, g) for key, g in windows.groupby(["dataset", "section", "_pooled"], sort=True)]
-    for (dataset, section, domain), group in groups:
-        bank = group["bank"].iloc[0]
-        labelled = group[group["label"].isin(LABELS)]
-        fgroup = files[(files["dataset"] == dataset) & (files["section"] == section)
-                       & ((files["domain"] == domain) if domain != ALL else True) & files["label"].isin(LABELS)]
-        base = dict(dataset=dataset, section=section, domain=domain, space=space,
-                    train=train.get(bank, 0), note=f"k={k}" + ("; both domains" if domain == ALL else ""))
-        for level, table in (("window", labelled), ("file", fgroup)):
-            counts = dict(normal=int((table["label"] == "normal").sum()),
-                          anomalous=int((table["label"] == "anomaly").sum()),
-                          files=int(table["path"].nunique()))
-            for method in ("knn", "lof"):
-                for measure, fpr in (("auc", None), ("pauc", MAX_FPR)):
-                    rows.append(dict(base, method=method, level=level, measure=measure,
-                                     value=auc(table["label"], table[method], fpr), **counts))
-        limit = thresholds.get(bank)
-        for label, measure in (("normal", "support"), ("anomaly", "support_anomalous")):
-            these = labelled[labelled["label"] == label]
-            share = float((these["knn"] <= limit).mean()) if len(these) and limit is not None else np.nan
-            rows.append(dict(base, method="knn", level="window", measure=measure, value=share,
-                             normal=len(these) if label == "normal" else 0,
-                             anomalous=len(these) if label == "anomaly" else 0,
-                             files=int(these["path"].nunique()),
-                             note=base["note"] + "; within the training windows' own scores, each "
-                                                 "against other files' windows"))
-    return rows
-
-
-def device_dsup_rows(rows: list[dict]) -> list[dict]:
-    """Device rows (section and domain ``all``): the arithmetic mean of each DSUP measure over
-    the device's sections, each pooled over both domains (dataset x section rows of domain
-    ``all``: a section whose normal and anomalous files lie in different domains has one too);
-    sections without the number are left out, and the note names them."""
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return []
-    table = table[(table["domain"] == ALL) & (table["section"] != ALL)]
-    out = []
-    for (space, method, level, measure), group in table.groupby(["space", "method", "level", "measure"], sort=False):
-        values = group["value"].dropna()
-        lacking = group[group["value"].isna()]
-        note = f"mean over {len(values)} of {len(group)} dataset x section rows, both domains pooled"
-        if len(lacking):
-            note += "; no value for " + ", ".join(f"{d} section {s}" for d, s in zip(lacking["dataset"], lacking["section"]))
-        out.append(dict(dataset=ALL, section=ALL, domain=ALL, space=space, method=method,
-                        level=level, measure=measure,
-                        value=float(values.mean()) if len(values) else np.nan,
-                        normal=int(group["normal"].sum()), anomalous=int(group["anomalous"].sum()),
-                        files=int(group["files"].sum()),
-                        train=int(group.drop_duplicates(["dataset", "section"])["train"].sum()),
-                        note=note))
-    return out
-
-
 def sep_rows(x_of, windows: pd.DataFrame, settings: Settings, *, space: str) -> list[dict]:
     """Tidy rows of SEP per dataset x section x domain and per device. ``x_of(table)`` returns
     the windows (or coordinates) of a window table's rows; each group is first capped to
@@ -228,17 +144,38 @@ def sep_rows(x_of, windows: pd.DataFrame, settings: Settings, *, space: str) -> 
         if group.empty:
             continue
         group = cap(group, settings.svm_windows, seed=settings.seed, key=("svm", space, dataset, section, domain))
-        result = separability(x_of(group), group["label"].to_numpy(), group["path"].to_numpy(),
-                              c=settings.svm_c, folds=settings.svm_folds, seed=settings.seed)
-        counts = dict(normal=int((group["label"] == "normal").sum()),
-                      anomalous=int((group["label"] == "anomaly").sum()),
-                      files=int(group["path"].nunique()), train=0)
-        note = f"C={settings.svm_c}, {result['folds']} grouped folds" + \
-            (f"; {result['note']}" if result["note"] else "")
+        result = separability(
+            x_of(group),
+            group["label"].to_numpy(),
+            group["path"].to_numpy(),
+            c=settings.svm_c,
+            folds=settings.svm_folds,
+            seed=settings.seed,
+        )
+        counts = dict(
+            normal=int((group["label"] == "normal").sum()),
+            anomalous=int((group["label"] == "anomaly").sum()),
+            files=int(group["path"].nunique()),
+            train=0,
+        )
+        note = f"C={settings.svm_c}, {result['folds']} grouped folds" + (
+            f"; {result['note']}" if result["note"] else ""
+        )
         for measure in ("auc", "hinge", "hinge_cv"):
-            rows.append(dict(dataset=dataset, section=section, domain=domain, space=space,
-                             method="svm", level="window", measure=measure, value=result[measure],
-                             note=note, **counts))
+            rows.append(
+                dict(
+                    dataset=dataset,
+                    section=section,
+                    domain=domain,
+                    space=space,
+                    method="svm",
+                    level="window",
+                    measure=measure,
+                    value=result[measure],
+                    note=note,
+                    **counts,
+                )
+            )
     return rows
 
 
@@ -251,8 +188,16 @@ def bank_key(edition, section, dataset: str = "") -> str:
     return f"DCASE {edition} section {section}" + (f" of dataset {dataset}" if str(edition) == UNDECIDED else "")
 
 
-def score_windows(test: pd.DataFrame, bank: pd.DataFrame, read, *, k: int, percentile: float,
-                  threads: int | None = None, chunk: int = CHUNK):
+def score_windows(
+    test: pd.DataFrame,
+    bank: pd.DataFrame,
+    read,
+    *,
+    k: int,
+    percentile: float,
+    threads: int | None = None,
+    chunk: int = CHUNK,
+):
     """kNN and LOF scores of every test window against its section's training windows.
 
     ``read(table)`` returns the windows of a table's rows (float32). Both tables carry a
@@ -273,16 +218,19 @@ def score_windows(test: pd.DataFrame, bank: pd.DataFrame, read, *, k: int, perce
         train[key] = len(section_bank)
         files = (section_bank["dataset"] + "/" + section_bank["path"]).to_numpy()
         if len(set(files)) < 2:
-            log.warning("%s has training windows of %d file(s): its test windows are not scored "
-                        "(a training window's score is taken against other files' windows)",
-                        key, len(set(files)))
+            log.warning(
+                "%s has training windows of %d file(s): its test windows are not scored "
+                "(a training window's score is taken against other files' windows)",
+                key,
+                len(set(files)),
+            )
             continue
         detector = Detector(read(section_bank), files, k=k, threads=threads)
         thresholds[key] = detector.threshold(percentile)
         used_k[key] = detector.k
         where = rows.index.to_numpy()
         for start in range(0, len(where), chunk):
-            part = where[start:start + chunk]
+            part = where[start : start + chunk]
             knn_score, lof_score = detector.score(read(test.loc[part]))
             scored.loc[part, "knn"] = knn_score
             scored.loc[part, "lof"] = lof_score
@@ -294,16 +242,35 @@ def device_files(manifest: pd.DataFrame, stores: dict) -> pd.DataFrame:
     ``file_index`` and ``n_frames`` (files the feature step left out are dropped)."""
     labelled = manifest[manifest["split"].isin(["test", "train"])]
     tables = [rows.assign(store=store.path) for store, rows in stored_files(labelled, stores)]
-    columns = ["dataset", "edition", "device", "section", "domain", "split", "label", "path",
-               "store", "file_index", "n_frames"]
+    columns = [
+        "dataset",
+        "edition",
+        "device",
+        "section",
+        "domain",
+        "split",
+        "label",
+        "path",
+        "store",
+        "file_index",
+        "n_frames",
+    ]
     if not tables:
         return pd.DataFrame(columns=columns)
     return pd.concat(tables, ignore_index=True)[columns]
 
 
-def official_rows(files: pd.DataFrame, editions: dict, *, space: str, method: str,
-                  score: str | None = None, decision: str | None = None, overall: bool = False,
-                  sections: dict | None = None) -> list[dict]:
+def official_rows(
+    files: pd.DataFrame,
+    editions: dict,
+    *,
+    space: str,
+    method: str,
+    score: str | None = None,
+    decision: str | None = None,
+    overall: bool = False,
+    sections: dict | None = None,
+) -> list[dict]:
     """Tidy rows of each dataset's official DCASE score (:func:`audio_umaps.scoring.official`)
     of the file scores in column ``score`` (default: ``method``), with ``decision`` the 0/1
     decisions if any; ``overall`` keeps the rows over every device (device ``all``), which a
@@ -316,21 +283,47 @@ def official_rows(files: pd.DataFrame, editions: dict, *, space: str, method: st
     rows = []
     for dataset in sorted(set(files["dataset"]) | set(sections or {})):
         edition = editions.get(dataset)
-        table = official(files[files["dataset"] == dataset], edition, score=score, decision=decision,
-                         sections=(sections or {}).get(dataset))
+        table = official(
+            files[files["dataset"] == dataset],
+            edition,
+            score=score,
+            decision=decision,
+            sections=(sections or {}).get(dataset),
+        )
         for row in table.to_dict("records"):
             if overall or row["device"] != ALL:
-                rows.append(dict(device=row["device"], dataset=dataset, section=row["section"],
-                                 domain=row["domain"], space=space, method=method, level="official",
-                                 measure=row["measure"], value=row["value"], normal=row["normal"],
-                                 anomalous=row["anomalous"], files=row["normal"] + row["anomalous"],
-                                 train=0, edition=str(edition), note=row["note"]))
+                rows.append(
+                    dict(
+                        device=row["device"],
+                        dataset=dataset,
+                        section=row["section"],
+                        domain=row["domain"],
+                        space=space,
+                        method=method,
+                        level="official",
+                        measure=row["measure"],
+                        value=row["value"],
+                        normal=row["normal"],
+                        anomalous=row["anomalous"],
+                        files=row["normal"] + row["anomalous"],
+                        train=0,
+                        edition=str(edition),
+                        note=row["note"],
+                    )
+                )
     return rows
 
 
-def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: Settings, *,
-                   embedding: pd.DataFrame | None = None, threads: int | None = None,
-                   sections: dict | None = None):
+def measure_device(
+    manifest: pd.DataFrame,
+    stores: dict,
+    stack: int,
+    settings: Settings,
+    *,
+    embedding: pd.DataFrame | None = None,
+    threads: int | None = None,
+    sections: dict | None = None,
+):
     """SEP, DSUP and the official scores of one device, in the original space and (when
     ``embedding``, the device's UMAP table, holds a map) in the UMAP's 2-D coordinates.
 
@@ -371,22 +364,35 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
     editions = dict(zip(manifest["dataset"], manifest["edition"]))
     test_files = files[files["split"] == "test"].reset_index(drop=True)
     train_files = files[files["split"] == "train"].reset_index(drop=True)
-    test = windows_of_files(test_files, test_files["n_frames"].to_numpy(), stack,
-                            per_file=settings.windows_per_file, seed=settings.seed, key=("test",))
-    banks = [draw_windows(group, group["n_frames"].to_numpy(), stack, settings.train_windows,
-                          seed=settings.seed, key=("train", key))
-             for key, group in train_files.groupby("bank", sort=True)]
+    test = windows_of_files(
+        test_files,
+        test_files["n_frames"].to_numpy(),
+        stack,
+        per_file=settings.windows_per_file,
+        seed=settings.seed,
+        key=("test",),
+    )
+    banks = [
+        draw_windows(
+            group, group["n_frames"].to_numpy(), stack, settings.train_windows, seed=settings.seed, key=("train", key)
+        )
+        for key, group in train_files.groupby("bank", sort=True)
+    ]
     bank = pd.concat(banks, ignore_index=True) if banks else train_files.assign(first_frame=0, stack=stack)
-    log.info("original space: %d test windows of %d files; training banks: %s",
-             len(test), len(test_files),
-             ", ".join(f"{key}: {n} windows" for key, n in bank.groupby("bank").size().items()) or "none")
+    log.info(
+        "original space: %d test windows of %d files; training banks: %s",
+        len(test),
+        len(test_files),
+        ", ".join(f"{key}: {n} windows" for key, n in bank.groupby("bank").size().items()) or "none",
+    )
 
     def read(table):
         return gather(table, stores.values())
 
     rows: list[dict] = []
-    scored, thresholds, train, used_k = score_windows(test, bank, read, k=settings.k,
-                                                      percentile=settings.percentile, threads=threads)
+    scored, thresholds, train, used_k = score_windows(
+        test, bank, read, k=settings.k, percentile=settings.percentile, threads=threads
+    )
     k_note = max(used_k.values(), default=settings.k)
     per_file = file_scores(scored, ["knn", "lof"])
     rows += dsup_rows(scored, per_file, thresholds, space=ORIGINAL, train=train, k=k_note)
@@ -397,8 +403,9 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
 
     points = None
     if embedding is not None and len(embedding):
-        mapped = embedding[embedding["dataset"].isin(set(files["dataset"]))
-                           & embedding["split"].isin(["test", "train"])].copy()
+        mapped = embedding[
+            embedding["dataset"].isin(set(files["dataset"])) & embedding["split"].isin(["test", "train"])
+        ].copy()
         mapped["bank"] = [bank_key(editions[d], s, d) for d, s in zip(mapped["dataset"], mapped["section"])]
         map_test = mapped[mapped["split"] == "test"]
         map_bank = mapped[mapped["split"] == "train"]
@@ -408,11 +415,12 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
 
         if len(map_test):
             scored2, thresholds2, train2, used2 = score_windows(
-                map_test, map_bank, coordinates, k=settings.k, percentile=settings.percentile,
-                threads=threads)
+                map_test, map_bank, coordinates, k=settings.k, percentile=settings.percentile, threads=threads
+            )
             files2 = file_scores(scored2, ["knn", "lof"])
-            rows += dsup_rows(scored2, files2, thresholds2, space=UMAP, train=train2,
-                              k=max(used2.values(), default=settings.k))
+            rows += dsup_rows(
+                scored2, files2, thresholds2, space=UMAP, train=train2, k=max(used2.values(), default=settings.k)
+            )
             rows += sep_rows(coordinates, scored2, settings, space=UMAP)
             for method in ("knn", "lof"):  # (over the files the map's sample drew windows of)
                 for row in official_rows(files2, editions, space=UMAP, method=method):
@@ -420,8 +428,12 @@ def measure_device(manifest: pd.DataFrame, stores: dict, stack: int, settings: S
                     rows.append({**row, "note": drawn + (f"; {row['note']}" if row["note"] else "")})
             per_file = per_file.merge(
                 files2[["dataset", "path", "windows", "knn", "lof"]].rename(
-                    columns={"windows": "windows_umap", "knn": "knn_umap", "lof": "lof_umap"}),
-                on=["dataset", "path"], how="left", validate="one_to_one")
+                    columns={"windows": "windows_umap", "knn": "knn_umap", "lof": "lof_umap"}
+                ),
+                on=["dataset", "path"],
+                how="left",
+                validate="one_to_one",
+            )
             points = scored2.rename(columns={"knn": "knn_umap", "lof": "lof_umap"})
             if "umap_seed" in mapped and mapped["umap_seed"].isna().any():
                 for row in rows:  # (every 2-D number differs between runs of an unseeded map)
@@ -445,11 +457,13 @@ def join_predictions(files: pd.DataFrame, points: pd.DataFrame | None, systems: 
     keys = ["dataset", "path"]
     for system, table in systems.items():
         joined = table[[*keys, "score", "decision"]].rename(
-            columns={"score": f"score_{system}", "decision": f"decision_{system}"})
+            columns={"score": f"score_{system}", "decision": f"decision_{system}"}
+        )
         files = files.merge(joined, on=keys, how="left", validate="one_to_one")
         if points is not None:
             points = points.merge(joined, on=keys, how="left", validate="many_to_one")
     if points is not None:
-        points = points.merge(files[[*keys, "knn_original", "lof_original"]], on=keys, how="left",
-                              validate="many_to_one")
+        points = points.merge(
+            files[[*keys, "knn_original", "lof_original"]], on=keys, how="left", validate="many_to_one"
+        )
     return files, points

@@ -41,13 +41,21 @@ UNDECIDED = "2022-2025"
 DEVELOPMENT_MACHINES = ("ToyCar", "ToyTrain", "bearing", "fan", "gearbox", "slider", "valve")
 MACHINES = {
     "2022": DEVELOPMENT_MACHINES,
-    "2023": DEVELOPMENT_MACHINES + ("ToyDrone", "ToyNscale", "ToyTank", "Vacuum", "bandsaw",
-                                    "grinder", "shaker"),
-    "2024": DEVELOPMENT_MACHINES + ("3DPrinter", "AirCompressor", "Scanner", "ToyCircuit",
-                                    "HoveringDrone", "HairDryer", "ToothBrush", "RoboticArm",
-                                    "BrushlessMotor"),
-    "2025": DEVELOPMENT_MACHINES + ("AutoTrash", "HomeCamera", "ToyPet", "ToyRCCar", "BandSealer",
-                                    "Polisher", "ScrewFeeder", "CoffeeGrinder"),
+    "2023": DEVELOPMENT_MACHINES + ("ToyDrone", "ToyNscale", "ToyTank", "Vacuum", "bandsaw", "grinder", "shaker"),
+    "2024": DEVELOPMENT_MACHINES
+    + (
+        "3DPrinter",
+        "AirCompressor",
+        "Scanner",
+        "ToyCircuit",
+        "HoveringDrone",
+        "HairDryer",
+        "ToothBrush",
+        "RoboticArm",
+        "BrushlessMotor",
+    ),
+    "2025": DEVELOPMENT_MACHINES
+    + ("AutoTrash", "HomeCamera", "ToyPet", "ToyRCCar", "BandSealer", "Polisher", "ScrewFeeder", "CoffeeGrinder"),
     "2026": ("ToyDrone", "ToothBrush", "SewingMachine", "BlowerDustCollector", "Sander"),
 }
 SECTIONS = {"2022": ("00", "01", "02", "03", "04", "05")}  # other years: section 00 only
@@ -62,8 +70,7 @@ SECTION_RE = re.compile(
     r"\.wav$",
     re.IGNORECASE,
 )
-ID_RE = re.compile(r"^(?:(?P<label>normal|anomaly)_)?id_(?P<section>\d{2})_(?P<file_id>\d+)\.wav$",
-                   re.IGNORECASE)
+ID_RE = re.compile(r"^(?:(?P<label>normal|anomaly)_)?id_(?P<section>\d{2})_(?P<file_id>\d+)\.wav$", re.IGNORECASE)
 
 FOLDERS_2021 = {
     "train": ("train", None),
@@ -75,20 +82,21 @@ FOLDERS_2022 = {"train": ("train", None), "test": ("test", None)}
 FOLDERS_2020 = {"train": "train", "test": "test"}
 
 EXPECTED = {
-    "2020": "<machine>/[train|test/]<normal|anomaly>_id_<II>_<NNNNNNNN>.wav "
-            "(evaluation: id_<II>_<NNNNNNNN>.wav)",
+    "2020": "<machine>/[train|test/]<normal|anomaly>_id_<II>_<NNNNNNNN>.wav (evaluation: id_<II>_<NNNNNNNN>.wav)",
     "2021": "<device>/<train|source_test|target_test|test>/"
-            "section_<SS>_<source|target>_<train|test>_[<normal|anomaly>_]<NNNN>[_<attributes>].wav "
-            "(evaluation: section_<SS>_<NNNN>.wav)",
+    "section_<SS>_<source|target>_<train|test>_[<normal|anomaly>_]<NNNN>[_<attributes>].wav "
+    "(evaluation: section_<SS>_<NNNN>.wav)",
     "2022": "<machine>/<train|test>/"
-            "section_<SS>_<source|target>_<train|test>_<normal|anomaly>_<NNNN>_<attributes>.wav "
-            "(evaluation: section_<SS>[_test]_<NNNN>.wav)",
+    "section_<SS>_<source|target>_<train|test>_<normal|anomaly>_<NNNN>_<attributes>.wav "
+    "(evaluation: section_<SS>[_test]_<NNNN>.wav)",
 }
 
 # ground_truth_<device>_section_<SS>_test.csv; 2021's evaluator has a table per domain:
 # ground_truth_<device>_section_<SS>_<source|target>_test.csv
-GROUND_TRUTH_RE = re.compile(r"^ground_truth_(?P<device>.+?)_section_(?P<section>\d{2})"
-                             r"(?:_(?P<domain>source|target))?_test\.csv$")
+GROUND_TRUTH_RE = re.compile(
+    r"^ground_truth_(?P<device>.+?)_section_(?P<section>\d{2})"
+    r"(?:_(?P<domain>source|target))?_test\.csv$"
+)
 GROUND_TRUTH_FOLDERS = ("ground_truth_data", "ground_truth_domain", "ground_truth_attributes")
 EVAL_DATA_LIST = "eval_data_list.csv"
 NO_DOMAIN = "none"  # DCASE 2020 has no domains
@@ -135,8 +143,7 @@ def year_of(machines) -> str:
     """
     years = set(MACHINES)
     for machine, sections in machines.items():
-        years = {y for y in years if machine in MACHINES[y]
-                 and set(sections) <= set(SECTIONS.get(y, ("00",)))}
+        years = {y for y in years if machine in MACHINES[y] and set(sections) <= set(SECTIONS.get(y, ("00",)))}
     return years.pop() if len(years) == 1 and years <= set(EDITIONS) else UNDECIDED
 
 
@@ -177,8 +184,15 @@ def _parse_2020(relpath) -> DcaseName:
     label = (m["label"] or "unknown").lower()
     if split == "train" and label == "unknown":
         label = "normal"
-    return DcaseName(device=device, section=m["section"], domain=NO_DOMAIN, split=split, label=label,
-                     file_id=m["file_id"], attributes="")
+    return DcaseName(
+        device=device,
+        section=m["section"],
+        domain=NO_DOMAIN,
+        split=split,
+        label=label,
+        file_id=m["file_id"],
+        attributes="",
+    )
 
 
 def _parse_sections(relpath, folders: dict, family: str) -> DcaseName:
@@ -201,8 +215,15 @@ def _parse_sections(relpath, folders: dict, family: str) -> DcaseName:
     label = (m["label"] or "unknown").lower()
     if split == "train" and label == "unknown":
         label = "normal"  # DCASE training data is normal by definition
-    return DcaseName(device=device, section=m["section"], domain=domain, split=split, label=label,
-                     file_id=m["file_id"], attributes=m["attributes"] or "")
+    return DcaseName(
+        device=device,
+        section=m["section"],
+        domain=domain,
+        split=split,
+        label=label,
+        file_id=m["file_id"],
+        attributes=m["attributes"] or "",
+    )
 
 
 def detect_edition(relpaths) -> str | None:
@@ -264,8 +285,7 @@ def ground_truth_tables(path: str | Path) -> list[Path]:
         return [path]
     found = [path / EVAL_DATA_LIST] if (path / EVAL_DATA_LIST).is_file() else []
     for folder in [path] + [path / sub for sub in GROUND_TRUTH_FOLDERS]:
-        found += [t for t in sorted(folder.glob("ground_truth_*_section_*_test.csv"))
-                  if GROUND_TRUTH_RE.match(t.name)]
+        found += [t for t in sorted(folder.glob("ground_truth_*_section_*_test.csv")) if GROUND_TRUTH_RE.match(t.name)]
     return found
 
 
@@ -282,8 +302,7 @@ def read_ground_truth(path: str | Path) -> dict[tuple[str, str], dict[str, str]]
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(
-            f"ground truth {path} does not exist; fix 'ground_truth' in the dataset's config entry "
-            "or remove the key"
+            f"ground truth {path} does not exist; fix 'ground_truth' in the dataset's config entry or remove the key"
         )
     truth: dict[tuple[str, str], dict[str, str]] = {}
     for table in ground_truth_tables(path):
@@ -300,14 +319,17 @@ def read_ground_truth(path: str | Path) -> dict[tuple[str, str], dict[str, str]]
             if named["domain"]:
                 facts["domain"] = named["domain"]
             if kind == "ground_truth_attributes":
-                full = SECTION_RE.match(Path(row[1].strip()).name.removesuffix(".wav") + ".wav") \
-                    if len(row) > 1 else None
+                full = (
+                    SECTION_RE.match(Path(row[1].strip()).name.removesuffix(".wav") + ".wav") if len(row) > 1 else None
+                )
                 if full is None:
-                    raise ValueError(f"{table}:{lineno}: expected '<file name>,<full file name>', "
-                                     f"got {','.join(row)!r}")
+                    raise ValueError(
+                        f"{table}:{lineno}: expected '<file name>,<full file name>', got {','.join(row)!r}"
+                    )
                 # (2024's tables add a third column: the name with the real attributes)
-                facts["full_names"] = [Path(r.strip()).name.removesuffix(".wav") + ".wav"
-                                       for r in row[1:3] if r.strip()]
+                facts["full_names"] = [
+                    Path(r.strip()).name.removesuffix(".wav") + ".wav" for r in row[1:3] if r.strip()
+                ]
                 facts.update(attributes=full["attributes"] or "")
                 if full["domain"]:
                     facts.setdefault("domain", full["domain"].lower())

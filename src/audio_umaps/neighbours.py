@@ -131,8 +131,10 @@ def knn_other_groups(
     _, label = np.unique(np.asarray(groups), return_inverse=True)
     counts = np.bincount(label)
     if len(base) - counts.max() < k:
-        raise ValueError(f"k={k} needs at least {k} rows outside every group; the largest of "
-                         f"{len(counts)} groups leaves {len(base) - counts.max()} of {len(base)}")
+        raise ValueError(
+            f"k={k} needs at least {k} rows outside every group; the largest of "
+            f"{len(counts)} groups leaves {len(base) - counts.max()} of {len(base)}"
+        )
     order = np.argsort(label, kind="stable")  # rows group by group
     ends = np.cumsum(counts)
     indices = np.empty((len(base), k), dtype=np.int32)
@@ -141,7 +143,7 @@ def knn_other_groups(
     while first < len(counts):
         last = int(np.searchsorted(ends, ends[first] - counts[first] + batch, side="right"))
         last = max(last, first + 1)  # groups first..last-1 (at least one)
-        rows = order[ends[first] - counts[first]:ends[last - 1]]
+        rows = order[ends[first] - counts[first] : ends[last - 1]]
         wanted = min(len(base), k + int(counts[first:last].max()))
         found, dist = knn(base[rows], base, k=wanted, metric=metric, threads=threads)
         own = label[found] == label[rows][:, None]
@@ -157,8 +159,15 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(norms, np.finfo(np.float32).tiny)
 
 
-def fit_pca(windows, n: int, components: int, *, seed: int | None = 0,
-            fit_windows: int = PCA_FIT_WINDOWS, batch: int = PCA_BATCH):
+def fit_pca(
+    windows,
+    n: int,
+    components: int,
+    *,
+    seed: int | None = 0,
+    fit_windows: int = PCA_FIT_WINDOWS,
+    batch: int = PCA_BATCH,
+):
     """A PCA of ``components`` fitted on at most ``fit_windows`` of ``n`` windows (a seeded
     uniform subset when there are more), with scikit-learn's randomized solver (seeded too).
 
@@ -176,15 +185,23 @@ def fit_pca(windows, n: int, components: int, *, seed: int | None = 0,
     rows = np.arange(n) if n <= fit_windows else np.sort(rng.choice(n, fit_windows, replace=False))
     subset = None
     for start in range(0, len(rows), batch):
-        part = windows(rows[start:start + batch])
+        part = windows(rows[start : start + batch])
         if subset is None:
             subset = np.empty((len(rows), part.shape[1]), dtype=np.float32)
-        subset[start:start + len(part)] = part
-    pca = PCA(n_components=min(components, *subset.shape), svd_solver="randomized",
-              random_state=None if seed is None else int(seed))
+        subset[start : start + len(part)] = part
+    pca = PCA(
+        n_components=min(components, *subset.shape),
+        svd_solver="randomized",
+        random_state=None if seed is None else int(seed),
+    )
     pca.fit(subset)
-    log.info("PCA to %d components fitted on %d of %d windows: %.1f %% of the variance kept",
-             pca.n_components_, len(rows), n, 100 * pca.explained_variance_ratio_.sum())
+    log.info(
+        "PCA to %d components fitted on %d of %d windows: %.1f %% of the variance kept",
+        pca.n_components_,
+        len(rows),
+        n,
+        100 * pca.explained_variance_ratio_.sum(),
+    )
     return pca
 
 

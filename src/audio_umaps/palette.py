@@ -41,24 +41,56 @@ EXTERNAL = "#8c8c8c"  # external data, and the "other" group of a folder plot
 SPLITS = {"train": "#8c6d31", "test": "#1a1a1a", "external": EXTERNAL}
 
 # Device hue families: no blue, orange, red or grey (they mean domain, anomaly, external).
-FAMILIES = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#d9a400",
-            "#3f3f9f", "#00796b", "#a0185b")
+FAMILIES = (
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#17becf",
+    "#d9a400",
+    "#3f3f9f",
+    "#00796b",
+    "#a0185b",
+)
 FAMILY_NAMES = ("green", "purple", "brown", "pink", "olive", "cyan", "gold", "indigo", "teal", "wine")
 # The development devices of DCASE 2020-2025, each its own family, whatever else a run maps.
-KNOWN_DEVICES = {"ToyCar": 0, "fan": 1, "pump": 2, "slider": 3, "valve": 4, "ToyTrain": 5,
-                 "gearbox": 6, "bearing": 7, "ToyConveyor": 8}
+KNOWN_DEVICES = {
+    "ToyCar": 0,
+    "fan": 1,
+    "pump": 2,
+    "slider": 3,
+    "valve": 4,
+    "ToyTrain": 5,
+    "gearbox": 6,
+    "bearing": 7,
+    "ToyConveyor": 8,
+}
 # Datasets where they are what is coloured (Paul Tol's muted scheme without its grey).
-DATASETS = ("#332288", "#117733", "#44aa99", "#88ccee", "#ddcc77", "#cc6677", "#aa4499",
-            "#882255", "#999933")
+DATASETS = ("#332288", "#117733", "#44aa99", "#88ccee", "#ddcc77", "#cc6677", "#aa4499", "#882255", "#999933")
 # Files and sub-folders: tab20 without its blues, oranges, reds and greys, the dark ones first,
 # the light ones turned by three (files six apart, often on one panel, are not one hue).
-IDENTITIES = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
-              "#f7b6d2", "#dbdb8d", "#9edae5", "#98df8a", "#c5b0d5", "#c49c94")
+IDENTITIES = (
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#17becf",
+    "#f7b6d2",
+    "#dbdb8d",
+    "#9edae5",
+    "#98df8a",
+    "#c5b0d5",
+    "#c49c94",
+)
 SHADE_SPAN = 0.45  # the first shade is mixed this much with white, the last with black
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 # The 148 CSS colour names (CSS Color Module Level 4), as browsers and matplotlib read them.
-CSS_COLOURS = dict(item.split(":") for item in """
+CSS_COLOURS = dict(
+    item.split(":")
+    for item in """
 aliceblue:f0f8ff antiquewhite:faebd7 aqua:00ffff aquamarine:7fffd4 azure:f0ffff beige:f5f5dc
 bisque:ffe4c4 black:000000 blanchedalmond:ffebcd blue:0000ff blueviolet:8a2be2 brown:a52a2a
 burlywood:deb887 cadetblue:5f9ea0 chartreuse:7fff00 chocolate:d2691e coral:ff7f50
@@ -88,7 +120,8 @@ silver:c0c0c0 skyblue:87ceeb slateblue:6a5acd slategray:708090 slategrey:708090 
 springgreen:00ff7f steelblue:4682b4 tan:d2b48c teal:008080 thistle:d8bfd8 tomato:ff6347
 turquoise:40e0d0 violet:ee82ee wheat:f5deb3 white:ffffff whitesmoke:f5f5f5 yellow:ffff00
 yellowgreen:9acd32
-""".split())
+""".split()
+)
 
 
 def to_hex(colour: str, *, key: str = "colour") -> str:
@@ -111,7 +144,7 @@ def to_hex(colour: str, *, key: str = "colour") -> str:
 def rgb(colour: str) -> tuple[float, float, float]:
     """A colour (as :func:`to_hex` reads it) as red, green and blue in 0..1."""
     digits = to_hex(colour)[1:]
-    return tuple(int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return tuple(int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4))
 
 
 def _hex(values) -> str:
@@ -207,8 +240,11 @@ class Palette:
         for i, (d, s) in enumerate(groups):
             if s == section and (dataset is None or d == dataset):
                 return i, len(groups)
-        raise KeyError(f"no section {section!r} of device {device!r}"
-                       + (f" in dataset {dataset!r}" if dataset else "") + " in this palette")
+        raise KeyError(
+            f"no section {section!r} of device {device!r}"
+            + (f" in dataset {dataset!r}" if dataset else "")
+            + " in this palette"
+        )
 
     def device(self, device: str, dataset: str | None = None) -> str:
         """A device's colour: its family's base; with ``dataset``, when the name is shared, the
@@ -223,8 +259,9 @@ class Palette:
         """A section's colour: its shade of the device's family."""
         return shade(self.families[device], *self._index(device, dataset, section))
 
-    def domain(self, domain: str, device: str | None = None, section: str | None = None,
-               dataset: str | None = None) -> str:
+    def domain(
+        self, domain: str, device: str | None = None, section: str | None = None, dataset: str | None = None
+    ) -> str:
         """A domain's colour (:data:`DOMAINS`; an unknown name as ``unknown``); with ``device``
         and ``section``, at the section's shade (a device plot's groups); with ``device`` and
         ``dataset`` alone, at the dataset's shade when datasets share the device's name."""
@@ -253,14 +290,24 @@ class Palette:
                 if shared:
                     device[key] = self.device(name, dataset)
                 section[f"{key}/{sec}"] = self.section(name, sec, dataset)
-        return {"device": device, "section": section, "domain": dict(DOMAINS), "label": dict(LABELS),
-                "split": dict(SPLITS),
-                "dataset": {k: to_hex(v, key=f"datasets.{k}.colour") for k, v in self.datasets.items()},
-                "external": {k: to_hex(v, key=f"datasets.{k}.colour") for k, v in self.external.items()}}
+        return {
+            "device": device,
+            "section": section,
+            "domain": dict(DOMAINS),
+            "label": dict(LABELS),
+            "split": dict(SPLITS),
+            "dataset": {k: to_hex(v, key=f"datasets.{k}.colour") for k, v in self.datasets.items()},
+            "external": {k: to_hex(v, key=f"datasets.{k}.colour") for k, v in self.external.items()},
+        }
 
 
-def build(members: Iterable[tuple[str, str, str]] = (), *, datasets: Mapping[str, str | None] | None = None,
-          external: Iterable[str] = (), devices: Iterable[str] = ()) -> Palette:
+def build(
+    members: Iterable[tuple[str, str, str]] = (),
+    *,
+    datasets: Mapping[str, str | None] | None = None,
+    external: Iterable[str] = (),
+    devices: Iterable[str] = (),
+) -> Palette:
     """The palette of a run or a map.
 
     Parameters
@@ -291,8 +338,12 @@ def build(members: Iterable[tuple[str, str, str]] = (), *, datasets: Mapping[str
         datasets.setdefault(name, None)
     cycle = iter(DATASETS * (1 + len(datasets) // len(DATASETS)))
     coloured = {name: colour or next(cycle) for name, colour in sorted(datasets.items())}
-    return Palette(families=families, groups={d: tuple(g) for d, g in sorted(groups.items())},
-                   external={name: datasets[name] or EXTERNAL for name in external}, datasets=coloured)
+    return Palette(
+        families=families,
+        groups={d: tuple(g) for d, g in sorted(groups.items())},
+        external={name: datasets[name] or EXTERNAL for name in external},
+        datasets=coloured,
+    )
 
 
 def from_table(emb, colours: Mapping[str, str] | None = None) -> Palette:
@@ -307,8 +358,12 @@ def from_table(emb, colours: Mapping[str, str] | None = None) -> Palette:
     return build(members, datasets={n: colours.get(n) for n in names}, external=external)
 
 
-def as_json(devices: Iterable[str] = (), sections: Mapping | None = None,
-            datasets: Mapping[str, str | None] | None = None, external: Iterable[str] = ()) -> dict:
+def as_json(
+    devices: Iterable[str] = (),
+    sections: Mapping | None = None,
+    datasets: Mapping[str, str | None] | None = None,
+    external: Iterable[str] = (),
+) -> dict:
     """The colours of a run, ``{encoding: {value: "#rrggbb"}}`` (:meth:`Palette.as_json`).
 
     Parameters
@@ -352,9 +407,15 @@ def from_plan(plan) -> Palette:
     Palette
         ``from_plan(plan).as_json()`` is what the explorer's pages take.
     """
-    members = [(name, plan.device_name(device), section)
-               for name, dataset in plan.datasets.items()
-               for device, sections in dataset.sections.items() for section in sections]
-    return build(members, datasets={name: d.colour for name, d in plan.datasets.items()},
-                 external=[name for name, d in plan.datasets.items() if d.external],
-                 devices=[plan.device_name(d) for d in plan.devices])
+    members = [
+        (name, plan.device_name(device), section)
+        for name, dataset in plan.datasets.items()
+        for device, sections in dataset.sections.items()
+        for section in sections
+    ]
+    return build(
+        members,
+        datasets={name: d.colour for name, d in plan.datasets.items()},
+        external=[name for name, d in plan.datasets.items() if d.external],
+        devices=[plan.device_name(d) for d in plan.devices],
+    )

@@ -82,8 +82,12 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
     if kind not in KINDS:
         raise PlanError(f"datasets.{name}.kind: '{kind}' is none of {', '.join(KINDS)}")
     if not Path(root).is_dir():
-        how = (" It is the demo's data: run bin/demo (or python -m audio_umaps.demo --configfile "
-               "<your config>) first, which writes it." if demo else "")
+        how = (
+            " It is the demo's data: run bin/demo (or python -m audio_umaps.demo --configfile "
+            "<your config>) first, which writes it."
+            if demo
+            else ""
+        )
         raise PlanError(
             f"datasets.{name}.root: folder '{root}' does not exist. Point it at the dataset in "
             f"config/config.yaml (or your --configfile), or remove the '{name}' entry.{how}"
@@ -117,18 +121,21 @@ def scan_dataset(name: str, entry: dict, demo: bool = False) -> Dataset:
             device_names[device] = parsed.device
             parts.setdefault(device, []).append(rel)
             sections.setdefault(device, set()).add(parsed.section)
-            label = parsed.label if parsed.label != "unknown" else \
-                labels.get((parsed.device, Path(rel).name), {}).get("label", "unknown")
+            label = (
+                parsed.label
+                if parsed.label != "unknown"
+                else labels.get((parsed.device, Path(rel).name), {}).get("label", "unknown")
+            )
             if parsed.split == "test" and label in ("normal", "anomaly"):
                 counts = test_files.setdefault(device, {})
                 counts[parsed.section] = counts.get(parsed.section, 0) + 1
         if files and not parts:
-            expected = ([naming.EXPECTED[naming.layout(edition)]] if edition
-                        else list(naming.EXPECTED.values()))
+            expected = [naming.EXPECTED[naming.layout(edition)]] if edition else list(naming.EXPECTED.values())
             raise PlanError(
                 f"datasets.{name}: no file under '{root}' follows the DCASE "
                 f"{edition or '2020-2025'} names (kind '{kind}'); expected "
-                + " or ".join(expected) + f"; found e.g. '{files[0]}'. Set 'kind' to the "
+                + " or ".join(expected)
+                + f"; found e.g. '{files[0]}'. Set 'kind' to the "
                 "edition of the data (dcase detects it), or 'kind: folder' for other audio."
             )
     else:
@@ -156,9 +163,11 @@ def check_submission_folder(system: str, folder: str) -> None:
     """Raise :class:`PlanError` naming the key ``predictions.<system>`` when its folder does
     not exist or is no folder."""
     key = f"predictions.{system}"
-    fix = (f"Point it at the folder of the system's submission files (anomaly_score_<machine>_"
-           f"section_<SS>_test.csv, ...) in config/config.yaml (or your --configfile), or remove "
-           f"the key '{key}'.")
+    fix = (
+        f"Point it at the folder of the system's submission files (anomaly_score_<machine>_"
+        f"section_<SS>_test.csv, ...) in config/config.yaml (or your --configfile), or remove "
+        f"the key '{key}'."
+    )
     if not Path(folder).exists():
         raise PlanError(f"{key}: folder '{folder}' does not exist. {fix}")
     if not Path(folder).is_dir():
@@ -196,8 +205,10 @@ class Plan:
         if datasets is None:
             demo = config.get("demo") or {}
             written_by_demo = {demo.get("dcase_dataset"), demo.get("external_dataset")}
-            datasets = {name: scan_dataset(name, entry, demo=name in written_by_demo)
-                        for name, entry in config["datasets"].items()}
+            datasets = {
+                name: scan_dataset(name, entry, demo=name in written_by_demo)
+                for name, entry in config["datasets"].items()
+            }
         self.datasets = datasets
         sections: dict[str, set[str]] = {}
         self.device_names: dict[str, str] = {}  # safe name (wildcards, paths) -> folder name
@@ -308,8 +319,11 @@ class Plan:
         each DCASE dataset, as the names found and the ground truth say (files left out later
         included). An official score covers them all, or says what it misses
         (:func:`audio_umaps.scoring.official`)."""
-        return {name: {self.device_name(device): dict(d.test_files[device])}
-                for name, d in self.datasets.items() if device in d.test_files}
+        return {
+            name: {self.device_name(device): dict(d.test_files[device])}
+            for name, d in self.datasets.items()
+            if device in d.test_files
+        }
 
     def evaluated_files(self) -> dict[str, dict[str, dict[str, int]]]:
         """:meth:`evaluated_sections` of every device."""
@@ -321,8 +335,11 @@ class Plan:
 
     def ground_truths(self) -> dict[str, str]:
         """``{dataset: ground truth path}`` of the DCASE datasets that have one."""
-        return {d: dataset.ground_truth for d, dataset in self.datasets.items()
-                if not dataset.external and dataset.ground_truth}
+        return {
+            d: dataset.ground_truth
+            for d, dataset in self.datasets.items()
+            if not dataset.external and dataset.ground_truth
+        }
 
     def ground_truth_tables(self) -> list[str]:
         """Every ground-truth file of the DCASE datasets (what :meth:`ground_truths` reads)."""
@@ -331,8 +348,11 @@ class Plan:
     def dcase_sections(self) -> dict[str, dict[str, list[str]]]:
         """``{dataset: {device: [sections]}}`` of the DCASE datasets, as their file names show
         them (files that are left out later included)."""
-        return {d: {device: list(found) for device, found in dataset.sections.items()}
-                for d, dataset in self.datasets.items() if not dataset.external}
+        return {
+            d: {device: list(found) for device, found in dataset.sections.items()}
+            for d, dataset in self.datasets.items()
+            if not dataset.external
+        }
 
     def section_datasets(self, device: str, section: str) -> list[str]:
         """The DCASE datasets whose file names hold a section of a device."""

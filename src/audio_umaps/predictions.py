@@ -41,8 +41,9 @@ def submission_files(folder: str | Path) -> list[str]:
     return sorted(p.as_posix() for p in folder.iterdir() if p.suffix.lower() == ".csv")
 
 
-def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *,
-                    csv_files=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_submission(
+    system: str, folder: str | Path, test_files: pd.DataFrame, *, csv_files=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a submission folder against the test files it should score.
 
     Parameters
@@ -80,8 +81,9 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
     test_files = test_files.assign(file=test_files["path"].map(lambda p: Path(p).name))
     aliases: dict[tuple, str] = {}  # (device, section, full name) -> evaluation file name
     if "full_names" in test_files:
-        for device, section, file, names in zip(test_files["device"], test_files["section"],
-                                                test_files["file"], test_files["full_names"]):
+        for device, section, file, names in zip(
+            test_files["device"], test_files["section"], test_files["file"], test_files["full_names"]
+        ):
             for name in names if isinstance(names, (list, tuple)) else ():
                 aliases[(device, section, name)] = file
     by_key: dict[tuple, dict[str, pd.DataFrame]] = {}  # (device, section) -> {dataset: its test files}
@@ -97,18 +99,29 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
         name = Path(path).name
         m = SUBMISSION_RE.match(name)
         if not m:
-            problem(path, 0, "not a submission file name (anomaly_score_<machine>_section_<SS>_test.csv "
-                             "or decision_result_<machine>_section_<SS>_test.csv): ignored")
+            problem(
+                path,
+                0,
+                "not a submission file name (anomaly_score_<machine>_section_<SS>_test.csv "
+                "or decision_result_<machine>_section_<SS>_test.csv): ignored",
+            )
             continue
         if (m["device"], m["section"]) not in by_key:
             known = ", ".join(f"{d} section {s}" for d, s in sorted(by_key)) or "none"
-            problem(path, 0, f"no test files of machine '{m['device']}' section {m['section']} in the "
-                             f"run's datasets or ground truth (test files exist for: {known}): ignored")
+            problem(
+                path,
+                0,
+                f"no test files of machine '{m['device']}' section {m['section']} in the "
+                f"run's datasets or ground truth (test files exist for: {known}): ignored",
+            )
             continue
         rows = list(_rows(path, problem))
         domain = (m["tail"] or "").split("_")[0]  # 2021 files: one per domain (..._source_test.csv)
-        candidates = {d: g[g["domain"] == domain] if domain in ("source", "target") else g
-                      for d, g in by_key[(m["device"], m["section"])].items()}
+        candidates = {
+            d: g[g["domain"] == domain] if domain in ("source", "target") else g
+            for d, g in by_key[(m["device"], m["section"])].items()
+        }
+
         def name_of(field, key=(m["device"], m["section"])):
             name = Path(field.strip()).name
             return aliases.get((*key, name), name)
@@ -119,8 +132,12 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
         if len(candidates) > 1:
             tied = sorted(d for d, n in matches.items() if n == matches[dataset] and d != dataset)
             if tied:
-                problem(path, 0, f"its rows name test files of datasets {', '.join([dataset, *tied])} "
-                                 f"alike: scored against '{dataset}' only")
+                problem(
+                    path,
+                    0,
+                    f"its rows name test files of datasets {', '.join([dataset, *tied])} "
+                    f"alike: scored against '{dataset}' only",
+                )
         key = (dataset, m["device"], m["section"])
         where = f"{key[1]} section {key[2]}" + (f" of dataset '{dataset}'" if len(candidates) > 1 else "")
         expected = set(candidates[dataset]["file"])
@@ -156,22 +173,34 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
                     continue
                 seen[file] = int(value)
         if elsewhere:
-            problem(path, 0, f"'{elsewhere[0]}' and {len(elsewhere) - 1} more file(s) are scored by "
-                             "another file of the folder too: that file's rows are kept")
+            problem(
+                path,
+                0,
+                f"'{elsewhere[0]}' and {len(elsewhere) - 1} more file(s) are scored by "
+                "another file of the folder too: that file's rows are kept",
+            )
         missing = sorted(expected - set(seen))
         if missing:
             what = "score" if m["kind"] == "anomaly_score" else "decision"
-            problem(path, 0, f"no {what} for {len(missing)} of the {len(expected)} test files of "
-                             f"{where}, e.g. '{missing[0]}'; they are left out")
+            problem(
+                path,
+                0,
+                f"no {what} for {len(missing)} of the {len(expected)} test files of "
+                f"{where}, e.g. '{missing[0]}'; they are left out",
+            )
     covered = {dataset for dataset, _, _ in scores}
     for (device, section), groups in sorted(by_key.items()):
         for dataset, group in groups.items():
             if dataset in covered and (dataset, device, section) not in scores:
                 kind = "id" if str(editions.get(dataset)) == "2020" else "section"
                 tail = "" if kind == "id" else "_test"
-                problem(folder, 0, f"no anomaly_score_{device}_{kind}_{section}{tail}.csv: the "
-                                   f"{len(group)} test files of {device} section {section} have no score"
-                                   + (f" (dataset '{dataset}')" if len(groups) > 1 else ""))
+                problem(
+                    folder,
+                    0,
+                    f"no anomaly_score_{device}_{kind}_{section}{tail}.csv: the "
+                    f"{len(group)} test files of {device} section {section} have no score"
+                    + (f" (dataset '{dataset}')" if len(groups) > 1 else ""),
+                )
     for dataset in sorted(set(editions) - covered):
         problem(folder, 0, f"no file scores a test file of dataset '{dataset}': it is not evaluated")
     rows = []
@@ -180,10 +209,13 @@ def read_submission(system: str, folder: str | Path, test_files: pd.DataFrame, *
             if dataset not in covered:
                 continue
             key = (dataset, device, section)
-            rows.append(group.assign(score=group["file"].map(scores.get(key, {})).astype("float64"),
-                                     decision=group["file"].map(decisions.get(key, {})).astype("Int64")))
-    files = (pd.concat(rows, ignore_index=True)[FILE_COLUMNS] if rows
-             else pd.DataFrame(columns=FILE_COLUMNS))
+            rows.append(
+                group.assign(
+                    score=group["file"].map(scores.get(key, {})).astype("float64"),
+                    decision=group["file"].map(decisions.get(key, {})).astype("Int64"),
+                )
+            )
+    files = pd.concat(rows, ignore_index=True)[FILE_COLUMNS] if rows else pd.DataFrame(columns=FILE_COLUMNS)
     if not scores:
         problem(folder, 0, "no anomaly_score_*.csv file with a usable row: the system is not evaluated")
     return files, pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
@@ -227,6 +259,14 @@ def official_rows(system: str, files: pd.DataFrame, sections: dict | None = None
 
     decision = "decision" if files["decision"].notna().any() else None
     covered = {d: v for d, v in (sections or {}).items() if d in set(files["dataset"])}
-    rows = rows_of(files, dict(zip(files["dataset"], files["edition"])), space="system", method=system,
-                   score="score", decision=decision, overall=True, sections=covered)
+    rows = rows_of(
+        files,
+        dict(zip(files["dataset"], files["edition"])),
+        space="system",
+        method=system,
+        score="score",
+        decision=decision,
+        overall=True,
+        sections=covered,
+    )
     return pd.DataFrame(rows, columns=TIDY_COLUMNS).assign(representation="", stack="")

@@ -85,7 +85,7 @@ def umap(windows: int, stack: int, dims: int, pca: int | None = None) -> Estimat
         working = (windows + 3 * min(windows, GATHER_CHUNK)) * width * 4 / 1e6
         searched = width
     mem = UMAP_BASE_MB + 1.25 * working + windows * UMAP_PER_WINDOW_MB
-    seconds = KNN_S * windows ** 2 * searched + LAYOUT_S * windows
+    seconds = KNN_S * windows**2 * searched + LAYOUT_S * windows
     return Estimate(mem, 5 + 3 * seconds / 60)
 
 
@@ -117,8 +117,16 @@ SVM_S = 5.5e-7  # seconds per window per dimension of one SVM fit (liblinear, hi
 # demo's easy ones took 4e-8
 
 
-def metrics(test_files: int, train_files: int, longest_s: float, stack: int, dims: int,
-            frame_rate: float, settings: dict, groups: int = 1) -> Estimate:
+def metrics(
+    test_files: int,
+    train_files: int,
+    longest_s: float,
+    stack: int,
+    dims: int,
+    frame_rate: float,
+    settings: dict,
+    groups: int = 1,
+) -> Estimate:
     """SEP and DSUP of one device: ``test_files`` and ``train_files`` of at most ``longest_s``
     seconds, ``frame_rate`` frames a second, windows of ``stack`` frames of ``dims`` features,
     ``groups`` section x domain groups; ``settings`` is the config's ``metrics`` block. Memory:
@@ -138,8 +146,7 @@ def metrics(test_files: int, train_files: int, longest_s: float, stack: int, dim
     most = int(svm_settings.get("windows", 5000))
     svm = min(most, test_windows)
     fitted = svm + groups * min(most, -(-test_windows // max(groups, 1)))
-    mem = METRICS_BASE_MB + 1.25 * (bank + 2 * min(CHUNK, test_windows)) * width * 4 / 1e6 \
-        + svm * width * 24 / 1e6
+    mem = METRICS_BASE_MB + 1.25 * (bank + 2 * min(CHUNK, test_windows)) * width * 4 / 1e6 + svm * width * 24 / 1e6
     folds = int(svm_settings.get("folds", 5))
     seconds = KNN_S * test_windows * bank * width + SVM_S * fitted * width * (folds + 1)
     return Estimate(mem, 5 + 3 * seconds / 60)

@@ -142,10 +142,12 @@ def sample_scope(
         if not stored:
             raise EmptyScope(
                 f"no usable audio: every file of scope '{scope}' was left out (or none was "
-                f"found); see the exclusion reports of {datasets} (results/reports/)")
+                f"found); see the exclusion reports of {datasets} (results/reports/)"
+            )
         raise EmptyScope(
             f"no file of scope '{scope}' is long enough for a window of {stack} frames: the "
-            f"longest holds {longest}; use a smaller stack or longer files")
+            f"longest holds {longest}; use a smaller stack or longer files"
+        )
     sample = pd.concat(tables, ignore_index=True)
     sample.insert(0, "point", np.arange(len(sample)))
     attrs = attribute_columns(sample)

@@ -36,6 +36,8 @@ import pandas as pd
 from . import naming, predictions, scoring, tables
 
 ALL = scoring.ALL
+
+
 class ScorerError(Exception):
     """Input the scorer cannot use at all (no ground truth, no submission folder)."""
 
@@ -56,7 +58,8 @@ def detect_edition(path: Path, truth: dict) -> str:
             f"{path} holds tables by section but no ground_truth_domain/ folder: give the folder "
             "that holds ground_truth_data/, ground_truth_domain/ and ground_truth_attributes/ "
             "(2022 on; 2021's tables are per domain, ground_truth_<machine>_section_<SS>_"
-            "<source|target>_test.csv), or name the edition with --edition")
+            "<source|target>_test.csv), or name the edition with --edition"
+        )
     machines: dict[str, set] = {}
     for (device, _), facts in truth.items():
         machines.setdefault(device, set()).add(facts.get("section", "00"))
@@ -81,7 +84,8 @@ def ground_truth_files(path, edition: str | None = None) -> tuple[pd.DataFrame, 
         raise ScorerError(
             f"no ground truth under {path}: expected eval_data_list.csv (2020), ground_truth_data/ "
             "with ground_truth_<machine>_section_<SS>[_<domain>]_test.csv tables (2021), or "
-            "ground_truth_data/, ground_truth_domain/ and ground_truth_attributes/ (2022 on)")
+            "ground_truth_data/, ground_truth_domain/ and ground_truth_attributes/ (2022 on)"
+        )
     edition = str(edition) if edition else detect_edition(path, truth)
     rows = []
     for (device, name), facts in sorted(truth.items()):
@@ -90,10 +94,18 @@ def ground_truth_files(path, edition: str | None = None) -> tuple[pd.DataFrame, 
         domain = facts.get("domain") or (parsed.groupdict().get("domain") if parsed else None)
         if scoring.layout(edition) == "2020":
             domain = "none"
-        rows.append(dict(dataset="ground truth", edition=edition, device=device,
-                         section=section, domain=(domain or "unknown").lower(),
-                         label=facts.get("label", "unknown"), path=name,
-                         full_names=facts.get("full_names", [])))
+        rows.append(
+            dict(
+                dataset="ground truth",
+                edition=edition,
+                device=device,
+                section=section,
+                domain=(domain or "unknown").lower(),
+                label=facts.get("label", "unknown"),
+                path=name,
+                full_names=facts.get("full_names", []),
+            )
+        )
     return pd.DataFrame(rows), edition
 
 
@@ -114,8 +126,12 @@ class Result:
 
 
 def value(table: pd.DataFrame, device, section, domain, measure) -> float:
-    hit = table[(table["device"] == device) & (table["section"] == section)
-                & (table["domain"] == domain) & (table["measure"] == measure)]
+    hit = table[
+        (table["device"] == device)
+        & (table["section"] == section)
+        & (table["domain"] == domain)
+        & (table["measure"] == measure)
+    ]
     return float(hit["value"].iloc[0]) if len(hit) else float("nan")
 
 
@@ -127,11 +143,11 @@ def score(submission, truth: pd.DataFrame, edition: str, *, ci: bool = True) -> 
         raise ScorerError(f"submission folder {folder} does not exist (or is no folder)")
     files, problems = predictions.read_submission(folder.name, folder, truth)
     if files.empty:
-        files = truth.assign(score=np.nan, decision=pd.array([pd.NA] * len(truth), dtype="Int64"),
-                             file=truth["path"])
+        files = truth.assign(score=np.nan, decision=pd.array([pd.NA] * len(truth), dtype="Int64"), file=truth["path"])
     decision = "decision" if files["decision"].notna().any() else None
-    table = scoring.official(files.assign(decision=files["decision"].astype("float64")), edition,
-                             score="score", decision=decision, ci=ci)
+    table = scoring.official(
+        files.assign(decision=files["decision"].astype("float64")), edition, score="score", decision=decision, ci=ci
+    )
     return Result(folder.name, edition, files, problems, table)
 
 
@@ -156,8 +172,7 @@ def _official_terms(files: pd.DataFrame, scheme: str) -> list[tuple[list, float 
     return terms
 
 
-def paired_bootstrap(a: pd.DataFrame, b: pd.DataFrame, edition, *, resamples: int = 1000,
-                     seed: int = 0) -> dict:
+def paired_bootstrap(a: pd.DataFrame, b: pd.DataFrame, edition, *, resamples: int = 1000, seed: int = 0) -> dict:
     """The difference of two submissions' official scores (``a`` minus ``b``; 2020: of the
     mean AUC) and its paired bootstrap over files: ``resamples`` draws of the test files with
     replacement, within each machine type, section, domain and label (so that every AUC of the
@@ -172,13 +187,18 @@ def paired_bootstrap(a: pd.DataFrame, b: pd.DataFrame, edition, *, resamples: in
     measure = "official" if scheme != "2020" else "amean_auc"
 
     def official(column):
-        return value(scoring.official(both.rename(columns={column: "s"}), edition, score="s"),
-                     ALL, ALL, ALL, measure)
+        return value(scoring.official(both.rename(columns={column: "s"}), edition, score="s"), ALL, ALL, ALL, measure)
 
     observed = official("score_a") - official("score_b")
     if np.isnan(observed):
-        return dict(difference=observed, low=np.nan, high=np.nan, p=np.nan, resamples=0,
-                    note="an official score is missing: no bootstrap")
+        return dict(
+            difference=observed,
+            low=np.nan,
+            high=np.nan,
+            p=np.nan,
+            resamples=0,
+            note="an official score is missing: no bootstrap",
+        )
     groups = both.groupby(["device", "section", "domain", "label"]).groups
     terms = _official_terms(both, scheme)
     y = (both["label"] == "anomaly").to_numpy()
@@ -201,10 +221,13 @@ def paired_bootstrap(a: pd.DataFrame, b: pd.DataFrame, edition, *, resamples: in
     p = min(1.0, 2 * min((draws <= 0).mean(), (draws >= 0).mean()))
     low, high = np.percentile(draws, [2.5, 97.5])
     zero = float(np.mean(zeros))
-    note = (f"in {zero:.0%} of the resamples an official score was 0 (an AUC of 0 among its values): "
-            "the interval and p mean little" if zero >= 0.05 else "")
-    return dict(difference=observed, low=float(low), high=float(high), p=float(p),
-                resamples=resamples, note=note)
+    note = (
+        f"in {zero:.0%} of the resamples an official score was 0 (an AUC of 0 among its values): "
+        "the interval and p mean little"
+        if zero >= 0.05
+        else ""
+    )
+    return dict(difference=observed, low=float(low), high=float(high), p=float(p), resamples=resamples, note=note)
 
 
 def comparison_table(first: Result, second: Result) -> pd.DataFrame:
@@ -212,8 +235,9 @@ def comparison_table(first: Result, second: Result) -> pd.DataFrame:
     differences (first minus second)."""
     a, b = scoring.machine_table(first.table, first.edition), scoring.machine_table(second.table, second.edition)
     names = (first.name, second.name) if first.name != second.name else (f"{first.name} (1)", f"{second.name} (2)")
-    joined = a.drop(columns="note").merge(b.drop(columns="note"), on="machine", how="left",
-                                          suffixes=tuple(f" {n}" for n in names))
+    joined = a.drop(columns="note").merge(
+        b.drop(columns="note"), on="machine", how="left", suffixes=tuple(f" {n}" for n in names)
+    )
     for column in scoring.MACHINE_COLUMNS[scoring.layout(first.edition)]:
         joined[f"{column} difference"] = joined[f"{column} {names[0]}"] - joined[f"{column} {names[1]}"]
     return joined
@@ -228,12 +252,17 @@ def _lines(frame: pd.DataFrame) -> list[str]:
     text = frame.map(lambda v: _fmt(v) if isinstance(v, float) else str(v))
     widths = [max(len(str(c)), *(len(v) for v in text[c])) for c in text.columns]
     header = "  ".join(str(c).ljust(w) for c, w in zip(text.columns, widths))
-    return [header.rstrip()] + ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip()
-                               for row in text.itertuples(index=False)]
+    return [header.rstrip()] + [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in text.itertuples(index=False)
+    ]
 
 
-MEAN_ROWS = [("arithmetic mean", "amean", ALL), ("harmonic mean", "hmean", ALL),
-             ("source harmonic mean", "hmean", "source"), ("target harmonic mean", "hmean", "target")]
+MEAN_ROWS = [
+    ("arithmetic mean", "amean", ALL),
+    ("harmonic mean", "hmean", ALL),
+    ("source harmonic mean", "hmean", "source"),
+    ("target harmonic mean", "hmean", "target"),
+]
 
 
 def evaluator_tables(result: Result) -> list[str]:
@@ -247,43 +276,82 @@ def evaluator_tables(result: Result) -> list[str]:
         sections = sorted(s for s in mine["section"].unique() if s != ALL)
         lines += ["", device]
         if scheme == "2020":
-            rows = [{"id": s, "AUC": value(mine, device, s, ALL, "auc"), "pAUC": value(mine, device, s, ALL, "pauc")}
-                    for s in sections]
-            rows.append({"id": "Average", "AUC": value(mine, device, ALL, ALL, "amean_auc"),
-                         "pAUC": value(mine, device, ALL, ALL, "amean_pauc")})
+            rows = [
+                {"id": s, "AUC": value(mine, device, s, ALL, "auc"), "pAUC": value(mine, device, s, ALL, "pauc")}
+                for s in sections
+            ]
+            rows.append(
+                {
+                    "id": "Average",
+                    "AUC": value(mine, device, ALL, ALL, "amean_auc"),
+                    "pAUC": value(mine, device, ALL, ALL, "amean_pauc"),
+                }
+            )
             lines += _lines(pd.DataFrame(rows))
             continue
         if scheme == "2021":
-            rows = [{"section": s, "domain": d, **{names[m]: value(mine, device, s, d, m) for m in measures}}
-                    for d in scoring.DOMAINS for s in sections]
+            rows = [
+                {"section": s, "domain": d, **{names[m]: value(mine, device, s, d, m) for m in measures}}
+                for d in scoring.DOMAINS
+                for s in sections
+            ]
         else:
             rows = []
             for s in sections:
-                row = {"section": s, "AUC (all)": value(mine, device, s, ALL, "auc"),
-                       "AUC (source)": value(mine, device, s, "source", "auc"),
-                       "AUC (target)": value(mine, device, s, "target", "auc"),
-                       "pAUC": value(mine, device, s, ALL, "pauc")}
+                row = {
+                    "section": s,
+                    "AUC (all)": value(mine, device, s, ALL, "auc"),
+                    "AUC (source)": value(mine, device, s, "source", "auc"),
+                    "AUC (target)": value(mine, device, s, "target", "auc"),
+                    "pAUC": value(mine, device, s, ALL, "pauc"),
+                }
                 for m in measures[2:]:
                     for d in scoring.DOMAINS:
                         row[f"{names[m]} ({d})"] = value(mine, device, s, d, m)
                 rows.append(row)
         lines += _lines(pd.DataFrame(rows))
-        lines += _lines(pd.DataFrame([{"": label, **{names[m]: value(mine, device, ALL, d, f"{p}_{m}") for m in measures}}
-                                      for label, p, d in MEAN_ROWS]))
+        lines += _lines(
+            pd.DataFrame(
+                [
+                    {"": label, **{names[m]: value(mine, device, ALL, d, f"{p}_{m}") for m in measures}}
+                    for label, p, d in MEAN_ROWS
+                ]
+            )
+        )
     lines.append("")
     if scheme == "2020":
-        lines += _lines(pd.DataFrame([{"over all machine types and ids": "arithmetic mean",
-                                       "AUC": value(table, ALL, ALL, ALL, "amean_auc"),
-                                       "pAUC": value(table, ALL, ALL, ALL, "amean_pauc")}]))
+        lines += _lines(
+            pd.DataFrame(
+                [
+                    {
+                        "over all machine types and ids": "arithmetic mean",
+                        "AUC": value(table, ALL, ALL, ALL, "amean_auc"),
+                        "pAUC": value(table, ALL, ALL, ALL, "amean_pauc"),
+                    }
+                ]
+            )
+        )
     else:
-        lines += _lines(pd.DataFrame([{"over all machine types, sections and domains": label,
-                                       **{names[m]: value(table, ALL, ALL, d, f"{p}_{m}") for m in measures}}
-                                      for label, p, d in MEAN_ROWS]))
+        lines += _lines(
+            pd.DataFrame(
+                [
+                    {
+                        "over all machine types, sections and domains": label,
+                        **{names[m]: value(table, ALL, ALL, d, f"{p}_{m}") for m in measures},
+                    }
+                    for label, p, d in MEAN_ROWS
+                ]
+            )
+        )
         if scheme == "2022" and (table["measure"] == "ci95").any():
-            lines.append(f"official score ci95: {_fmt(value(table, ALL, ALL, ALL, 'ci95'))} (as the 2023-2024 "
-                         "evaluators print it; its standard error is N - 1 times too small)")
-            lines.append(f"jackknife 95 % half-width (mean of AUC's and pAUC's, all files pooled): "
-                         f"{_fmt(value(table, ALL, ALL, ALL, 'ci95_jackknife'))}")
+            lines.append(
+                f"official score ci95: {_fmt(value(table, ALL, ALL, ALL, 'ci95'))} (as the 2023-2024 "
+                "evaluators print it; its standard error is N - 1 times too small)"
+            )
+            lines.append(
+                f"jackknife 95 % half-width (mean of AUC's and pAUC's, all files pooled): "
+                f"{_fmt(value(table, ALL, ALL, ALL, 'ci95_jackknife'))}"
+            )
     return lines
 
 
@@ -297,9 +365,11 @@ def notes(result: Result) -> list[str]:
 def official_line(result: Result) -> str:
     table = result.table
     if scoring.layout(result.edition) == "2020":
-        return (f"official score: {_fmt(value(table, ALL, ALL, ALL, 'amean_auc'))} "
-                f"{_fmt(value(table, ALL, ALL, ALL, 'amean_pauc'))} (2020 has none: mean AUC and mean "
-                "pAUC over every machine id)")
+        return (
+            f"official score: {_fmt(value(table, ALL, ALL, ALL, 'amean_auc'))} "
+            f"{_fmt(value(table, ALL, ALL, ALL, 'amean_pauc'))} (2020 has none: mean AUC and mean "
+            "pAUC over every machine id)"
+        )
     return f"official score: {_fmt(result.official)}"
 
 
@@ -314,18 +384,28 @@ def write_tables(out: Path, result: Result, compared: Result | None = None, boot
     tables.write("problems", result.problems, out / "problems.tsv")
     if compared is not None:
         tables.write("scorer_comparison", comparison_table(result, compared), out / "comparison.tsv")
-        tables.write("scorer_bootstrap", pd.DataFrame([dict(first=result.name, second=compared.name, **bootstrap)]),
-                     out / "bootstrap.tsv")
+        tables.write(
+            "scorer_bootstrap",
+            pd.DataFrame([dict(first=result.name, second=compared.name, **bootstrap)]),
+            out / "bootstrap.tsv",
+        )
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="audio-umaps-score", description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="audio-umaps-score",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("submission", help="folder of anomaly_score_*.csv (and decision_result_*.csv) files")
-    parser.add_argument("--ground-truth", required=True,
-                        help="folder of the edition's official ground truth (2020: the folder of eval_data_list.csv)")
-    parser.add_argument("--edition", choices=naming.EDITIONS, help="the DCASE edition (default: found from the ground truth)")
+    parser.add_argument(
+        "--ground-truth",
+        required=True,
+        help="folder of the edition's official ground truth (2020: the folder of eval_data_list.csv)",
+    )
+    parser.add_argument(
+        "--edition", choices=naming.EDITIONS, help="the DCASE edition (default: found from the ground truth)"
+    )
     parser.add_argument("--compare", metavar="OTHER_SUBMISSION", help="a second submission to compare with")
     parser.add_argument("--bootstrap", type=int, default=1000, help="resamples of the paired bootstrap (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the paired bootstrap (default 0)")
@@ -338,8 +418,10 @@ def main(argv=None) -> int:
     except ScorerError as exc:
         print(f"audio-umaps-score: {exc}", file=sys.stderr)
         return 2
-    print(f"{result.name}: DCASE {edition} evaluation, {len(truth)} test files of "
-          f"{truth['device'].nunique()} machine types ({args.ground_truth})")
+    print(
+        f"{result.name}: DCASE {edition} evaluation, {len(truth)} test files of "
+        f"{truth['device'].nunique()} machine types ({args.ground_truth})"
+    )
     for r in [result] + ([other] if other else []):
         for row in r.problems.itertuples(index=False):
             print(f"problem: {row.file}{f':{row.line}' if row.line else ''}: {row.problem}")
@@ -352,19 +434,24 @@ def main(argv=None) -> int:
         bootstrap = paired_bootstrap(result.files, other.files, edition, resamples=args.bootstrap, seed=args.seed)
         lines += ["", f"comparison: {result.name} minus {other.name}"]
         lines += _lines(comparison_table(result, other))
-        lines.append(f"paired bootstrap over files ({bootstrap['resamples']} resamples within machine "
-                     f"type, section, domain and label; seed {args.seed}): difference "
-                     f"{_fmt(bootstrap['difference'])}, 95 % interval [{_fmt(bootstrap['low'])}, "
-                     f"{_fmt(bootstrap['high'])}], p = {_fmt(bootstrap['p'])}"
-                     + (f" ({bootstrap['note']})" if bootstrap["note"] else ""))
+        lines.append(
+            f"paired bootstrap over files ({bootstrap['resamples']} resamples within machine "
+            f"type, section, domain and label; seed {args.seed}): difference "
+            f"{_fmt(bootstrap['difference'])}, 95 % interval [{_fmt(bootstrap['low'])}, "
+            f"{_fmt(bootstrap['high'])}], p = {_fmt(bootstrap['p'])}"
+            + (f" ({bootstrap['note']})" if bootstrap["note"] else "")
+        )
     lines += ["", official_line(result)]
     print("\n".join(lines))
     if args.out:
         write_tables(Path(args.out), result, other, bootstrap)
     for r in [result] + ([other] if other else []):
         if r.files["score"].isna().all():
-            print(f"audio-umaps-score: no row of {r.name} scores a test file of the ground truth "
-                  f"(the problems above say why; is it a submission of DCASE {edition}?)", file=sys.stderr)
+            print(
+                f"audio-umaps-score: no row of {r.name} scores a test file of the ground truth "
+                f"(the problems above say why; is it a submission of DCASE {edition}?)",
+                file=sys.stderr,
+            )
             return 1
     return 0
 

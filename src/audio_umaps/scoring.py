@@ -84,10 +84,10 @@ def roc_auc_fast(y: np.ndarray, s: np.ndarray, max_fpr: float | None = None) -> 
     if max_fpr is None:
         return float(np.trapezoid(tpr, fpr))
     stop = int(np.searchsorted(fpr, max_fpr, side="right"))
-    tpr = np.r_[tpr[:stop], np.interp(max_fpr, fpr[stop - 1:stop + 1], tpr[stop - 1:stop + 1])]
+    tpr = np.r_[tpr[:stop], np.interp(max_fpr, fpr[stop - 1 : stop + 1], tpr[stop - 1 : stop + 1])]
     fpr = np.r_[fpr[:stop], max_fpr]
     partial = np.trapezoid(tpr, fpr)
-    low, high = 0.5 * max_fpr ** 2, max_fpr
+    low, high = 0.5 * max_fpr**2, max_fpr
     return float(0.5 * (1 + (partial - low) / (high - low)))
 
 
@@ -125,14 +125,21 @@ def _decisions(y: np.ndarray, d: np.ndarray) -> dict[str, float]:
     fn = float(np.sum(y & (d == 0)))
     precision = tp / max(tp + fp, EPSILON)
     recall = tp / max(tp + fn, EPSILON)
-    return {"precision": precision, "recall": recall,
-            "f1": 2 * precision * recall / max(precision + recall, EPSILON)}
+    return {"precision": precision, "recall": recall, "f1": 2 * precision * recall / max(precision + recall, EPSILON)}
 
 
 # ---- one section -----------------------------------------------------------------------------
 def _row(device, section, domain, measure, value, y, note=""):
-    return dict(device=device, section=section, domain=domain, measure=measure, value=value,
-                normal=int((~y).sum()), anomalous=int(y.sum()), note=note)
+    return dict(
+        device=device,
+        section=section,
+        domain=domain,
+        measure=measure,
+        value=value,
+        normal=int((~y).sum()),
+        anomalous=int(y.sum()),
+        note=note,
+    )
 
 
 def _lacks(y: np.ndarray, what: str) -> str:
@@ -141,8 +148,9 @@ def _lacks(y: np.ndarray, what: str) -> str:
     return f"{what}: no {' and no '.join(missing)} test file" if missing else ""
 
 
-def section_rows(device: str, section: str, group: pd.DataFrame, scheme: str, score: str,
-                 decision: str | None) -> list[dict]:
+def section_rows(
+    device: str, section: str, group: pd.DataFrame, scheme: str, score: str, decision: str | None
+) -> list[dict]:
     """The per-section rows of one machine type's section (``group``: its labelled test files)
     as ``scheme`` scores them; values that cannot be complete are NaN with a note."""
     y = (group["label"] == "anomaly").to_numpy()
@@ -194,8 +202,7 @@ def section_rows(device: str, section: str, group: pd.DataFrame, scheme: str, sc
             why = "" if mine.any() else f"{what}: no test file"
             if not why and np.isnan(d[mine]).any():
                 why = f"{what}: {int(np.isnan(d[mine]).sum())} of {int(mine.sum())} test files have no decision"
-            values = ({m: float("nan") for m in DECISION_MEASURES} if why
-                      else _decisions(y[mine], d[mine].astype(int)))
+            values = {m: float("nan") for m in DECISION_MEASURES} if why else _decisions(y[mine], d[mine].astype(int))
             rows += [_row(device, section, domain, m, v, y[mine], why) for m, v in values.items()]
     return rows
 
@@ -214,12 +221,23 @@ def _mean_row(device, measure, domain, function, parts: list[pd.DataFrame], coun
     note = ""
     if len(missing):
         notes = list(dict.fromkeys(n for n in missing["note"] if n))
-        note = (f"incomplete: {len(missing)} of {len(values)} values missing ("
-                + "; ".join(notes[:4]) + (f"; and {len(notes) - 4} more" if len(notes) > 4 else "") + ")")
+        note = (
+            f"incomplete: {len(missing)} of {len(values)} values missing ("
+            + "; ".join(notes[:4])
+            + (f"; and {len(notes) - 4} more" if len(notes) > 4 else "")
+            + ")"
+        )
     elif values.empty:
         note = "no value to take a mean of"
-    return dict(device=device, section=ALL, domain=domain, measure=measure,
-                value=function(values["value"].to_numpy(dtype=np.float64)), **counts, note=note)
+    return dict(
+        device=device,
+        section=ALL,
+        domain=domain,
+        measure=measure,
+        value=function(values["value"].to_numpy(dtype=np.float64)),
+        **counts,
+        note=note,
+    )
 
 
 def means(table: pd.DataFrame, scheme: str, *, device: str, counts: dict, official: str = "hmean") -> list[dict]:
@@ -239,10 +257,12 @@ def means(table: pd.DataFrame, scheme: str, *, device: str, counts: dict, offici
         else:
             source, target = _pick(table, m, "source"), _pick(table, m, "target")
         both = [source, target]
-        rows += [_mean_row(device, f"amean_{m}", ALL, amean, both, counts),
-                 _mean_row(device, f"hmean_{m}", ALL, hmean, both, counts),
-                 _mean_row(device, f"hmean_{m}", "source", hmean, [source], counts),
-                 _mean_row(device, f"hmean_{m}", "target", hmean, [target], counts)]
+        rows += [
+            _mean_row(device, f"amean_{m}", ALL, amean, both, counts),
+            _mean_row(device, f"hmean_{m}", ALL, hmean, both, counts),
+            _mean_row(device, f"hmean_{m}", "source", hmean, [source], counts),
+            _mean_row(device, f"hmean_{m}", "target", hmean, [target], counts),
+        ]
     if scheme == "2021":
         parts = [_pick(table, "auc"), _pick(table, "pauc")]
     else:
@@ -259,8 +279,9 @@ def overall(rows: pd.DataFrame, edition) -> pd.DataFrame:
     if every.empty:
         return pd.DataFrame(columns=SCORE_COLUMNS)
     counts = dict(normal=0, anomalous=0)
-    return pd.DataFrame(means(every, layout(edition), device=ALL, counts=counts, official="official"),
-                        columns=SCORE_COLUMNS)
+    return pd.DataFrame(
+        means(every, layout(edition), device=ALL, counts=counts, official="official"), columns=SCORE_COLUMNS
+    )
 
 
 def jackknife_ci95(y: np.ndarray, s: np.ndarray, max_fpr=None) -> tuple[float, float]:
@@ -284,8 +305,16 @@ def jackknife_ci95(y: np.ndarray, s: np.ndarray, max_fpr=None) -> tuple[float, f
     return float(t_crit * np.sqrt(spread / (n * (n - 1)))), float(t_crit * np.sqrt(spread * (n - 1) / n))
 
 
-def official(files: pd.DataFrame, edition, score: str = "score", decision: str | None = None, *,
-             sections: dict | None = None, ci: bool = False, name: str = "file") -> pd.DataFrame:
+def official(
+    files: pd.DataFrame,
+    edition,
+    score: str = "score",
+    decision: str | None = None,
+    *,
+    sections: dict | None = None,
+    ci: bool = False,
+    name: str = "file",
+) -> pd.DataFrame:
     """The official numbers of ``edition`` for file-level scores.
 
     Parameters
@@ -327,9 +356,11 @@ def official(files: pd.DataFrame, edition, score: str = "score", decision: str |
     if decision is not None and decision not in files:
         decision = None
     evaluated = files[files["label"].isin(["normal", "anomaly"])]
-    expected = {(d, s): (n if isinstance(ss, dict) else None)
-                for d, ss in (sections or {}).items() for s, n in
-                (ss.items() if isinstance(ss, dict) else ((s, None) for s in ss))}
+    expected = {
+        (d, s): (n if isinstance(ss, dict) else None)
+        for d, ss in (sections or {}).items()
+        for s, n in (ss.items() if isinstance(ss, dict) else ((s, None) for s in ss))
+    }
     wanted = set(expected) | set(zip(evaluated["device"], evaluated["section"]))
     rows: list[dict] = []
     for device in sorted({d for d, _ in wanted}):
@@ -341,32 +372,57 @@ def official(files: pd.DataFrame, edition, score: str = "score", decision: str |
             needed = expected.get((device, section))
             if group.empty or (needed is not None and len(group) < needed):
                 # test files of the section were left out (unreadable audio, ...): no complete value
-                why = (f"{device} section {section}: no test file (every file left out)" if group.empty else
-                       f"{device} section {section}: {needed - len(group)} of {needed} labelled test files "
-                       "left out (see the dataset's exclusion report)")
+                why = (
+                    f"{device} section {section}: no test file (every file left out)"
+                    if group.empty
+                    else f"{device} section {section}: {needed - len(group)} of {needed} labelled test files "
+                    "left out (see the dataset's exclusion report)"
+                )
                 for r in section_table:
                     r.update(value=float("nan"), note=why)
             device_rows += section_table
         table = pd.DataFrame(device_rows, columns=SCORE_COLUMNS)
-        counts = dict(normal=int((of_device["label"] == "normal").sum()),
-                      anomalous=int((of_device["label"] == "anomaly").sum()))
+        counts = dict(
+            normal=int((of_device["label"] == "normal").sum()), anomalous=int((of_device["label"] == "anomaly").sum())
+        )
         rows += device_rows + means(table, scheme, device=device, counts=counts)
     table = pd.DataFrame(rows, columns=SCORE_COLUMNS)
-    every = overall(table, edition).assign(normal=int((evaluated["label"] == "normal").sum()),
-                                           anomalous=int((evaluated["label"] == "anomaly").sum()))
+    every = overall(table, edition).assign(
+        normal=int((evaluated["label"] == "normal").sum()), anomalous=int((evaluated["label"] == "anomaly").sum())
+    )
     if ci and scheme == "2022" and len(every):
         pooled = evaluated.sort_values(["device", "section", name] if name in evaluated else ["device", "section"])
         y = (pooled["label"] == "anomaly").to_numpy()
         s = pooled[score].to_numpy(dtype=np.float64)
         complete = not np.isnan(s).any() and every.loc[every["measure"] == "official", "value"].notna().all()
-        widths = (np.mean([jackknife_ci95(y, s), jackknife_ci95(y, s, MAX_FPR)], axis=0) if complete
-                  else (np.nan, np.nan))
-        notes = ("as the 2023-2024 evaluators compute it: N - 1 times narrower than the jackknife's",
-                 "the jackknife's 95 % half-width, mean of the AUC's and the pAUC's over all files pooled")
-        every = pd.concat([every, pd.DataFrame([dict(
-            device=ALL, section=ALL, domain=ALL, measure=measure, value=value, normal=int((~y).sum()),
-            anomalous=int(y.sum()), note=note if complete else "incomplete: the official score is missing")
-            for measure, value, note in zip(("ci95", "ci95_jackknife"), widths, notes)])], ignore_index=True)
+        widths = (
+            np.mean([jackknife_ci95(y, s), jackknife_ci95(y, s, MAX_FPR)], axis=0) if complete else (np.nan, np.nan)
+        )
+        notes = (
+            "as the 2023-2024 evaluators compute it: N - 1 times narrower than the jackknife's",
+            "the jackknife's 95 % half-width, mean of the AUC's and the pAUC's over all files pooled",
+        )
+        every = pd.concat(
+            [
+                every,
+                pd.DataFrame(
+                    [
+                        dict(
+                            device=ALL,
+                            section=ALL,
+                            domain=ALL,
+                            measure=measure,
+                            value=value,
+                            normal=int((~y).sum()),
+                            anomalous=int(y.sum()),
+                            note=note if complete else "incomplete: the official score is missing",
+                        )
+                        for measure, value, note in zip(("ci95", "ci95_jackknife"), widths, notes)
+                    ]
+                ),
+            ],
+            ignore_index=True,
+        )
     return pd.concat([table, every], ignore_index=True) if len(every) else table
 
 
@@ -374,8 +430,12 @@ def official(files: pd.DataFrame, edition, score: str = "score", decision: str |
 # domain) of the machine type's rows (over all machine types, ``hmean`` is the official score).
 MACHINE_COLUMNS = {
     "2020": {"auc": ("amean_auc", ALL), "pauc": ("amean_pauc", ALL)},
-    "2021": {"auc_source": ("hmean_auc", "source"), "auc_target": ("hmean_auc", "target"),
-             "pauc": ("hmean_pauc", ALL), "hmean": ("hmean", ALL)},
+    "2021": {
+        "auc_source": ("hmean_auc", "source"),
+        "auc_target": ("hmean_auc", "target"),
+        "pauc": ("hmean_pauc", ALL),
+        "hmean": ("hmean", ALL),
+    },
 }
 MACHINE_COLUMNS["2022"] = MACHINE_COLUMNS["2021"]
 
@@ -393,8 +453,12 @@ def machine_table(table: pd.DataFrame, edition) -> pd.DataFrame:
         for column, (measure, domain) in columns.items():
             if device == ALL and measure == "hmean":
                 measure = "official"
-            hit = table[(table["device"] == device) & (table["section"] == ALL)
-                        & (table["domain"] == domain) & (table["measure"] == measure)]
+            hit = table[
+                (table["device"] == device)
+                & (table["section"] == ALL)
+                & (table["domain"] == domain)
+                & (table["measure"] == measure)
+            ]
             row[column] = float(hit["value"].iloc[0]) if len(hit) else np.nan
             notes += [n for n in hit["note"] if n]
         row["note"] = "; ".join(dict.fromkeys(notes))

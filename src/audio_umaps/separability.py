@@ -11,6 +11,7 @@ import numpy as np
 
 SVM_ITERATIONS = 5000  # liblinear iterations of one SVM fit (a fit that needs more is noted)
 
+
 def grouped_folds(y: np.ndarray, groups: np.ndarray, *, folds: int = 5, seed: int = 0) -> list:
     """Stratified cross-validation folds that never split a group (a file): ``[(train rows,
     test rows), ...]``, at most ``folds`` and no more than the files of the rarer class allow;
@@ -22,12 +23,10 @@ def grouped_folds(y: np.ndarray, groups: np.ndarray, *, folds: int = 5, seed: in
     if n < 2 or len(np.unique(y)) < 2:
         return []
     split = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
-    return [(train, test) for train, test in split.split(np.zeros(len(y)), y, groups)
-            if len(np.unique(y[train])) == 2]
+    return [(train, test) for train, test in split.split(np.zeros(len(y)), y, groups) if len(np.unique(y[train])) == 2]
 
 
-def separability(x: np.ndarray, labels, groups, *, c: float = 0.01, folds: int = 5,
-                 seed: int = 0) -> dict:
+def separability(x: np.ndarray, labels, groups, *, c: float = 0.01, folds: int = 5, seed: int = 0) -> dict:
     """SEP of windows ``x``: a standardised linear soft-margin SVM, normal against anomalous.
 
     Returns ``auc`` (ROC-AUC of the held-out decision values of all folds pooled; grouped,
@@ -50,9 +49,9 @@ def separability(x: np.ndarray, labels, groups, *, c: float = 0.01, folds: int =
         return out
 
     def svm():
-        return make_pipeline(StandardScaler(),
-                             LinearSVC(C=c, loss="hinge", dual=True, max_iter=SVM_ITERATIONS,
-                                       random_state=seed))
+        return make_pipeline(
+            StandardScaler(), LinearSVC(C=c, loss="hinge", dual=True, max_iter=SVM_ITERATIONS, random_state=seed)
+        )
 
     unconverged = 0
     with warnings.catch_warnings(record=True) as caught:
@@ -65,8 +64,11 @@ def separability(x: np.ndarray, labels, groups, *, c: float = 0.01, folds: int =
             for train, test in splits:
                 decision[test] = svm().fit(x[train], y[train]).decision_function(x[test])
             held = ~np.isnan(decision)  # (every window, unless a fold was dropped)
-            out.update(auc=float(roc_auc_score(y[held], decision[held])),
-                       hinge_cv=float(hinge_loss(y[held], decision[held])), folds=len(splits))
+            out.update(
+                auc=float(roc_auc_score(y[held], decision[held])),
+                hinge_cv=float(hinge_loss(y[held], decision[held])),
+                folds=len(splits),
+            )
         else:
             out["note"] = "one file of a class: no cross-validation"
         unconverged = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
@@ -74,8 +76,9 @@ def separability(x: np.ndarray, labels, groups, *, c: float = 0.01, folds: int =
         if not issubclass(w.category, ConvergenceWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if unconverged:
-        out["note"] = (out["note"] + "; " if out["note"] else "") + \
-            f"{unconverged} SVM fit(s) did not converge in {SVM_ITERATIONS:,} iterations"
+        out["note"] = (
+            out["note"] + "; " if out["note"] else ""
+        ) + f"{unconverged} SVM fit(s) did not converge in {SVM_ITERATIONS:,} iterations"
     return out
 
 

@@ -15,11 +15,18 @@ from . import tables
 from .tables import columns
 
 
-def write(path: str | Path, *, scope: str, representation: str, stack: int, windows: int,
-          skipped: str | None = None, **facts) -> dict:
+def write(
+    path: str | Path, *, scope: str, representation: str, stack: int, windows: int, skipped: str | None = None, **facts
+) -> dict:
     """Write a status file; ``skipped`` is the reason the table holds no map (None: it does)."""
-    status = {"scope": scope, "representation": representation, "stack": int(stack),
-              "windows": int(windows), "skipped": skipped, **facts}
+    status = {
+        "scope": scope,
+        "representation": representation,
+        "stack": int(stack),
+        "windows": int(windows),
+        "skipped": skipped,
+        **facts,
+    }
     Path(path).write_text(json.dumps(status, indent=1, sort_keys=True) + "\n")
     return status
 
@@ -43,9 +50,13 @@ def empty_sections(sections: dict, manifest: pd.DataFrame, left_out) -> list[tup
     left_out = set(left_out)
     usable = manifest[~manifest["path"].isin(left_out)]
     present = set(zip(usable["dataset"], usable["part"], usable["section"]))
-    return [(dataset, device, section) for dataset, devices in sections.items()
-            for device, found in devices.items() for section in found
-            if (dataset, device, section) not in present]
+    return [
+        (dataset, device, section)
+        for dataset, devices in sections.items()
+        for device, found in devices.items()
+        for section in found
+        if (dataset, device, section) not in present
+    ]
 
 
 def read_empty_sections(sections: dict, manifests, excluded) -> list[tuple[str, str, str]]:
@@ -62,8 +73,10 @@ def read_empty_sections(sections: dict, manifests, excluded) -> list[tuple[str, 
 def section_reason(dataset: str, device: str, section: str) -> str:
     """Why a section of a dataset gives no window: every file of it was left out (``device``:
     the device's folder name)."""
-    return (f"no usable audio: every file of {device} section {section} in dataset '{dataset}' was "
-            f"left out; see results/reports/{dataset}.excluded.tsv for each file and why")
+    return (
+        f"no usable audio: every file of {device} section {section} in dataset '{dataset}' was "
+        f"left out; see results/reports/{dataset}.excluded.tsv for each file and why"
+    )
 
 
 def skipped_table(paths, sections=(), device_names=None) -> pd.DataFrame:
@@ -73,9 +86,13 @@ def skipped_table(paths, sections=(), device_names=None) -> pd.DataFrame:
     skipped."""
     device_names = device_names or {}
     rows = [read(p) for p in paths]
-    table = [[r["representation"], r["stack"], r["scope"], "", "", r["windows"], r["skipped"]]
-             for r in rows if r.get("skipped")]
-    table += [["", "", device, section, dataset, 0,
-               section_reason(dataset, device_names.get(device, device), section)]
-              for dataset, device, section in sorted(sections, key=lambda k: (k[1], k[2], k[0]))]
+    table = [
+        [r["representation"], r["stack"], r["scope"], "", "", r["windows"], r["skipped"]]
+        for r in rows
+        if r.get("skipped")
+    ]
+    table += [
+        ["", "", device, section, dataset, 0, section_reason(dataset, device_names.get(device, device), section)]
+        for dataset, device, section in sorted(sections, key=lambda k: (k[1], k[2], k[0]))
+    ]
     return pd.DataFrame(table, columns=SKIPPED_COLUMNS)

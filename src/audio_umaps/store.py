@@ -50,8 +50,11 @@ from .tables import RANDOM_WEIGHTS_NOTE  # noqa: E402  (one note, for stores and
 
 def random_weight_stores(paths) -> list[str]:
     """The stores among ``paths`` whose features were made with random (test) weights."""
-    return [str(p) for p in dict.fromkeys(map(str, paths))
-            if zarr.open_group(str(p), mode="r").attrs.get("random_weights", False)]
+    return [
+        str(p)
+        for p in dict.fromkeys(map(str, paths))
+        if zarr.open_group(str(p), mode="r").attrs.get("random_weights", False)
+    ]
 
 
 def flag_random_weights(log, paths) -> bool:

@@ -435,12 +435,15 @@ def read_scores(path, system: str) -> pd.DataFrame:
     table = pd.read_csv(path, sep="\t")
     columns = {"point": "point", f"score_{system}": "score", f"decision_{system}": "decision"}
     if table.empty:
-        return pd.DataFrame({"point": pd.Series(dtype=int), "score": pd.Series(dtype=float),
-                             "decision": pd.Series(dtype=float)})
+        return pd.DataFrame(
+            {"point": pd.Series(dtype=int), "score": pd.Series(dtype=float), "decision": pd.Series(dtype=float)}
+        )
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise ValueError(f"{path} has no column {', '.join(missing)}: its metrics job ran without "
-                         f"system '{system}' in config key 'predictions'")
+        raise ValueError(
+            f"{path} has no column {', '.join(missing)}: its metrics job ran without "
+            f"system '{system}' in config key 'predictions'"
+        )
     scores = table[list(columns)].rename(columns=columns)
     for column in ("score", "decision"):
         scores[column] = pd.to_numeric(scores[column], errors="coerce")
@@ -458,8 +461,9 @@ def read_metric_rows(paths) -> pd.DataFrame:
     tables = []
     for path in paths:
         try:
-            tables.append(pd.read_csv(path, sep="\t", dtype=METRIC_TEXT, keep_default_na=False,
-                                      na_values={"value": [""]}))
+            tables.append(
+                pd.read_csv(path, sep="\t", dtype=METRIC_TEXT, keep_default_na=False, na_values={"value": [""]})
+            )
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise ValueError(f"{path}: not a metrics table ({exc})") from None
     if not tables:

@@ -73,8 +73,7 @@ def check_params(params: dict) -> list[str]:
             hint = f"; did you mean '{near[0]}'?" if near else ""
             problems.append(f"config key 'umap.{key}': not an argument of umap-learn's UMAP{hint}")
     if params.get("backend", "auto") not in BACKENDS:
-        problems.append(f"config key 'umap.backend': {params['backend']!r} is not one of "
-                        f"{', '.join(BACKENDS)}")
+        problems.append(f"config key 'umap.backend': {params['backend']!r} is not one of {', '.join(BACKENDS)}")
     n = params.get("n_neighbors", 15)
     if not isinstance(n, int) or isinstance(n, bool) or n < 2:
         problems.append(f"config key 'umap.n_neighbors': must be an integer of at least 2, not {n!r}")
@@ -86,20 +85,35 @@ def too_small(windows: int, params: dict) -> str | None:
     it is not): UMAP needs more windows than ``n_neighbors``."""
     n_neighbors = int(params.get("n_neighbors", 15))
     if windows <= n_neighbors:
-        return (f"only {windows} window(s): a UMAP with n_neighbors={n_neighbors} needs at least "
-                f"{n_neighbors + 1}; raise the sampling caps, add data, or lower umap.n_neighbors")
+        return (
+            f"only {windows} window(s): a UMAP with n_neighbors={n_neighbors} needs at least "
+            f"{n_neighbors + 1}; raise the sampling caps, add data, or lower umap.n_neighbors"
+        )
     return None
 
 
-DISCONNECTED = ("the neighbour graph is not fully connected ({components} components): windows of "
-                "one file are each other's nearest neighbours, so files (or groups of similar "
-                "files) form islands that UMAP places apart; distances between islands mean little")
+DISCONNECTED = (
+    "the neighbour graph is not fully connected ({components} components): windows of "
+    "one file are each other's nearest neighbours, so files (or groups of similar "
+    "files) form islands that UMAP places apart; distances between islands mean little"
+)
 
 BACKENDS = ("auto", "umap-learn", "cuml")
 # umap.UMAP arguments that cuML's UMAP takes as well (the others are umap-learn's own)
-CUML_ARGUMENTS = ("min_dist", "spread", "metric", "n_epochs", "learning_rate", "init",
-                  "negative_sample_rate", "repulsion_strength", "set_op_mix_ratio",
-                  "local_connectivity", "a", "b")
+CUML_ARGUMENTS = (
+    "min_dist",
+    "spread",
+    "metric",
+    "n_epochs",
+    "learning_rate",
+    "init",
+    "negative_sample_rate",
+    "repulsion_strength",
+    "set_op_mix_ratio",
+    "local_connectivity",
+    "a",
+    "b",
+)
 
 
 def numba_cache_dir() -> Path:
@@ -141,6 +155,7 @@ def import_umap():
         def wrapper(*args, **kwargs):
             kwargs.setdefault("cache", True)
             return decorator(*args, **kwargs)
+
         return wrapper
 
     numba.njit, numba.jit = cached(njit), cached(jit)
@@ -178,9 +193,11 @@ def backend(params: dict) -> str:
     if name == "auto":
         return "cuml" if cuml_available() else "umap-learn"
     if name == "cuml" and not cuml_available():
-        raise ValueError("config key 'umap.backend' is 'cuml', but cuML is not installed here or "
-                         "sees no CUDA GPU: install RAPIDS cuML (e.g. pip install cuml-cu12) on "
-                         "a GPU machine, or set umap.backend to auto or umap-learn")
+        raise ValueError(
+            "config key 'umap.backend' is 'cuml', but cuML is not installed here or "
+            "sees no CUDA GPU: install RAPIDS cuML (e.g. pip install cuml-cu12) on "
+            "a GPU machine, or set umap.backend to auto or umap-learn"
+        )
     return name
 
 
@@ -225,23 +242,37 @@ def fit_umap(x: np.ndarray, params: dict, threads: int = 1, neighbours=None) -> 
             how = "exact (faiss)"
         else:  # umap-learn's own (approximate) search, seeded and single-threaded when seeded
             indices, distances, _ = umap.umap_.nearest_neighbors(
-                x, n_neighbors, metric, params.get("metric_kwds") or {}, False,
-                np.random.RandomState(seed), n_jobs=1 if seed is not None else threads)
+                x,
+                n_neighbors,
+                metric,
+                params.get("metric_kwds") or {},
+                False,
+                np.random.RandomState(seed),
+                n_jobs=1 if seed is not None else threads,
+            )
             neighbours = (indices, distances)
             how = "umap-learn's search"
-        log.info("%d-nearest neighbours of %d windows x %d dims, %s: %.1f s",
-                 n_neighbors, *x.shape, how, time.perf_counter() - start)
+        log.info(
+            "%d-nearest neighbours of %d windows x %d dims, %s: %.1f s",
+            n_neighbors,
+            *x.shape,
+            how,
+            time.perf_counter() - start,
+        )
     init = params.pop("init", "spectral")
     with one_blas_thread():
         if isinstance(init, str) and init == "spectral":  # umap-learn's default, made repeatable
             start = time.perf_counter()
-            init = initial_layout(x, neighbours, n_neighbors, seed=0 if seed is None else seed,
-                                  params=params)
+            init = initial_layout(x, neighbours, n_neighbors, seed=0 if seed is None else seed, params=params)
             log.info("spectral initialisation: %.1f s", time.perf_counter() - start)
         reducer = umap.UMAP(
-            n_components=2, n_neighbors=n_neighbors, random_state=seed,
+            n_components=2,
+            n_neighbors=n_neighbors,
+            random_state=seed,
             n_jobs=1 if seed is not None else threads,
-            precomputed_knn=tuple(neighbours)[:2] + (None,), init=init, **params,
+            precomputed_knn=tuple(neighbours)[:2] + (None,),
+            init=init,
+            **params,
         )
         log.info("UMAP of %d points x %d dims, n_neighbors=%d, seed=%s", *x.shape, n_neighbors, seed)
         start = time.perf_counter()
@@ -300,11 +331,12 @@ def _spectral(graph, dim: int, seed: int) -> np.ndarray:
     inv_sqrt = 1.0 / np.sqrt(np.maximum(w.sum(axis=0), np.finfo(np.float64).tiny))
     laplacian = np.eye(n) - inv_sqrt[:, None] * w * inv_sqrt[None, :]
     _, vectors = np.linalg.eigh(laplacian)
-    return vectors[:, 1:dim + 1]
+    return vectors[:, 1 : dim + 1]
 
 
-def initial_layout(x: np.ndarray, neighbours, n_neighbors: int, *, seed: int,
-                   params: dict | None = None, dim: int = 2) -> np.ndarray:
+def initial_layout(
+    x: np.ndarray, neighbours, n_neighbors: int, *, seed: int, params: dict | None = None, dim: int = 2
+) -> np.ndarray:
     """A deterministic initial layout of a UMAP: the same bytes on every run and thread count.
 
     umap-learn's default ``spectral`` initialisation lays out each connected component of the
@@ -341,9 +373,16 @@ def initial_layout(x: np.ndarray, neighbours, n_neighbors: int, *, seed: int,
     params = params or {}
     indices, distances = (np.asarray(a) for a in tuple(neighbours)[:2])
     graph, _, _ = umap.umap_.fuzzy_simplicial_set(
-        x, n_neighbors, np.random.RandomState(seed), "precomputed", {}, indices, distances,
+        x,
+        n_neighbors,
+        np.random.RandomState(seed),
+        "precomputed",
+        {},
+        indices,
+        distances,
         set_op_mix_ratio=params.get("set_op_mix_ratio", 1.0),
-        local_connectivity=params.get("local_connectivity", 1.0))
+        local_connectivity=params.get("local_connectivity", 1.0),
+    )
     # umap-learn lays out the graph without its weakest edges (below the strongest / epochs):
     # the components and the spectral layout are those of the same pruned graph
     default_epochs = 500 if graph.shape[0] <= 10000 else 200
@@ -390,19 +429,15 @@ def _fit_cuml(x: np.ndarray, params: dict, n_neighbors: int, seed) -> np.ndarray
     ignored = sorted(set(params) - set(kwargs))
     if ignored:
         log.warning("cuML's UMAP does not take %s: ignored", ", ".join(ignored))
-    reducer = UMAP(n_components=2, n_neighbors=n_neighbors, random_state=seed,
-                   build_algo="brute_force_knn", **kwargs)
-    log.info("cuML UMAP of %d points x %d dims, n_neighbors=%d, seed=%s", *x.shape, n_neighbors,
-             seed)
+    reducer = UMAP(n_components=2, n_neighbors=n_neighbors, random_state=seed, build_algo="brute_force_knn", **kwargs)
+    log.info("cuML UMAP of %d points x %d dims, n_neighbors=%d, seed=%s", *x.shape, n_neighbors, seed)
     start = time.perf_counter()
-    coords = np.asarray(reducer.fit_transform(np.ascontiguousarray(x, dtype=np.float32)),
-                        dtype=np.float32)
+    coords = np.asarray(reducer.fit_transform(np.ascontiguousarray(x, dtype=np.float32)), dtype=np.float32)
     log.info("cuML fit: %.1f s", time.perf_counter() - start)
     return coords
 
 
-def windows_for_umap(sample: pd.DataFrame, stores=None, pca: int | None = None,
-                     seed: int | None = 0) -> np.ndarray:
+def windows_for_umap(sample: pd.DataFrame, stores=None, pca: int | None = None, seed: int | None = 0) -> np.ndarray:
     """The windows a UMAP of ``sample`` is fitted on: the gathered windows, or with ``pca``
     components their projection, fitted on a seeded subset and computed chunk by chunk
     (:mod:`audio_umaps.neighbours`), so the full windows are never all in memory at once."""
@@ -424,8 +459,7 @@ def windows_for_umap(sample: pd.DataFrame, stores=None, pca: int | None = None,
     return out
 
 
-def embed(sample: pd.DataFrame, params: dict, threads: int = 1, stores=None,
-          pca: int | None = None) -> pd.DataFrame:
+def embed(sample: pd.DataFrame, params: dict, threads: int = 1, stores=None, pca: int | None = None) -> pd.DataFrame:
     """The sample table with ``x`` and ``y`` UMAP coordinates and ``umap_seed`` appended
     (``stores``: see :func:`gather`; ``pca``: components to reduce the windows to first, None
     for none). ``umap_seed`` is the config's ``umap.seed``, empty for an unseeded map, whose
@@ -443,6 +477,4 @@ def embed(sample: pd.DataFrame, params: dict, threads: int = 1, stores=None,
 
 def empty_embedding(sample: pd.DataFrame) -> pd.DataFrame:
     """The sample's columns plus ``x`` and ``y``, without rows: a skipped map."""
-    return sample.iloc[:0].assign(x=np.float32(0), y=np.float32(0),
-                                  umap_seed=pd.array([], dtype="Int64"))
-
+    return sample.iloc[:0].assign(x=np.float32(0), y=np.float32(0), umap_seed=pd.array([], dtype="Int64"))

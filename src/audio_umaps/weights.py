@@ -118,7 +118,9 @@ def check(weights: Weights) -> str | None:
     if weights.present:
         return weights.verify()
     if weights.configured:
-        raise WeightsError(f"L3 weights file {weights.path} (config key 'l3.weights') does not exist. {weights.remedy()}")
+        raise WeightsError(
+            f"L3 weights file {weights.path} (config key 'l3.weights') does not exist. {weights.remedy()}"
+        )
     if not weights.download:
         raise WeightsError(
             f"L3 weights {weights.path.name} are not at {weights.path} and config key 'l3.download' "

@@ -1,4 +1,5 @@
 """Summarise the run's benchmarks per rule, as a table and a chart (rule benchmark_summary)."""
+
 from audio_umaps import jobstats, runlog, tables
 
 log = runlog.start(snakemake.log[0])

@@ -1,4 +1,5 @@
 """Gather every file left out of one dataset (rule excluded_report)."""
+
 from audio_umaps import manifest, runlog, tables
 
 log = runlog.start(snakemake.log[0])

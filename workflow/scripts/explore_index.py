@@ -1,4 +1,5 @@
 """The index of every scope's explorer pages (rule explore_index)."""
+
 from audio_umaps import explore, runlog
 
 log = runlog.start(snakemake.log[0])

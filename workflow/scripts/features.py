@@ -1,5 +1,6 @@
 """Compute representations of one part of a dataset into zarr stores, one per representation
 (rules features and features_l3)."""
+
 from audio_umaps import features, runlog, tables
 
 log = runlog.start(snakemake.log[0])
@@ -7,12 +8,10 @@ w = snakemake.wildcards
 names = snakemake.params.representations
 table = tables.read("manifest", snakemake.input.manifest)
 paths = table.loc[table["part"] == w.part, "path"].tolist()
-log.info("%s: %s of part %s, %d files, %d threads", w.dataset, ", ".join(names), w.part,
-         len(paths), snakemake.threads)
+log.info("%s: %s of part %s, %d files, %d threads", w.dataset, ", ".join(names), w.part, len(paths), snakemake.threads)
 result = features.extract_many(
     paths,
-    {name: (snakemake.params.params[name], store)
-     for name, store in zip(names, snakemake.output.stores, strict=True)},
+    {name: (snakemake.params.params[name], store) for name, store in zip(names, snakemake.output.stores, strict=True)},
     sample_rate=snakemake.params.audio["sample_rate"],
     normalisation=snakemake.params.audio["normalisation"],
     channels=snakemake.params.audio["channels"],

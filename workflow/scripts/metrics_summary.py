@@ -1,5 +1,6 @@
 """Every metrics table in one, the summary per representation x stack x device, its heatmaps
 and the hypothesis-2 figure (rule metrics_summary)."""
+
 from audio_umaps import runlog, tables
 from audio_umaps.plots import metrics as metric_plots
 

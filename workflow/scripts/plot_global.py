@@ -1,6 +1,7 @@
 """Draw the global plot of one embedding (rule plot_global): a dual plot of every device (normal
 test windows left, anomalous right), training and external data as shadows; in a run without
 DCASE data, every folder dataset in its own colour."""
+
 from audio_umaps import plots, runlog, tables
 
 log = runlog.start(snakemake.log[0])

@@ -1,5 +1,6 @@
 """Choose the windows of one scope at one stack (rule sample); an empty scope gets an empty
 table and a status saying why."""
+
 from audio_umaps import runlog, sampling, status, store, tables
 
 log = runlog.start(snakemake.log[0])

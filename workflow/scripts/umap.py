@@ -1,5 +1,6 @@
 """Fit a 2-D UMAP to one sample (rule umap). Not named umap.py, which would shadow umap-learn.
 A sample that is empty or too small for UMAP gives an empty table and a status saying why."""
+
 from audio_umaps import runlog, status, tables, umap
 
 log = runlog.start(snakemake.log[0])
@@ -12,16 +13,22 @@ except ValueError as exc:  # umap.backend cuml on a machine without cuML or a GP
 sample = tables.read("sample", snakemake.input.sample)
 before = status.read(snakemake.input.status)
 tables.warn_flagged(log, sample)
-facts = dict(scope=w.scope, representation=w.representation, stack=int(w.stack),
-             umap_seed=snakemake.params.umap.get("seed"))
+facts = dict(
+    scope=w.scope, representation=w.representation, stack=int(w.stack), umap_seed=snakemake.params.umap.get("seed")
+)
 skipped = before["skipped"] or umap.too_small(len(sample), snakemake.params.umap)
 if skipped:
     log.warning("no UMAP for scope %s at stack %s: %s", w.scope, w.stack, skipped)
     tables.write("map", umap.empty_embedding(sample), snakemake.output.umap)
     status.write(snakemake.output.status, windows=len(sample), skipped=skipped, **facts)
 else:
-    result = umap.embed(sample, snakemake.params.umap, threads=snakemake.threads,
-                             stores=snakemake.input.stores, pca=snakemake.params.pca)
+    result = umap.embed(
+        sample,
+        snakemake.params.umap,
+        threads=snakemake.threads,
+        stores=snakemake.input.stores,
+        pca=snakemake.params.pca,
+    )
     tables.write("map", result, snakemake.output.umap)
     status.write(snakemake.output.status, windows=len(result), **facts)
     log.info("embedded %d windows", len(result))

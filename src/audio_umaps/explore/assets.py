@@ -26,9 +26,12 @@ def environment():
     name an error."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader(PACKAGE, "templates"),
-                             autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader(PACKAGE, "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
     env.filters["thousands"] = thousands
     return env
 
@@ -42,8 +45,12 @@ def files() -> list[str]:
     """Every template and static file of the package, sorted: what a pages job reads (rule
     ``explore`` declares them, so that a changed template reruns the pages, not the clips)."""
     root = resources.files(PACKAGE)
-    found = [entry for folder in FOLDERS for entry in root.joinpath(folder).iterdir()
-             if entry.is_file() and not entry.name.startswith(".")]
+    found = [
+        entry
+        for folder in FOLDERS
+        for entry in root.joinpath(folder).iterdir()
+        if entry.is_file() and not entry.name.startswith(".")
+    ]
     return sorted(str(entry) for entry in found)
 
 

@@ -40,14 +40,24 @@ def clip_spans(maps, margin: float) -> pd.DataFrame:
         if table is None or table.empty:
             continue
         start, end = spec.spans(table)
-        parts.append(pd.DataFrame({"dataset": table["dataset"].to_numpy(), "path": table["path"].to_numpy(),
-                                   "subfolder": table["subfolder"].to_numpy(),
-                                   "begin": start - margin, "end": end + margin}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "dataset": table["dataset"].to_numpy(),
+                    "path": table["path"].to_numpy(),
+                    "subfolder": table["subfolder"].to_numpy(),
+                    "begin": start - margin,
+                    "end": end + margin,
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame(columns=["dataset", "path", "subfolder", "begin", "end"])
-    spans = (pd.concat(parts, ignore_index=True)
-             .groupby(["dataset", "path"], sort=True, as_index=False)
-             .agg(subfolder=("subfolder", "first"), begin=("begin", "min"), end=("end", "max")))
+    spans = (
+        pd.concat(parts, ignore_index=True)
+        .groupby(["dataset", "path"], sort=True, as_index=False)
+        .agg(subfolder=("subfolder", "first"), begin=("begin", "min"), end=("end", "max"))
+    )
     spans["begin"] = spans["begin"].clip(lower=0.0)
     return spans
 
@@ -61,8 +71,15 @@ def clip_name(dataset: str, subfolder: str, path: str, sample_rate: int) -> str:
     return "/".join(p for p in (dataset, folder, Path(path).name + suffix) if p)
 
 
-def write_clips(spans: pd.DataFrame, folder: str | Path, *, sample_rate: int = 16000,
-                normalisation: str = "absmax", channels="mix", threads: int = 1) -> pd.DataFrame:
+def write_clips(
+    spans: pd.DataFrame,
+    folder: str | Path,
+    *,
+    sample_rate: int = 16000,
+    normalisation: str = "absmax",
+    channels="mix",
+    threads: int = 1,
+) -> pd.DataFrame:
     """Write the part of each file that ``spans`` asks for, as the features saw it (mono,
     ``sample_rate``, normalised: :func:`audio_umaps.audio.load`), compressed: Ogg Opus at the
     rates Opus encodes, else FLAC. A file that cannot be read gets a row whose ``problem`` says
@@ -82,8 +99,10 @@ def write_clips(spans: pd.DataFrame, folder: str | Path, *, sample_rate: int = 1
             last = min(len(y), int(np.ceil(row.end * sample_rate)))
             piece = y[first:last]
             if piece.size == 0:
-                raise audio.AudioError(f"shorter ({len(y) / sample_rate:.2f} s) than its windows' start "
-                                       f"({row.begin:.2f} s): changed since its features were made?")
+                raise audio.AudioError(
+                    f"shorter ({len(y) / sample_rate:.2f} s) than its windows' start "
+                    f"({row.begin:.2f} s): changed since its features were made?"
+                )
             # played as the features saw it, but within +-1 (std or no normalisation exceeds it)
             piece = piece / max(1.0, float(np.abs(piece).max()))
             target = Path(folder) / clip
@@ -103,17 +122,21 @@ def write_clips(spans: pd.DataFrame, folder: str | Path, *, sample_rate: int = 1
     return pd.DataFrame(rows, columns=CLIP_COLUMNS)
 
 
-def write_scope_clips(folder: str | Path, maps, *, margin: float, audio_config: dict,
-                      threads: int = 1) -> pd.DataFrame:
+def write_scope_clips(folder: str | Path, maps, *, margin: float, audio_config: dict, threads: int = 1) -> pd.DataFrame:
     """A scope's clips folder (see the module docstring), written atomically: the clips every
     map of ``maps`` (:class:`~audio_umaps.explore.maps.Map`; skipped ones need none) needs with
     ``margin`` seconds either side, and their table. ``audio_config``: the config's ``audio``
     block. Returns the table."""
     spans = clip_spans([(m.spec, m.table) for m in maps if not m.skipped], margin)
     with atomic_folder(folder) as tmp:
-        clips = write_clips(spans, tmp, sample_rate=int(audio_config.get("sample_rate", 16000)),
-                            normalisation=audio_config.get("normalisation", "absmax"),
-                            channels=audio_config.get("channels", "mix"), threads=threads)
+        clips = write_clips(
+            spans,
+            tmp,
+            sample_rate=int(audio_config.get("sample_rate", 16000)),
+            normalisation=audio_config.get("normalisation", "absmax"),
+            channels=audio_config.get("channels", "mix"),
+            threads=threads,
+        )
         tables.write("clips", clips, tmp / CLIPS_TABLE)
     return clips
 

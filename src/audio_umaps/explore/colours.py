@@ -38,13 +38,24 @@ def explorer_colours(run: dict | None = None, *, device: str | None = None) -> d
         fixed["dataset"] = {**run.get("dataset", {}), **run.get("external", {})}
         if device is not None:
             prefix = f"{device}/"
-            fixed["section"] = {key[len(prefix):]: colour for key, colour in run.get("section", {}).items()
-                                if key.startswith(prefix)}
+            fixed["section"] = {
+                key[len(prefix) :]: colour for key, colour in run.get("section", {}).items() if key.startswith(prefix)
+            }
     return {
         "category": list(_palette.IDENTITIES),
         "fixed": fixed,
-        "continuous": ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779",
-                       "#6ece58", "#b5de2b", "#fde725"],
+        "continuous": [
+            "#440154",
+            "#482878",
+            "#3e4989",
+            "#31688e",
+            "#26828e",
+            "#1f9e89",
+            "#35b779",
+            "#6ece58",
+            "#b5de2b",
+            "#fde725",
+        ],
         "none": "#9a9a9a",
         "shadow_none": "#c8c8c8",
         "shadow_start": "#a6c8e0",

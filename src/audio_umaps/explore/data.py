@@ -34,8 +34,9 @@ def extent(table: pd.DataFrame | None) -> list[float]:
     return [float(x.min()), float(x.max()), float(y.min()), float(y.max())]
 
 
-def _file_records(table: pd.DataFrame, files: list, clips: pd.DataFrame, scores: pd.DataFrame | None,
-                  systems) -> list[dict]:
+def _file_records(
+    table: pd.DataFrame, files: list, clips: pd.DataFrame, scores: pd.DataFrame | None, systems
+) -> list[dict]:
     """Per file (``(dataset, path)`` of ``files``): its metadata, clip, clip offset, kNN score and
     each system's score and decision."""
     first = table.drop_duplicates(["dataset", "path"]).set_index(["dataset", "path"]) if len(table) else None
@@ -48,21 +49,35 @@ def _file_records(table: pd.DataFrame, files: list, clips: pd.DataFrame, scores:
         meta = first.loc[key]
         clip = clip_at.get(key)
         score = score_at.get(key, {})
-        records.append({
-            **{f: str(meta.get(f, "")) for f in FILE_FIELDS if f not in ("dataset", "path")},
-            "dataset": key[0], "path": key[1],
-            "clip": clip.clip if clip is not None and clip.clip else "",
-            "offset": _number(clip.offset) if clip is not None and clip.clip else None,
-            "problem": clip.problem if clip is not None else "no clip: the explorer's audio job did not see this file",
-            "knn": _number(score["knn_original"]) if "knn_original" in score else None,
-            "systems": {s: [_number(score.get(f"score_{s}", np.nan)),
-                            _number(score.get(f"decision_{s}", np.nan))] for s in systems},
-        })
+        records.append(
+            {
+                **{f: str(meta.get(f, "")) for f in FILE_FIELDS if f not in ("dataset", "path")},
+                "dataset": key[0],
+                "path": key[1],
+                "clip": clip.clip if clip is not None and clip.clip else "",
+                "offset": _number(clip.offset) if clip is not None and clip.clip else None,
+                "problem": clip.problem
+                if clip is not None
+                else "no clip: the explorer's audio job did not see this file",
+                "knn": _number(score["knn_original"]) if "knn_original" in score else None,
+                "systems": {
+                    s: [_number(score.get(f"score_{s}", np.nan)), _number(score.get(f"decision_{s}", np.nan))]
+                    for s in systems
+                },
+            }
+        )
     return records
 
 
-def map_payload(spec: MapSpec, table: pd.DataFrame | None, *, clips: pd.DataFrame,
-                scores: pd.DataFrame | None = None, systems=(), skipped: str | None = None) -> dict:
+def map_payload(
+    spec: MapSpec,
+    table: pd.DataFrame | None,
+    *,
+    clips: pd.DataFrame,
+    scores: pd.DataFrame | None = None,
+    systems=(),
+    skipped: str | None = None,
+) -> dict:
     """Everything a page needs of one map: per window ``x``, ``y``, ``file`` (index into
     ``files``), ``t`` (start, s, of the signal the window sees) and ``energy``, as base64 typed
     arrays; per file its metadata, clip (``clips``: the table with each clip's path from the
@@ -76,33 +91,68 @@ def map_payload(spec: MapSpec, table: pd.DataFrame | None, *, clips: pd.DataFram
     records = _file_records(table, files, clips, scores, systems)
     start = spec.spans(table)[0] if len(table) else np.zeros(0)
     energy = table["energy"].to_numpy(dtype=float) if "energy" in table.columns else np.full(len(table), np.nan)
-    categories = {c: sorted({r[c] for r in records if r[c]}) for c in ("device", "section", "domain", "split", "dataset")}
+    categories = {
+        c: sorted({r[c] for r in records if r[c]}) for c in ("device", "section", "domain", "split", "dataset")
+    }
     categories["label"] = sorted({r["label"] for r in records if r["split"] == "test" and r["label"]})
     n_test = int((table["split"] == "test").sum()) if "split" in table.columns else 0
     return {
-        "key": spec.name, "representation": spec.representation, "stack": spec.stack, "scope": spec.scope,
-        "n": int(len(table)), "hop": spec.hop, "frame_seconds": spec.frame_seconds,
-        "window_seconds": spec.window_seconds, "skipped": skipped, "systems": list(systems),
-        "extent": extent(table), "n_test": n_test, "n_shadow": int(len(table)) - n_test,
+        "key": spec.name,
+        "representation": spec.representation,
+        "stack": spec.stack,
+        "scope": spec.scope,
+        "n": int(len(table)),
+        "hop": spec.hop,
+        "frame_seconds": spec.frame_seconds,
+        "window_seconds": spec.window_seconds,
+        "skipped": skipped,
+        "systems": list(systems),
+        "extent": extent(table),
+        "n_test": n_test,
+        "n_shadow": int(len(table)) - n_test,
         "has_energy": bool(np.isfinite(energy).any()),
         "measures": ["knn"] if scores is not None and "knn_original" in scores.columns else [],
-        "categories": categories, "files": records,
-        "columns": {"x": _b64(table["x"].to_numpy(dtype=float), "float32"),
-                    "y": _b64(table["y"].to_numpy(dtype=float), "float32"),
-                    "file": _b64(file_of, "uint32"), "t": _b64(start, "float32"),
-                    "energy": _b64(energy, "float32")},
+        "categories": categories,
+        "files": records,
+        "columns": {
+            "x": _b64(table["x"].to_numpy(dtype=float), "float32"),
+            "y": _b64(table["y"].to_numpy(dtype=float), "float32"),
+            "file": _b64(file_of, "uint32"),
+            "t": _b64(start, "float32"),
+            "energy": _b64(energy, "float32"),
+        },
     }
 
 
 def data_js(payload: dict) -> str:
     """The script a page loads for one map: it adds the payload to ``AudioUmapsData``."""
-    return ("window.AudioUmapsData = window.AudioUmapsData || {};\n"
-            f"window.AudioUmapsData[{json.dumps(payload['key'])}] = {json.dumps(payload, separators=(',', ':'))};\n")
+    return (
+        "window.AudioUmapsData = window.AudioUmapsData || {};\n"
+        f"window.AudioUmapsData[{json.dumps(payload['key'])}] = {json.dumps(payload, separators=(',', ':'))};\n"
+    )
 
 
 def summary(payload: dict) -> dict:
     """A map's payload without its arrays and files: what pages and indexes list."""
-    keep = ("key", "representation", "stack", "scope", "n", "skipped", "systems", "categories", "window_seconds",
-            "extent", "n_test", "n_shadow", "has_energy", "measures")
-    return {**{k: payload[k] for k in keep}, "page": f"{payload['key']}.html",
-            "data": f"data/{payload['key']}.js", "files": len(payload["files"])}
+    keep = (
+        "key",
+        "representation",
+        "stack",
+        "scope",
+        "n",
+        "skipped",
+        "systems",
+        "categories",
+        "window_seconds",
+        "extent",
+        "n_test",
+        "n_shadow",
+        "has_energy",
+        "measures",
+    )
+    return {
+        **{k: payload[k] for k in keep},
+        "page": f"{payload['key']}.html",
+        "data": f"data/{payload['key']}.js",
+        "files": len(payload["files"]),
+    }

@@ -19,7 +19,7 @@ def shadow_style(n: int) -> tuple[float, float]:
     spot stay translucent (alpha 0.02 at 100,000 windows: 1 - 0.98**100 = 0.87)."""
     n = max(int(n), 1)
     alpha = float(np.clip(6.0 / np.sqrt(n), 0.02, 0.25))
-    size = float(np.clip(40.0 / n ** 0.25, 4.0, 14.0))
+    size = float(np.clip(40.0 / n**0.25, 4.0, 14.0))
     return size, alpha
 
 
@@ -60,8 +60,16 @@ def mappers(colours: dict):
 def _bare_figure(size, x_range, y_range, **kwargs):
     from bokeh.plotting import figure
 
-    fig = figure(width=size[0], height=size[1], x_range=x_range, y_range=y_range, active_scroll="wheel_zoom",
-                 output_backend="canvas", lod_threshold=LOD_THRESHOLD, **kwargs)
+    fig = figure(
+        width=size[0],
+        height=size[1],
+        x_range=x_range,
+        y_range=y_range,
+        active_scroll="wheel_zoom",
+        output_backend="canvas",
+        lod_threshold=LOD_THRESHOLD,
+        **kwargs,
+    )
     fig.xaxis.visible = fig.yaxis.visible = False
     fig.grid.visible = False
     return fig
@@ -76,12 +84,16 @@ def point_tools(fig, renderers, key: str, layers=None) -> None:
     if layers is None:
         hover = CustomJS(args={"key": key, "figure": fig}, code="AudioUmaps.hover(key, cb_data, figure, null);")
     else:
-        hover = CustomJS(args={"key": key, "figure": fig, "layers": list(layers)},
-                         code="AudioUmaps.hover(key, cb_data, figure, layers);")
-    fig.add_tools(HoverTool(renderers=renderers, tooltips=None, callback=hover),
-                  TapTool(renderers=renderers, callback=CustomJS(args={"key": key},
-                                                                 code="AudioUmaps.tap(key, cb_data);")),
-                  BoxSelectTool(renderers=renderers), LassoSelectTool(renderers=renderers))
+        hover = CustomJS(
+            args={"key": key, "figure": fig, "layers": list(layers)},
+            code="AudioUmaps.hover(key, cb_data, figure, layers);",
+        )
+    fig.add_tools(
+        HoverTool(renderers=renderers, tooltips=None, callback=hover),
+        TapTool(renderers=renderers, callback=CustomJS(args={"key": key}, code="AudioUmaps.tap(key, cb_data);")),
+        BoxSelectTool(renderers=renderers),
+        LassoSelectTool(renderers=renderers),
+    )
 
 
 def layer_renderer(fig, layer: str, *, source, view, name: str, style: dict, colours: dict):
@@ -89,29 +101,60 @@ def layer_renderer(fig, layer: str, *, source, view, name: str, style: dict, col
     errors (rings)."""
     if layer == "shadow":
         alpha = style["shadow_alpha"]
-        return fig.scatter("x", "y", source=source, view=view, size=style["shadow_size"],
-                           fill_color={"field": "c", "transform": style["shadow_mapper"]}, line_color=None,
-                           fill_alpha=alpha, selection_fill_alpha=min(1.0, alpha * 4),
-                           nonselection_fill_alpha=alpha / 3, name=f"{name} shadows")
+        return fig.scatter(
+            "x",
+            "y",
+            source=source,
+            view=view,
+            size=style["shadow_size"],
+            fill_color={"field": "c", "transform": style["shadow_mapper"]},
+            line_color=None,
+            fill_alpha=alpha,
+            selection_fill_alpha=min(1.0, alpha * 4),
+            nonselection_fill_alpha=alpha / 3,
+            name=f"{name} shadows",
+        )
     if layer in ERROR_LAYERS:
-        return fig.scatter("x", "y", source=source, view=view, size=style["dot"] + 5, fill_color=None,
-                           line_color=colours["errors"], line_width=1.2, line_alpha=0.8,
-                           nonselection_line_alpha=0.25, name=f"{name} {layer}")
-    return fig.scatter("x", "y", source=source, view=view, size=style["dot"],
-                       fill_color={"field": "c", "transform": style["mapper"]}, line_color=None,
-                       fill_alpha=0.85, selection_fill_alpha=1.0, nonselection_fill_alpha=0.12,
-                       name=f"{name} {layer}")
+        return fig.scatter(
+            "x",
+            "y",
+            source=source,
+            view=view,
+            size=style["dot"] + 5,
+            fill_color=None,
+            line_color=colours["errors"],
+            line_width=1.2,
+            line_alpha=0.8,
+            nonselection_line_alpha=0.25,
+            name=f"{name} {layer}",
+        )
+    return fig.scatter(
+        "x",
+        "y",
+        source=source,
+        view=view,
+        size=style["dot"],
+        fill_color={"field": "c", "transform": style["mapper"]},
+        line_color=None,
+        fill_alpha=0.85,
+        selection_fill_alpha=1.0,
+        nonselection_fill_alpha=0.12,
+        name=f"{name} {layer}",
+    )
 
 
-def panel(name: str, layers, title: str, *, own: dict, source, filters: dict, ranges, style: dict,
-          colours: dict):
+def panel(name: str, layers, title: str, *, own: dict, source, filters: dict, ranges, style: dict, colours: dict):
     """A panel of the dual plot: ``layers`` (of :data:`LAYERS`) drawn in turn over one source,
     each through its filter; hover, tap and selection on all but the error rings."""
     from bokeh.models import CDSView
 
     fig = _bare_figure(PANEL_SIZE, *ranges, title=title, tools="pan,wheel_zoom,reset,save", name=name)
-    renderers = [layer_renderer(fig, layer, source=source, view=CDSView(filter=filters[layer]), name=name,
-                                style=style, colours=colours) for layer in layers]
+    renderers = [
+        layer_renderer(
+            fig, layer, source=source, view=CDSView(filter=filters[layer]), name=name, style=style, colours=colours
+        )
+        for layer in layers
+    ]
     points = [r for r, layer in zip(renderers, layers) if layer not in ERROR_LAYERS]
     point_tools(fig, points, own["key"], [la for la in layers if la not in ERROR_LAYERS])
     return fig
@@ -129,15 +172,27 @@ def dual_panels(own: dict, source, filters: dict, test_mapper, shadow_mapper, co
 
     (x0, x1), (y0, y1) = view_ranges(own["extent"], *PANEL_SIZE)
     shadow_size, shadow_alpha = shadow_style(own["n_shadow"])
-    style = {"shadow_size": shadow_size, "shadow_alpha": shadow_alpha, "dot": test_size(own["n_test"]),
-             "mapper": test_mapper, "shadow_mapper": shadow_mapper}
-    common = {"own": own, "source": source, "filters": filters, "ranges": (Range1d(x0, x1), Range1d(y0, y1)),
-              "style": style, "colours": colours}
+    style = {
+        "shadow_size": shadow_size,
+        "shadow_alpha": shadow_alpha,
+        "dot": test_size(own["n_test"]),
+        "mapper": test_mapper,
+        "shadow_mapper": shadow_mapper,
+    }
+    common = {
+        "own": own,
+        "source": source,
+        "filters": filters,
+        "ranges": (Range1d(x0, x1), Range1d(y0, y1)),
+        "style": style,
+        "colours": colours,
+    }
     errors = bool(own["systems"])
     panels = {
         "normal": panel("normal", ["shadow", "normal"] + (["fp"] if errors else []), "normal test windows", **common),
-        "anomaly": panel("anomaly", ["shadow", "anomaly"] + (["fn"] if errors else []), "anomalous test windows",
-                         **common),
+        "anomaly": panel(
+            "anomaly", ["shadow", "anomaly"] + (["fn"] if errors else []), "anomalous test windows", **common
+        ),
     }
     if "unknown" in own["categories"]["label"]:
         panels["unknown"] = panel("unknown", ["shadow", "unknown"], "unlabelled test windows", **common)
@@ -152,12 +207,28 @@ def linked_figure(m: dict, mapper, colours: dict):
     source = empty_source(f"source {m['key']}")
     (x0, x1), (y0, y1) = view_ranges(m["extent"], *LINKED_SIZE)
     title = f"{m['representation']}, stack {m['stack']}" + (f" (no map: {m['skipped']})" if m["skipped"] else "")
-    fig = _bare_figure(LINKED_SIZE, Range1d(x0, x1), Range1d(y0, y1), title=title, tools="pan,wheel_zoom,reset",
-                       name=f"linked {m['key']}")
+    fig = _bare_figure(
+        LINKED_SIZE,
+        Range1d(x0, x1),
+        Range1d(y0, y1),
+        title=title,
+        tools="pan,wheel_zoom,reset",
+        name=f"linked {m['key']}",
+    )
     size, alpha = shadow_style(max(m["n"], 1))
     alpha = min(0.6, alpha * 3)
-    r = fig.scatter("x", "y", source=source, size=max(2.0, size / 2), fill_color={"field": "c", "transform": mapper},
-                    line_color=None, fill_alpha=alpha, selection_fill_alpha=1.0, nonselection_fill_alpha=alpha / 4,
-                    selection_line_color="black", name=f"linked {m['key']} points")
+    r = fig.scatter(
+        "x",
+        "y",
+        source=source,
+        size=max(2.0, size / 2),
+        fill_color={"field": "c", "transform": mapper},
+        line_color=None,
+        fill_alpha=alpha,
+        selection_fill_alpha=1.0,
+        nonselection_fill_alpha=alpha / 4,
+        selection_line_color="black",
+        name=f"linked {m['key']} points",
+    )
     point_tools(fig, [r], m["key"])
     return source, fig

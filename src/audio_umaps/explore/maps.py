@@ -26,8 +26,10 @@ class Settings:
     @classmethod
     def from_config(cls, block: dict | None) -> Settings:
         block = block or {}
-        return cls(margin=float(block.get("margin", cls.margin)),
-                   linked_autoload_points=int(block.get("linked_autoload_points", cls.linked_autoload_points)))
+        return cls(
+            margin=float(block.get("margin", cls.margin)),
+            linked_autoload_points=int(block.get("linked_autoload_points", cls.linked_autoload_points)),
+        )
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,20 @@ class MapSpec:
     frame_seconds: float  # seconds of signal one frame sees
 
     @classmethod
-    def of(cls, representation: str, stack: int, scope: str, *, sample_rate: int,
-           params: dict | None = None) -> MapSpec:
+    def of(
+        cls, representation: str, stack: int, scope: str, *, sample_rate: int, params: dict | None = None
+    ) -> MapSpec:
         """The spec of a map from its representation's parameters (config overrides)."""
         module = representations.get(representation)
         merged = representations.params(representation, params)
         times = module.frame_times(2, sample_rate, merged)
-        return cls(representation, int(stack), scope, float(times[1] - times[0]),
-                   float(module.frame_seconds(sample_rate, merged)))
+        return cls(
+            representation,
+            int(stack),
+            scope,
+            float(times[1] - times[0]),
+            float(module.frame_seconds(sample_rate, merged)),
+        )
 
     @property
     def name(self) -> str:
@@ -92,8 +100,17 @@ def read_scores(paths) -> pd.DataFrame | None:
     return tables.read_many("metric_files", paths) if paths else None
 
 
-def read_maps(maps, umaps, statuses, scope: str, *, sample_rate: int, representation_params: dict,
-              scores: dict | None = None, log=None) -> list[Map]:
+def read_maps(
+    maps,
+    umaps,
+    statuses,
+    scope: str,
+    *,
+    sample_rate: int,
+    representation_params: dict,
+    scores: dict | None = None,
+    log=None,
+) -> list[Map]:
     """A scope's maps as its explorer jobs read them: ``maps`` (``(representation, stack)`` in
     page order) with the UMAP table and status file of each (``umaps``, ``statuses``, same
     order), the representations' parameters (config overrides, by representation) and, for the
@@ -106,8 +123,9 @@ def read_maps(maps, umaps, statuses, scope: str, *, sample_rate: int, representa
     log = log or logging.getLogger(__name__)
     out = []
     for (representation, stack), table, status in zip(maps, umaps, statuses, strict=True):
-        spec = MapSpec.of(representation, stack, scope, sample_rate=sample_rate,
-                          params=representation_params.get(representation))
+        spec = MapSpec.of(
+            representation, stack, scope, sample_rate=sample_rate, params=representation_params.get(representation)
+        )
         embedding, skipped = read_map(table, status, log)
         out.append(Map(spec, embedding, skipped, read_scores(scores[spec.name]) if scores is not None else None))
     return out

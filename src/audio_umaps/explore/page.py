@@ -24,20 +24,27 @@ def page_document(own: dict, linked: list[dict], *, settings: Settings, colours:
     for m in linked:
         linked_sources[m["key"]], fig = figures.linked_figure(m, mapper, colours)
         linked_figures.append(fig)
-    models = {"source": source, "mapper": mapper, "shadow_mapper": shadow_mapper, "filters": filters,
-              "panels": panels, **controls, "linked": linked_sources,
-              "linked_figures": dict(zip(linked_sources, linked_figures))}
+    models = {
+        "source": source,
+        "mapper": mapper,
+        "shadow_mapper": shadow_mapper,
+        "filters": filters,
+        "panels": panels,
+        **controls,
+        "linked": linked_sources,
+        "linked_figures": dict(zip(linked_sources, linked_figures)),
+    }
     widgets.wire(controls, own["key"], {own["key"]: source, **linked_sources})
     doc = Document()
     doc.add_root(widgets.layout(controls, panels, linked_figures))
     config = {"own": own, "linked": linked, "autoload": autoload, "margin": settings.margin, "colours": colours}
-    doc.js_on_event(DocumentReady, CustomJS(args={"models": models, "config": config},
-                                            code="AudioUmaps.init(models, config);"))
+    doc.js_on_event(
+        DocumentReady, CustomJS(args={"models": models, "config": config}, code="AudioUmaps.init(models, config);")
+    )
     return doc
 
 
-def page_html(own: dict, linked: list[dict], *, settings: Settings, title: str,
-              colours: dict | None = None) -> str:
+def page_html(own: dict, linked: list[dict], *, settings: Settings, title: str, colours: dict | None = None) -> str:
     """The page of one map (``own``, a :func:`~audio_umaps.explore.data.summary`) of a scope,
     with ``linked`` (the summaries of the scope's other maps) side by side below it.
 
@@ -53,5 +60,10 @@ def page_html(own: dict, linked: list[dict], *, settings: Settings, title: str,
 
     doc = page_document(own, linked, settings=settings, colours=colours or explorer_colours())
     scripts = [f"static/{f}" for f in assets.BOKEH_FILES] + ["static/explore.js", own["data"]]
-    return file_html(doc, resources=None, title=title, template=assets.template("page.html"),
-                     template_variables={"scripts": scripts, "heading": title, "own": own, "settings": settings})
+    return file_html(
+        doc,
+        resources=None,
+        title=title,
+        template=assets.template("page.html"),
+        template_variables={"scripts": scripts, "heading": title, "own": own, "settings": settings},
+    )

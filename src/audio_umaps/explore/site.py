@@ -30,8 +30,11 @@ def scope_index_html(maps: list[dict], clips: pd.DataFrame, *, title: str) -> st
     """A scope's own index: its maps with their windows, files and notes, and its files without a clip."""
     missing = clips[clips["clip"] == ""] if len(clips) else clips
     return assets.template("scope_index.html").render(
-        title=title, maps=maps, clips=len(clips) - len(missing),
-        missing=[{"path": r.path, "problem": r.problem} for r in missing.itertuples()])
+        title=title,
+        maps=maps,
+        clips=len(clips) - len(missing),
+        missing=[{"path": r.path, "problem": r.problem} for r in missing.itertuples()],
+    )
 
 
 def index_html(scopes: dict[str, list[dict]], *, title: str = "audio-umaps explorer") -> str:
@@ -53,8 +56,17 @@ def scope_categories(summaries: list[dict]) -> dict:
     return {c: sorted({v for m in summaries for v in m["categories"][c]}) for c in summaries[0]["categories"]}
 
 
-def write_scope_pages(folder: str | Path, clips_folder: str | Path, scope: str, maps: list[Map], *,
-                      systems=(), settings: Settings, subject: str, colours: dict | None = None) -> list[dict]:
+def write_scope_pages(
+    folder: str | Path,
+    clips_folder: str | Path,
+    scope: str,
+    maps: list[Map],
+    *,
+    systems=(),
+    settings: Settings,
+    subject: str,
+    colours: dict | None = None,
+) -> list[dict]:
     """Write a scope's explorer folder atomically and return its maps' summaries::
 
         index.html                         the scope's maps, with their windows and notes
@@ -74,8 +86,9 @@ def write_scope_pages(folder: str | Path, clips_folder: str | Path, scope: str, 
         (tmp / "data").mkdir()
         summaries = []
         for spec, table, skipped, scores in maps:
-            payload = map_payload(spec, None if skipped else table, clips=clips, scores=scores, systems=systems,
-                                  skipped=skipped)
+            payload = map_payload(
+                spec, None if skipped else table, clips=clips, scores=scores, systems=systems, skipped=skipped
+            )
             (tmp / spec.data).write_text(data_js(payload), encoding="utf-8")
             summaries.append(summary(payload))
         union = scope_categories(summaries)
@@ -83,12 +96,17 @@ def write_scope_pages(folder: str | Path, clips_folder: str | Path, scope: str, 
             s["scope_categories"] = union
         for s in summaries:
             linked = [m for m in summaries if m["key"] != s["key"]]
-            page = page_html(s, linked, settings=settings, colours=colours,
-                             title=f"{subject}: {s['representation']}, stack {s['stack']}")
+            page = page_html(
+                s,
+                linked,
+                settings=settings,
+                colours=colours,
+                title=f"{subject}: {s['representation']}, stack {s['stack']}",
+            )
             (tmp / s["page"]).write_text(page, encoding="utf-8")
-        (tmp / "index.html").write_text(scope_index_html(summaries, clips, title=f"{subject}: every map"),
-                                        encoding="utf-8")
+        (tmp / "index.html").write_text(
+            scope_index_html(summaries, clips, title=f"{subject}: every map"), encoding="utf-8"
+        )
         assets.copy_static(tmp)
-        (tmp / "maps.json").write_text(json.dumps({"scope": scope, "subject": subject, "maps": summaries},
-                                                  indent=1))
+        (tmp / "maps.json").write_text(json.dumps({"scope": scope, "subject": subject, "maps": summaries}, indent=1))
     return summaries

@@ -36,11 +36,16 @@ def toggles(cats: dict) -> dict:
     """A button group per filter (split, label, section, domain), every value on."""
     from bokeh.models import CheckboxButtonGroup
 
-    values = {"split": [s for s in SPLITS if s in cats["split"]],
-              "label": [lab for lab in LABELS if lab in cats["label"]],
-              "section": cats["section"], "domain": cats["domain"]}
-    return {name: CheckboxButtonGroup(labels=labels, active=list(range(len(labels))), name=name)
-            for name, labels in values.items()}
+    values = {
+        "split": [s for s in SPLITS if s in cats["split"]],
+        "label": [lab for lab in LABELS if lab in cats["label"]],
+        "section": cats["section"],
+        "domain": cats["domain"],
+    }
+    return {
+        name: CheckboxButtonGroup(labels=labels, active=list(range(len(labels))), name=name)
+        for name, labels in values.items()
+    }
 
 
 def linked_load(linked: list[dict], autoload_points: int):
@@ -51,8 +56,12 @@ def linked_load(linked: list[dict], autoload_points: int):
     total = sum(m["n"] for m in linked if not m["skipped"])
     loadable = sum(1 for m in linked if not m["skipped"] and m["n"])
     autoload = total <= autoload_points
-    button = Button(label=f"show the scope's {loadable} other maps ({total:,} windows)", name="load_linked",
-                    visible=bool(linked) and not autoload, button_type="primary")
+    button = Button(
+        label=f"show the scope's {loadable} other maps ({total:,} windows)",
+        name="load_linked",
+        visible=bool(linked) and not autoload,
+        button_type="primary",
+    )
     return button, autoload
 
 
@@ -65,12 +74,18 @@ def controls(own: dict, linked: list[dict], autoload_points: int) -> tuple[dict,
     options = colour_options(own)
     widgets = {
         "view": RadioButtonGroup(labels=["dual plot", "combined"], active=0, name="view"),
-        "colour": Select(title="colour by", options=options, value=first_colour(options, cats), name="colour",
-                         width=220),
+        "colour": Select(
+            title="colour by", options=options, value=first_colour(options, cats), name="colour", width=220
+        ),
         "toggles": toggles(cats),
-        "system": Select(title="ring a system's errors", options=["none"] + own["systems"],
-                         value=own["systems"][0] if own["systems"] else "none", name="system", width=220,
-                         visible=bool(own["systems"])),
+        "system": Select(
+            title="ring a system's errors",
+            options=["none"] + own["systems"],
+            value=own["systems"][0] if own["systems"] else "none",
+            name="system",
+            width=220,
+            visible=bool(own["systems"]),
+        ),
         "legend": Div(text="", name="legend", width=900, css_classes=["au-legend"]),
     }
     widgets["load"], autoload = linked_load(linked, autoload_points)
@@ -101,6 +116,6 @@ def layout(widgets: dict, panels: dict, linked_figures: list):
 
     toggle_row = row(*[w for w in widgets["toggles"].values() if w.labels])
     top = column(row(widgets["view"], widgets["colour"], widgets["system"]), toggle_row, widgets["legend"])
-    grid = [linked_figures[i:i + 3] for i in range(0, len(linked_figures), 3)]
+    grid = [linked_figures[i : i + 3] for i in range(0, len(linked_figures), 3)]
     linked_block = column(widgets["load"], *[row(*r) for r in grid]) if linked_figures else column(Div(text=""))
     return column(top, row(*panels.values()), linked_block)

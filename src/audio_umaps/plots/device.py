@@ -64,13 +64,23 @@ def domain_groups(rows: pd.DataFrame, device: str, pal: P.Palette):
     for DCASE 2020, after the dataset's name where datasets share the device's name)."""
     shared = pal.shared(device)
     for (dataset, section, domain), group in rows.groupby(GROUP, sort=True):
-        yield (L.group_name(section, domain, dataset if shared else None),
-               pal.domain(domain, device, section, dataset), group)
+        yield (
+            L.group_name(section, domain, dataset if shared else None),
+            pal.domain(domain, device, section, dataset),
+            group,
+        )
 
 
-def plot_device_panel(ax, emb: pd.DataFrame, device: str, label: str, *,
-                      colours: dict[str, str] | None = None, scores: pd.DataFrame | None = None,
-                      system: str = "the system"):
+def plot_device_panel(
+    ax,
+    emb: pd.DataFrame,
+    device: str,
+    label: str,
+    *,
+    colours: dict[str, str] | None = None,
+    scores: pd.DataFrame | None = None,
+    system: str = "the system",
+):
     """Draw one panel of a device plot on ``ax``.
 
     The device's training windows are shadows (the same on every panel; a shade per section,
@@ -139,8 +149,14 @@ def plot_device_panel(ax, emb: pd.DataFrame, device: str, label: str, *,
     return ax
 
 
-def device_handles(emb: pd.DataFrame, device: str, *, colours: dict[str, str] | None = None,
-                   scores: pd.DataFrame | None = None, system: str = "the system") -> list:
+def device_handles(
+    emb: pd.DataFrame,
+    device: str,
+    *,
+    colours: dict[str, str] | None = None,
+    scores: pd.DataFrame | None = None,
+    system: str = "the system",
+) -> list:
     """Legend entries of the device panels: external datasets, then one per section and
     domain (its shadow swatch with its test dot on it, and their counts); with ``scores``,
     the training swatches alone, the ring of a wrong decision and, if any, the dot of a
@@ -178,23 +194,42 @@ def device_handles(emb: pd.DataFrame, device: str, *, colours: dict[str, str] | 
             if n_train:
                 handles.append(L.shadow_handle(colour, f"train {name}: {n_train:,}"))
             continue
-        handles.append(L.entry(f"{name}: {L.counts(n_train, n_test)}",
-                               L.shadow_handle(colour, "") if n_train else None,
-                               L.dot_handle(colour, "", style) if n_test else None))
+        handles.append(
+            L.entry(
+                f"{name}: {L.counts(n_train, n_test)}",
+                L.shadow_handle(colour, "") if n_train else None,
+                L.dot_handle(colour, "", style) if n_test else None,
+            )
+        )
     if scores is not None:
-        handles.append(Line2D([], [], linestyle="", marker="o", markersize=5,
-                              markerfacecolor=SCORE_CMAP(0.5), markeredgecolor=WRONG_DECISION_COLOUR,
-                              markeredgewidth=WRONG_DECISION_WIDTH,
-                              label=f"outlined: a wrong decision of {system}\n(false positive left, "
-                                    "false negative right)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="",
+                marker="o",
+                markersize=5,
+                markerfacecolor=SCORE_CMAP(0.5),
+                markeredgecolor=WRONG_DECISION_COLOUR,
+                markeredgewidth=WRONG_DECISION_WIDTH,
+                label=f"outlined: a wrong decision of {system}\n(false positive left, false negative right)",
+            )
+        )
         if with_scores(test, scores)["score"].isna().any():
             handles.append(L.dot_handle(NO_SCORE_COLOUR, f"no score from {system}", style))
     return handles
 
 
-def device_figure(emb: pd.DataFrame, device: str, style: dict, *,
-                  colours: dict[str, str] | None = None, title: str = "",
-                  scores: pd.DataFrame | None = None, system: str = "the system"):
+def device_figure(
+    emb: pd.DataFrame,
+    device: str,
+    style: dict,
+    *,
+    colours: dict[str, str] | None = None,
+    title: str = "",
+    scores: pd.DataFrame | None = None,
+    system: str = "the system",
+):
     """The device plot: a panel per :func:`device_panels` label, a legend and a title (and,
     with ``scores``, a colour bar of the system's scores below the panels).
 
@@ -232,15 +267,25 @@ def device_figure(emb: pd.DataFrame, device: str, style: dict, *,
     if scores is None:
         layout.compose(fig, axes, handles, title)
     else:
-        layout.compose(fig, axes, handles, title, legend_title="shadows: training windows\n"
-                       "dots: test windows, by score", bottom=SCORE_BAR_SPACE, title_lines=2)
+        layout.compose(
+            fig,
+            axes,
+            handles,
+            title,
+            legend_title="shadows: training windows\ndots: test windows, by score",
+            bottom=SCORE_BAR_SPACE,
+            title_lines=2,
+        )
     for label, ax in zip(panels, axes):
         plot_device_panel(ax, emb, device, label, colours=colours, scores=scores, system=system)
     if scores is None:
         return layout.finish(fig)
     layout.finish(fig, SCORE_BAR_SPACE)
     test = R.split(R.device_rows(emb, device))[1]
-    colour_bar(fig, axes, score_norm(with_scores(test, scores)["score"]),
-               f"anomaly score of {system} (its score of the window's file; colours span the "
-               "1st-99th percentile)")
+    colour_bar(
+        fig,
+        axes,
+        score_norm(with_scores(test, scores)["score"]),
+        f"anomaly score of {system} (its score of the window's file; colours span the 1st-99th percentile)",
+    )
     return fig

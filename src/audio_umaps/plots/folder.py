@@ -23,8 +23,8 @@ def folder_groups(emb: pd.DataFrame, by: str, colours: dict[str, str] | None = N
     groups = sorted(emb.groupby(by, sort=True), key=lambda g: (-len(g[1]), str(g[0])))
     labelled = [(str(key) or "(top folder)", str(key), rows) for key, rows in groups]
     if len(labelled) > FOLDER_GROUPS:
-        rest = pd.concat([rows for _, _, rows in labelled[FOLDER_GROUPS - 1:]])
-        labelled = labelled[:FOLDER_GROUPS - 1] + [(f"other ({len(groups) - FOLDER_GROUPS + 1})", None, rest)]
+        rest = pd.concat([rows for _, _, rows in labelled[FOLDER_GROUPS - 1 :]])
+        labelled = labelled[: FOLDER_GROUPS - 1] + [(f"other ({len(groups) - FOLDER_GROUPS + 1})", None, rest)]
     if by == "dataset":
         named = P.build(datasets={str(k): (colours or {}).get(str(k)) for k, _ in groups}).datasets
     else:
@@ -53,11 +53,11 @@ def folder_handles(emb: pd.DataFrame, *, by: str = "subfolder", colours: dict[st
     return [L.handle(colour, f"{label} ({len(rows)})") for label, colour, rows in folder_groups(emb, by, colours)]
 
 
-def folder_figure(emb: pd.DataFrame, style: dict, *, by: str = "subfolder",
-                  colours: dict[str, str] | None = None, title: str = ""):
+def folder_figure(
+    emb: pd.DataFrame, style: dict, *, by: str = "subfolder", colours: dict[str, str] | None = None, title: str = ""
+):
     """A folder plot: one panel (:func:`plot_folder`), its legend and a title."""
     fig, (ax,) = layout.figure(1, style)
-    layout.compose(fig, [ax], folder_handles(emb, by=by, colours=colours), title, legend_title=None,
-                   title_lines=0)
+    layout.compose(fig, [ax], folder_handles(emb, by=by, colours=colours), title, legend_title=None, title_lines=0)
     plot_folder(ax, emb, by=by, colours=colours)
     return layout.finish(fig)

@@ -120,14 +120,17 @@ def global_handles(emb: pd.DataFrame, *, colours: dict[str, str] | None = None) 
     handles = L.external_handles(emb, pal.external)
     for name, colour, rows in global_groups(emb, pal):
         train, tests = R.split(rows)
-        handles.append(L.entry(f"{name}: {L.counts(len(train), len(tests))}",
-                               L.shadow_handle(colour, "") if len(train) else None,
-                               L.dot_handle(colour, "", style) if len(tests) else None))
+        handles.append(
+            L.entry(
+                f"{name}: {L.counts(len(train), len(tests))}",
+                L.shadow_handle(colour, "") if len(train) else None,
+                L.dot_handle(colour, "", style) if len(tests) else None,
+            )
+        )
     return handles
 
 
-def global_figure(emb: pd.DataFrame, style: dict, *, colours: dict[str, str] | None = None,
-                  title: str = ""):
+def global_figure(emb: pd.DataFrame, style: dict, *, colours: dict[str, str] | None = None, title: str = ""):
     """The global dual plot: a panel per :func:`global_panels` label (normal test windows
     left, anomalous right), the legend and a title.
 

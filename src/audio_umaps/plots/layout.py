@@ -48,22 +48,39 @@ def set_view(ax, points: pd.DataFrame):
 
 def explain_empty(ax, text: str):
     """Say inside a panel why it has no test windows."""
-    ax.text(0.5, 0.5, "\n".join(textwrap.wrap(text, 42)), transform=ax.transAxes, ha="center",
-            va="center", fontsize=10, color="0.15", gid=GID_EMPTY, zorder=7,
-            bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.6", alpha=0.9))
+    ax.text(
+        0.5,
+        0.5,
+        "\n".join(textwrap.wrap(text, 42)),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=10,
+        color="0.15",
+        gid=GID_EMPTY,
+        zorder=7,
+        bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.6", alpha=0.9),
+    )
     return ax
 
 
 def figure(ncols: int, style: dict):
     """A figure of ``ncols`` panels in a row; ``style['width']`` is the width of two panels, a
     figure has 1 to 3. Returns the figure and its axes as a list."""
-    fig, axes = plt.subplots(1, ncols, figsize=(style["width"] / 2 * ncols, style["height"]),
-                             squeeze=False)
+    fig, axes = plt.subplots(1, ncols, figsize=(style["width"] / 2 * ncols, style["height"]), squeeze=False)
     return fig, list(axes[0])
 
 
-def compose(fig, axes, handles: list, title: str, *, legend_title: str | None = LEGEND_TITLE,
-            bottom: float = 0.0, title_lines: int = 1):
+def compose(
+    fig,
+    axes,
+    handles: list,
+    title: str,
+    *,
+    legend_title: str | None = LEGEND_TITLE,
+    bottom: float = 0.0,
+    title_lines: int = 1,
+):
     """Suptitle, a legend to the right of the panels and a tight layout (above ``bottom``, a
     share of the figure's height kept free for a colour bar), before the panels are drawn: with
     tick-less axes and stand-in titles of ``title_lines`` lines, the panels get their final
@@ -71,10 +88,18 @@ def compose(fig, axes, handles: list, title: str, *, legend_title: str | None = 
     the figure out again once drawn."""
     fig.suptitle(title, fontsize=13)
     if handles:
-        fig.legend(handles=handles, labels=[label_of(h) for h in handles], loc="center left",
-                   bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=9,
-                   ncol=1 + len(handles) // 28, title=legend_title, title_fontsize=9,
-                   alignment="left")
+        fig.legend(
+            handles=handles,
+            labels=[label_of(h) for h in handles],
+            loc="center left",
+            bbox_to_anchor=(1.0, 0.5),
+            frameon=False,
+            fontsize=9,
+            ncol=1 + len(handles) // 28,
+            title=legend_title,
+            title_fontsize=9,
+            alignment="left",
+        )
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -94,9 +119,16 @@ def note_figure(style: dict, *, title: str, note: str):
     UMAP), in place of the plot: the report and the results folder keep one file per target."""
     fig, (ax,) = figure(1, style)
     ax.set_axis_off()
-    ax.text(0.5, 0.5, "No map: " + "\n".join(textwrap.wrap(note, 70)), ha="center", va="center",
-            fontsize=12, transform=ax.transAxes,
-            bbox=dict(boxstyle="round", facecolor="#fff3cd", edgecolor="#b58900"))
+    ax.text(
+        0.5,
+        0.5,
+        "No map: " + "\n".join(textwrap.wrap(note, 70)),
+        ha="center",
+        va="center",
+        fontsize=12,
+        transform=ax.transAxes,
+        bbox=dict(boxstyle="round", facecolor="#fff3cd", edgecolor="#b58900"),
+    )
     fig.suptitle(title, fontsize=13)
     return fig
 

@@ -12,8 +12,9 @@ from .style import EXTERNAL_OPACITY, SHADOW_OPACITY
 
 def handle(colour, label, alpha=1.0, size=7, marker="o", **kwargs) -> Line2D:
     """A legend mark without a line."""
-    return Line2D([], [], linestyle="", marker=marker, markersize=size, color=colour, alpha=alpha,
-                  label=label, **kwargs)
+    return Line2D(
+        [], [], linestyle="", marker=marker, markersize=size, color=colour, alpha=alpha, label=label, **kwargs
+    )
 
 
 def shadow_handle(colour, label, top=SHADOW_OPACITY) -> Line2D:
@@ -65,5 +66,7 @@ def external_label(dataset: str, n: int) -> str:
 
 def external_handles(emb: pd.DataFrame, colours: dict[str, str]) -> list[Line2D]:
     """A shadow swatch per external dataset, in ``colours[dataset]``."""
-    return [shadow_handle(colours[dataset], external_label(dataset, len(rows)), top=EXTERNAL_OPACITY)
-            for dataset, rows in R.external(emb).groupby("dataset", sort=True)]
+    return [
+        shadow_handle(colours[dataset], external_label(dataset, len(rows)), top=EXTERNAL_OPACITY)
+        for dataset, rows in R.external(emb).groupby("dataset", sort=True)
+    ]

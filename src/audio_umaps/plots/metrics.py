@@ -46,14 +46,30 @@ class Scale(NamedTuple):
 # AUCs on 0..1 with a diverging map whose neutral middle is chance (0.5): below-chance values
 # (red) stand apart from chance (white) and from good ones (blue). Support: a share, 0..1.
 HEATMAPS = {
-    "sep_auc": Scale("SEP: cross-validated ROC-AUC of a linear SVM (windows)",
-                     "ROC-AUC (0.5: chance; below: inverted)", "RdBu", 0.0, 1.0),
-    "dsup_auc": Scale("DSUP: ROC-AUC of the kNN distance to training windows (windows)",
-                      "ROC-AUC (0.5: chance; below: inverted)", "RdBu", 0.0, 1.0),
-    "dsup_pauc": Scale("DSUP: pAUC (max FPR 0.1) of the kNN distance (windows)",
-                       "standardised pAUC (0.5: chance)", "RdBu", 0.0, 1.0),
-    "support": Scale("Support: share of normal test windows within the training data's own kNN distances",
-                     "share of normal test windows", "viridis", 0.0, 1.0),
+    "sep_auc": Scale(
+        "SEP: cross-validated ROC-AUC of a linear SVM (windows)",
+        "ROC-AUC (0.5: chance; below: inverted)",
+        "RdBu",
+        0.0,
+        1.0,
+    ),
+    "dsup_auc": Scale(
+        "DSUP: ROC-AUC of the kNN distance to training windows (windows)",
+        "ROC-AUC (0.5: chance; below: inverted)",
+        "RdBu",
+        0.0,
+        1.0,
+    ),
+    "dsup_pauc": Scale(
+        "DSUP: pAUC (max FPR 0.1) of the kNN distance (windows)", "standardised pAUC (0.5: chance)", "RdBu", 0.0, 1.0
+    ),
+    "support": Scale(
+        "Support: share of normal test windows within the training data's own kNN distances",
+        "share of normal test windows",
+        "viridis",
+        0.0,
+        1.0,
+    ),
 }
 SPACE_TITLES = {ORIGINAL: "original space (every test file)", UMAP: "UMAP 2-D (the map's sample)"}
 
@@ -72,20 +88,33 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
 
     def chosen(name, space):
         method, level, measure = SUMMARY_MEASURES[name]
-        return devices[(devices["method"] == method) & (devices["level"] == level)
-                       & (devices["measure"] == measure) & (devices["space"] == space)].groupby(keys)
+        return devices[
+            (devices["method"] == method)
+            & (devices["level"] == level)
+            & (devices["measure"] == measure)
+            & (devices["space"] == space)
+        ].groupby(keys)
 
     for name in SUMMARY_MEASURES:
         for space in (ORIGINAL, UMAP):
             values = chosen(name, space)["value"].mean().rename(f"{name}_{space}")
             out = out.merge(values, left_on=keys, right_index=True, how="left")
-    official = rows[(rows["level"] == "official") & (rows["method"] == "knn") & (rows["space"] == ORIGINAL)
-                    & (rows["section"] == ALL)]
+    official = rows[
+        (rows["level"] == "official")
+        & (rows["method"] == "knn")
+        & (rows["space"] == ORIGINAL)
+        & (rows["section"] == ALL)
+    ]
     main = official[official["measure"] == "hmean"]
-    main = pd.concat([main, official[(official["measure"] == "amean_auc")
-                                     & ~official.set_index(keys).index.isin(main.set_index(keys).index)]])
-    out = out.merge(main.groupby(keys)["value"].mean().rename("dcase_knn"), left_on=keys,
-                    right_index=True, how="left")
+    main = pd.concat(
+        [
+            main,
+            official[
+                (official["measure"] == "amean_auc") & ~official.set_index(keys).index.isin(main.set_index(keys).index)
+            ],
+        ]
+    )
+    out = out.merge(main.groupby(keys)["value"].mean().rename("dcase_knn"), left_on=keys, right_index=True, how="left")
     for name in HEATMAPS:
         for space in (ORIGINAL, UMAP):
             files = chosen(name, space)["files"].sum(min_count=1).astype("Int64").rename(f"{name}_files_{space}")
@@ -111,16 +140,23 @@ def official_table(rows: pd.DataFrame) -> pd.DataFrame:
     for key, group in official.groupby(OFFICIAL_KEYS, sort=False, dropna=False):
         table = group[group["device"] != ALL]
         table = pd.concat([table, overall(table, key[1])], ignore_index=True)
-        out.append(machine_table(table.assign(note=table["note"].fillna("")), key[1])
-                   .assign(**dict(zip(OFFICIAL_KEYS, key))))
+        out.append(
+            machine_table(table.assign(note=table["note"].fillna("")), key[1]).assign(**dict(zip(OFFICIAL_KEYS, key)))
+        )
     columns = OFFICIAL_KEYS + ["machine", "auc_source", "auc_target", "auc", "pauc", "hmean", "note"]
     if not out:
         return pd.DataFrame(columns=columns)
     table = pd.concat(out, ignore_index=True).reindex(columns=columns)
-    order = table.assign(_stack=pd.to_numeric(table["stack"], errors="coerce"),
-                         _system=table["space"] == "system", _all=table["machine"] == ALL)
-    return table.loc[order.sort_values(["dataset", "_system", "representation", "_stack", "space", "method", "_all"],
-                                       kind="stable").index].reset_index(drop=True)
+    order = table.assign(
+        _stack=pd.to_numeric(table["stack"], errors="coerce"),
+        _system=table["space"] == "system",
+        _all=table["machine"] == ALL,
+    )
+    return table.loc[
+        order.sort_values(
+            ["dataset", "_system", "representation", "_stack", "space", "method", "_all"], kind="stable"
+        ).index
+    ].reset_index(drop=True)
 
 
 def _entry(row) -> str:
@@ -137,29 +173,38 @@ def official_html(table: pd.DataFrame) -> str:
     reason below the table."""
     import html
 
-    parts = ["<html><head><meta charset='utf-8'><title>Official DCASE scores</title><style>"
-             "body{font-family:sans-serif;font-size:13px} table{border-collapse:collapse;margin:8px 0 4px}"
-             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right} th{background:#f3f3f3}"
-             "td:first-child{text-align:left} caption{text-align:left;font-weight:bold}"
-             "p.notes{color:#666;font-size:12px;max-width:1100px}</style></head><body>",
-             "<h2>Official DCASE Task 2 scores</h2><p>As each dataset's edition scores them (checked "
-             "against the official evaluators). From 2021 on: per machine type the harmonic means "
-             "of its source AUCs, target AUCs and pAUCs and of all of them (h-mean); over all, the "
-             "official score. 2020: mean AUC and pAUC. Detectors score a file by the mean of its "
-             "windows' kNN or LOF scores.</p>"]
+    parts = [
+        "<html><head><meta charset='utf-8'><title>Official DCASE scores</title><style>"
+        "body{font-family:sans-serif;font-size:13px} table{border-collapse:collapse;margin:8px 0 4px}"
+        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right} th{background:#f3f3f3}"
+        "td:first-child{text-align:left} caption{text-align:left;font-weight:bold}"
+        "p.notes{color:#666;font-size:12px;max-width:1100px}</style></head><body>",
+        "<h2>Official DCASE Task 2 scores</h2><p>As each dataset's edition scores them (checked "
+        "against the official evaluators). From 2021 on: per machine type the harmonic means "
+        "of its source AUCs, target AUCs and pAUCs and of all of them (h-mean); over all, the "
+        "official score. 2020: mean AUC and pAUC. Detectors score a file by the mean of its "
+        "windows' kNN or LOF scores.</p>",
+    ]
     from ..scoring import MACHINE_COLUMNS, layout
 
     for (dataset, edition), group in table.groupby(["dataset", "edition"], sort=False):
         columns = list(MACHINE_COLUMNS[layout(edition)])
-        names = {"auc_source": "AUC source", "auc_target": "AUC target", "auc": "AUC", "pauc": "pAUC",
-                 "hmean": "h-mean"}
+        names = {
+            "auc_source": "AUC source",
+            "auc_target": "AUC target",
+            "auc": "AUC",
+            "pauc": "pAUC",
+            "hmean": "h-mean",
+        }
         machines = [m for m in dict.fromkeys(group["machine"]) if m != ALL]
         head = "".join(f"<th colspan='{len(columns)}'>{html.escape(str(m))}</th>" for m in machines)
         sub = "".join(f"<th>{names[c]}</th>" for m in machines for c in columns)
         total = "official score" if "hmean" in columns else "mean AUC, pAUC"
-        parts.append(f"<table><caption>{html.escape(str(dataset))} (DCASE {html.escape(str(edition))})</caption>"
-                     f"<tr><th rowspan='2'>detector or system</th>{head}<th rowspan='2'>{total}</th></tr>"
-                     f"<tr>{sub}</tr>")
+        parts.append(
+            f"<table><caption>{html.escape(str(dataset))} (DCASE {html.escape(str(edition))})</caption>"
+            f"<tr><th rowspan='2'>detector or system</th>{head}<th rowspan='2'>{total}</th></tr>"
+            f"<tr>{sub}</tr>"
+        )
         notes = []
         for _, entry in group.groupby(OFFICIAL_KEYS[2:], sort=False, dropna=False):
             by = entry.set_index("machine")
@@ -171,13 +216,19 @@ def official_html(table: pd.DataFrame) -> str:
             last = by.loc[ALL]
             overall = [last[c] for c in (("hmean",) if "hmean" in columns else ("auc", "pauc"))]
             cells.append(", ".join("n/a" if pd.isna(v) else f"{v:.4f}" for v in overall))
-            parts.append(f"<tr><td>{html.escape(_entry(entry.iloc[0]))}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            parts.append(
+                f"<tr><td>{html.escape(_entry(entry.iloc[0]))}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+            )
             notes += [n for n in entry["note"].fillna("") if n]
         parts.append("</table>")
         if notes:
             said = list(dict.fromkeys(notes))
-            parts.append("<p class='notes'>n/a: " + html.escape("; ".join(said[:6]))
-                         + (f"; and {len(said) - 6} more (official.tsv)" if len(said) > 6 else "") + "</p>")
+            parts.append(
+                "<p class='notes'>n/a: "
+                + html.escape("; ".join(said[:6]))
+                + (f"; and {len(said) - 6} more (official.tsv)" if len(said) > 6 else "")
+                + "</p>"
+            )
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -208,8 +259,16 @@ def _files(n: float) -> str:
     return "" if np.isnan(n) else f"\n{int(n)} file" + ("" if int(n) == 1 else "s")
 
 
-def plot_heatmap(ax, table: pd.DataFrame, column: str, *, vmin: float = 0.0, vmax: float = 1.0,
-                 cmap="viridis", files: str | None = None):
+def plot_heatmap(
+    ax,
+    table: pd.DataFrame,
+    column: str,
+    *,
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+    cmap="viridis",
+    files: str | None = None,
+):
     """A heatmap of ``table[column]``: representation x stack (rows) against device (columns).
 
     Parameters
@@ -241,15 +300,32 @@ def plot_heatmap(ax, table: pd.DataFrame, column: str, *, vmin: float = 0.0, vma
         for j in range(grid.shape[1]):
             value = grid[i, j]
             if np.isnan(value):
-                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//",
-                                           edgecolor="0.75", linewidth=0))
-                ax.text(j, i, "n/a" + _files(counts[i, j]), ha="center", va="center", fontsize=8.5,
-                        linespacing=1.3, color="0.2",
-                        bbox=dict(boxstyle="round,pad=0.2", facecolor="0.9", edgecolor="none"))
+                ax.add_patch(
+                    plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="0.75", linewidth=0)
+                )
+                ax.text(
+                    j,
+                    i,
+                    "n/a" + _files(counts[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    linespacing=1.3,
+                    color="0.2",
+                    bbox=dict(boxstyle="round,pad=0.2", facecolor="0.9", edgecolor="none"),
+                )
                 continue
             dark = _dark(image.cmap(image.norm(value)))
-            ax.text(j, i, f"{value:.3f}" + _files(counts[i, j]), ha="center", va="center",
-                    fontsize=8.5, linespacing=1.3, color="white" if dark else "black")
+            ax.text(
+                j,
+                i,
+                f"{value:.3f}" + _files(counts[i, j]),
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                linespacing=1.3,
+                color="white" if dark else "black",
+            )
     ax.set_xticks(range(len(devices)), devices)
     ax.set_yticks(range(len(rows)), [_label(r, s) for r, s in rows.itertuples(index=False)])
     ax.tick_params(length=0)
@@ -264,11 +340,23 @@ def heatmap_figure(table: pd.DataFrame, name: str) -> plt.Figure:
     scale = HEATMAPS[name]
     n_rows = table[["representation", "stack"]].drop_duplicates().shape[0]
     n_devices = table["device"].nunique()
-    fig, axes = plt.subplots(1, 2, figsize=(3 + 2.4 * max(n_devices, 1) * 2, 1.6 + 0.6 * max(n_rows, 1)),
-                             sharey=True, constrained_layout=True)
+    fig, axes = plt.subplots(
+        1,
+        2,
+        figsize=(3 + 2.4 * max(n_devices, 1) * 2, 1.6 + 0.6 * max(n_rows, 1)),
+        sharey=True,
+        constrained_layout=True,
+    )
     for ax, space in zip(axes, (ORIGINAL, UMAP)):
-        plot_heatmap(ax, table, f"{name}_{space}", vmin=scale.vmin, vmax=scale.vmax, cmap=scale.cmap,
-                     files=f"{name}_files_{space}")
+        plot_heatmap(
+            ax,
+            table,
+            f"{name}_{space}",
+            vmin=scale.vmin,
+            vmax=scale.vmax,
+            cmap=scale.cmap,
+            files=f"{name}_files_{space}",
+        )
         ax.set_title(SPACE_TITLES[space], fontsize=10)
     bar = fig.colorbar(axes[-1].image, ax=axes, shrink=0.9)
     bar.set_ticks(np.linspace(scale.vmin, scale.vmax, 5))
@@ -283,9 +371,15 @@ def _arrow(ax, tail, head, *, colour, size: float, alpha: float = 1.0, gid: str 
     if np.allclose(tail, head):
         return None
     middle, step = (tail + head) / 2, (head - tail) * 0.01
-    return ax.annotate("", xy=middle + step, xytext=middle - step, gid=gid,
-                       arrowprops=dict(arrowstyle="-|>", color=colour, alpha=alpha, linewidth=0,
-                                       mutation_scale=size, shrinkA=0, shrinkB=0))
+    return ax.annotate(
+        "",
+        xy=middle + step,
+        xytext=middle - step,
+        gid=gid,
+        arrowprops=dict(
+            arrowstyle="-|>", color=colour, alpha=alpha, linewidth=0, mutation_scale=size, shrinkA=0, shrinkB=0
+        ),
+    )
 
 
 def plot_hypothesis(ax, table: pd.DataFrame, space: str):
@@ -311,12 +405,26 @@ def plot_hypothesis(ax, table: pd.DataFrame, space: str):
             points = list(path[["stack", x, y]].itertuples(index=False))
             for (s0, x0, y0), (s1, x1, y1) in zip(points, points[1:]):
                 if not np.isnan([x0, y0, x1, y1]).any():
-                    _arrow(ax, (x0, y0), (x1, y1), colour=colour, size=11, alpha=0.6,
-                           gid=f"arrow {rep} {device} {int(s0)}>{int(s1)}")
+                    _arrow(
+                        ax,
+                        (x0, y0),
+                        (x1, y1),
+                        colour=colour,
+                        size=11,
+                        alpha=0.6,
+                        gid=f"arrow {rep} {device} {int(s0)}>{int(s1)}",
+                    )
             last = path.dropna(subset=[x, y]).tail(1)
             if len(last):  # the device's name at its longest stack
-                ax.annotate(device, (last[x].iloc[0], last[y].iloc[0]), textcoords="offset points",
-                            xytext=(4, -9), fontsize=7, color=colour, alpha=0.8)
+                ax.annotate(
+                    device,
+                    (last[x].iloc[0], last[y].iloc[0]),
+                    textcoords="offset points",
+                    xytext=(4, -9),
+                    fontsize=7,
+                    color=colour,
+                    alpha=0.8,
+                )
         n_devices = rows["device"].nunique()
         complete = rows.dropna(subset=[x, y])
         means = complete.groupby("stack")[[x, y]].mean().sort_index()
@@ -326,8 +434,15 @@ def plot_hypothesis(ax, table: pd.DataFrame, space: str):
             _arrow(ax, p0, p1, colour=colour, size=18, gid=f"arrow {rep} mean {int(s0)}>{int(s1)}")
         for stack, point in means.iterrows():
             text = f"{int(stack)}" + ("" if counts[stack] == n_devices else f" ({counts[stack]}/{n_devices})")
-            ax.annotate(text, (point[x], point[y]), textcoords="offset points",
-                        xytext=(5, 4), fontsize=9, color=colour, fontweight="bold")
+            ax.annotate(
+                text,
+                (point[x], point[y]),
+                textcoords="offset points",
+                xytext=(5, 4),
+                fontsize=9,
+                color=colour,
+                fontweight="bold",
+            )
     ax.axhline(0.5, color="0.5", linestyle="--", linewidth=0.8, zorder=0)
     ax.axvline(0.5, color="0.5", linestyle="--", linewidth=0.8, zorder=0)
     ax.set_xlabel("DSUP: kNN ROC-AUC (windows)")
@@ -361,14 +476,20 @@ def hypothesis_figure(table: pd.DataFrame) -> plt.Figure:
     axes[0].set_ylim(*_limits(table, "sep_auc"))
     axes[1].set_ylabel("")
     colours = plt.get_cmap("tab10")
-    handles = [Line2D([], [], color=colours(i % 10), marker="o", linewidth=1.8, label=rep)
-               for i, rep in enumerate(sorted(table["representation"].unique()))]
-    handles += [Line2D([], [], color="0.3", marker="o", linewidth=1.8, label="mean over devices"),
-                Line2D([], [], color="0.3", marker=".", linestyle=":", alpha=0.6, label="one device"),
-                Line2D([], [], color="0.5", linestyle="--", linewidth=0.8, label="chance (0.5)")]
+    handles = [
+        Line2D([], [], color=colours(i % 10), marker="o", linewidth=1.8, label=rep)
+        for i, rep in enumerate(sorted(table["representation"].unique()))
+    ]
+    handles += [
+        Line2D([], [], color="0.3", marker="o", linewidth=1.8, label="mean over devices"),
+        Line2D([], [], color="0.3", marker=".", linestyle=":", alpha=0.6, label="one device"),
+        Line2D([], [], color="0.5", linestyle="--", linewidth=0.8, label="chance (0.5)"),
+    ]
     fig.legend(handles=handles, loc="outside right upper", fontsize=9)
-    fig.suptitle("Hypothesis 2: SEP against DSUP as the stack grows (arrows: towards longer stacks; "
-                 "numbers: frames per window)", fontsize=11)
+    fig.suptitle(
+        "Hypothesis 2: SEP against DSUP as the stack grows (arrows: towards longer stacks; numbers: frames per window)",
+        fontsize=11,
+    )
     return fig
 
 

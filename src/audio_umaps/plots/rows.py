@@ -60,14 +60,14 @@ def why_empty(test: pd.DataFrame, label: str, where: str) -> str:
         return f"No {what} {where}: it holds no test windows at all."
     unknown = int((test["label"] == "unknown").sum())
     if unknown == len(test):
-        return (f"No {what} {where}: its test windows are evaluation data without ground truth "
-                "(labels unknown; they are on the unlabelled panel).")
+        return (
+            f"No {what} {where}: its test windows are evaluation data without ground truth "
+            "(labels unknown; they are on the unlabelled panel)."
+        )
     if label == "unknown":
         return f"No {what} {where}: every test window has a label."
     name = {"normal": "normal", "anomaly": "anomalous"}[label]
     text = f"No {what} {where}: the scope's test data has none labelled {name}"
     if unknown:
-        text += (f" ({unknown:,} test windows are evaluation data without ground truth, "
-                 "on the unlabelled panel)")
+        text += f" ({unknown:,} test windows are evaluation data without ground truth, on the unlabelled panel)"
     return text + "."
-

@@ -16,8 +16,7 @@ def with_scores(rows: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
     (:func:`audio_umaps.tables.read_scores`)."""
     if "point" not in rows.columns:
         raise ValueError("the embedding table has no 'point' column to join the system's scores on")
-    return rows.merge(scores[["point", "score", "decision"]], on="point", how="left",
-                      validate="many_to_one")
+    return rows.merge(scores[["point", "score", "decision"]], on="point", how="left", validate="many_to_one")
 
 
 def score_norm(scores) -> Normalize:
@@ -38,19 +37,32 @@ def score_dots(ax, points: pd.DataFrame, norm: Normalize, style: dict, label: st
     wrong decisions ringed; returns (files wrongly decided, files) of the panel."""
     scored = points["score"].notna()
     if (~scored).any():
-        ax.scatter(points.loc[~scored, "x"], points.loc[~scored, "y"], color=NO_SCORE_COLOUR,
-                   gid="no-score", **style)
+        ax.scatter(points.loc[~scored, "x"], points.loc[~scored, "y"], color=NO_SCORE_COLOUR, gid="no-score", **style)
     if scored.any():
-        ax.scatter(points.loc[scored, "x"], points.loc[scored, "y"], c=points.loc[scored, "score"],
-                   cmap=SCORE_CMAP, norm=norm, gid="scores", **style)
+        ax.scatter(
+            points.loc[scored, "x"],
+            points.loc[scored, "y"],
+            c=points.loc[scored, "score"],
+            cmap=SCORE_CMAP,
+            norm=norm,
+            gid="scores",
+            **style,
+        )
     if label not in ERRORS:
         return 0, points["path"].nunique()
     name, decision = ERRORS[label]
     wrong = points[points["decision"] == decision]
     if len(wrong):  # a black halo beneath their dots: dense files get an outline, keep their colour
         halo = (np.sqrt(style["s"]) + 2 * WRONG_DECISION_WIDTH) ** 2
-        ax.scatter(wrong["x"], wrong["y"], s=halo, color=WRONG_DECISION_COLOUR, linewidths=0,
-                   zorder=DOTS_ZORDER - 0.1, gid=name.replace(" ", "-") + "s")
+        ax.scatter(
+            wrong["x"],
+            wrong["y"],
+            s=halo,
+            color=WRONG_DECISION_COLOUR,
+            linewidths=0,
+            zorder=DOTS_ZORDER - 0.1,
+            gid=name.replace(" ", "-") + "s",
+        )
     return wrong["path"].nunique(), points["path"].nunique()
 
 
@@ -62,7 +74,6 @@ def colour_bar(fig, axes, norm: Normalize, label: str):
     right = max(ax.get_position().x1 for ax in axes)
     width = 0.5 * (right - left)
     cax = fig.add_axes([left + (right - left - width) / 2, 0.06, width, 0.025])
-    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=SCORE_CMAP), cax=cax, orientation="horizontal",
-                       extend="both")
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=SCORE_CMAP), cax=cax, orientation="horizontal", extend="both")
     bar.set_label(label, fontsize=9)
     return bar

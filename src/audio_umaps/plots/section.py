@@ -26,7 +26,7 @@ def origin_cross(points: pd.DataFrame, skip: int = 500, take: int = 100):
     energy = points["energy"].to_numpy(dtype=float)
     if len(points) <= skip or not np.isfinite(energy).all():
         return None
-    order = np.argsort(energy, kind="stable")[skip:skip + take]
+    order = np.argsort(energy, kind="stable")[skip : skip + take]
     return float(points["x"].to_numpy()[order].mean()), float(points["y"].to_numpy()[order].mean())
 
 
@@ -37,8 +37,7 @@ def _cross(rows: pd.DataFrame, origin: dict | None):
 def file_colours(test: pd.DataFrame) -> dict[str, str]:
     """A colour per test file of a section (the same on every panel):
     :data:`audio_umaps.palette.IDENTITIES` in turn, by path."""
-    return {path: FILE_COLOURS[i % len(FILE_COLOURS)]
-            for i, path in enumerate(sorted(test["path"].unique()))}
+    return {path: FILE_COLOURS[i % len(FILE_COLOURS)] for i, path in enumerate(sorted(test["path"].unique()))}
 
 
 def file_names(paths) -> tuple[str, list[str]]:
@@ -58,10 +57,10 @@ def file_names(paths) -> tuple[str, list[str]]:
     """
     stems = [os.path.splitext(os.path.basename(str(p)))[0] for p in paths]
     prefix = os.path.commonprefix(stems) if len(stems) > 1 else ""
-    prefix = prefix[:prefix.rfind("_") + 1]
+    prefix = prefix[: prefix.rfind("_") + 1]
     if any(len(s) == len(prefix) for s in stems):
         prefix = ""
-    return prefix, [s[len(prefix):] for s in stems]
+    return prefix, [s[len(prefix) :] for s in stems]
 
 
 def shadow_groups(train: pd.DataFrame, device: str, pal: P.Palette):
@@ -70,8 +69,11 @@ def shadow_groups(train: pd.DataFrame, device: str, pal: P.Palette):
     shared), named ``"00 source"`` (``"id 00"`` for DCASE 2020) as on the device plot."""
     shared = pal.shared(device)
     for (dataset, section, domain), rows in train.groupby(["dataset", "section", "domain"], sort=True):
-        yield (L.group_name(section, domain, dataset if shared else None),
-               pal.domain(domain, device, dataset=dataset), rows)
+        yield (
+            L.group_name(section, domain, dataset if shared else None),
+            pal.domain(domain, device, dataset=dataset),
+            rows,
+        )
 
 
 def section_panels(emb: pd.DataFrame, device: str, section: str) -> list[str]:
@@ -85,8 +87,7 @@ def section_panels(emb: pd.DataFrame, device: str, section: str) -> list[str]:
     return R.panels(R.split(R.section_rows(emb, device, section))[1])
 
 
-def plot_section_panel(ax, emb: pd.DataFrame, device: str, section: str, label: str, *,
-                       origin: dict | None = None):
+def plot_section_panel(ax, emb: pd.DataFrame, device: str, section: str, label: str, *, origin: dict | None = None):
     """Draw one panel of a section plot on ``ax``.
 
     The section's training windows are shadows in their domain's colour (the source
@@ -128,13 +129,15 @@ def plot_section_panel(ax, emb: pd.DataFrame, device: str, section: str, label: 
     train_shadows(ax, [(colour, *R.xy(group)) for _, colour, group in shadow_groups(train, device, pal)])
     points = test[test["label"] == label]
     if len(points):
-        ax.scatter(points["x"], points["y"], c=[files[p] for p in points["path"]],
-                   **dot_style(len(test), "normal"))  # one size: the files are what matters
+        ax.scatter(
+            points["x"], points["y"], c=[files[p] for p in points["path"]], **dot_style(len(test), "normal")
+        )  # one size: the files are what matters
     if cross is not None:
         ax.scatter([cross[0]], [cross[1]], **ORIGIN_STYLE)
     n_files = points["path"].nunique()
-    ax.set_title(f"{PANEL_LABELS[label]}: {n_files} file{'' if n_files == 1 else 's'}, "
-                 f"{len(points):,} windows", fontsize=11)
+    ax.set_title(
+        f"{PANEL_LABELS[label]}: {n_files} file{'' if n_files == 1 else 's'}, {len(points):,} windows", fontsize=11
+    )
     if points.empty:
         layout.explain_empty(ax, R.why_empty(test, label, "in this section"))
     return ax
@@ -166,11 +169,19 @@ def section_handles(emb: pd.DataFrame, device: str, section: str, *, origin: dic
     train, test = R.split(rows)
     cross = _cross(rows, origin)
     pal = P.from_table(emb)
-    handles = [L.shadow_handle(colour, f"train {name}: {len(group):,}")
-               for name, colour, group in shadow_groups(train, device, pal)]
+    handles = [
+        L.shadow_handle(colour, f"train {name}: {len(group):,}")
+        for name, colour, group in shadow_groups(train, device, pal)
+    ]
     if cross is not None:
-        handles.append(L.handle("black", f"approximate origin (energy ranks {origin['skip'] + 1}-"
-                                         f"{origin['skip'] + origin['take']})", marker="X", size=10))
+        handles.append(
+            L.handle(
+                "black",
+                f"approximate origin (energy ranks {origin['skip'] + 1}-{origin['skip'] + origin['take']})",
+                marker="X",
+                size=10,
+            )
+        )
     files = file_colours(test)
     listed = list(files)[:FILES_LISTED]
     prefix, names = file_names(listed)
@@ -179,8 +190,12 @@ def section_handles(emb: pd.DataFrame, device: str, section: str, *, origin: dic
         handles.append(L.text_handle(f"test files{f' ({prefix}…)' if prefix else ''}:"))
     handles += [L.dot_handle(files[path], name, style) for path, name in zip(listed, names)]
     if len(files) > len(listed):
-        handles.append(L.text_handle(f"… and {len(files) - len(listed)} more files, not listed\n"
-                                     f"(colours repeat every {len(FILE_COLOURS)} files)"))
+        handles.append(
+            L.text_handle(
+                f"… and {len(files) - len(listed)} more files, not listed\n"
+                f"(colours repeat every {len(FILE_COLOURS)} files)"
+            )
+        )
     return handles
 
 
@@ -212,15 +227,19 @@ def section_figure(emb: pd.DataFrame, device: str, section: str, style: dict, *,
     origin = style.get("origin")
     panels = section_panels(emb, device, section)
     fig, axes = layout.figure(len(panels), style)
-    layout.compose(fig, axes, section_handles(emb, device, section, origin=origin), title,
-                   legend_title="shadows: training windows\ndots: test windows, a colour per file")
+    layout.compose(
+        fig,
+        axes,
+        section_handles(emb, device, section, origin=origin),
+        title,
+        legend_title="shadows: training windows\ndots: test windows, a colour per file",
+    )
     for label, ax in zip(panels, axes):
         plot_section_panel(ax, emb, device, section, label, origin=origin)
     return layout.finish(fig)
 
 
-def section_note(emb: pd.DataFrame, device: str, section: str, *, datasets=(), empty_in=(),
-                 stack=None) -> str | None:
+def section_note(emb: pd.DataFrame, device: str, section: str, *, datasets=(), empty_in=(), stack=None) -> str | None:
     """Why a device's map holds no window of one of its sections (None when it holds some).
 
     ``datasets`` are those whose file names hold the section, ``empty_in`` those of them whose
@@ -233,11 +252,17 @@ def section_note(emb: pd.DataFrame, device: str, section: str, *, datasets=(), e
         return None
     if datasets and set(datasets) <= set(empty_in):
         reports = ", ".join(f"results/reports/{d}.excluded.tsv" for d in datasets)
-        return (f"no usable audio: every file of {device} section {section} was left out; see "
-                f"{reports} for each file and why")
+        return (
+            f"no usable audio: every file of {device} section {section} was left out; see "
+            f"{reports} for each file and why"
+        )
     if datasets:
-        return (f"the map of {device} holds no window of section {section}: its usable files are "
-                f"shorter than a window of {stack} frames, or the caps of config key sampling.device "
-                "draw none of them")
-    return (f"the map of {device} holds no window of section {section}: its files were left out "
-            "(see the dataset's exclusion report in results/reports/) or are too short for the stack")
+        return (
+            f"the map of {device} holds no window of section {section}: its usable files are "
+            f"shorter than a window of {stack} frames, or the caps of config key sampling.device "
+            "draw none of them"
+        )
+    return (
+        f"the map of {device} holds no window of section {section}: its files were left out "
+        "(see the dataset's exclusion report in results/reports/) or are too short for the stack"
+    )

@@ -84,6 +84,7 @@ def shadow_opacity(v, vmax: float, top: float = SHADOW_OPACITY):
 def _blur(grids: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian smoothing (peak 1, not unit mass) of ``(c, ny, nx)`` grids, ``sigma`` in cells:
     two plain matrix products (batched matmul is several times slower)."""
+
     def kernel(n):
         i = np.arange(n, dtype=float)
         return np.exp(-0.5 * ((i[:, None] - i[None, :]) / sigma) ** 2)
@@ -142,8 +143,14 @@ def shadow_layer(ax, groups: list, *, kind: str, top: float, width: float):
     else:
         image[..., :3] = colours[0]
     image[..., 3] = shadow_opacity(v, v.max(), top)
-    im = ax.imshow(image, extent=(x0, x1, y0, y1), origin="lower", interpolation="bilinear",
-                   zorder=SHADOW_ZORDER[kind], gid=GID_SHADOWS[kind])
+    im = ax.imshow(
+        image,
+        extent=(x0, x1, y0, y1),
+        origin="lower",
+        interpolation="bilinear",
+        zorder=SHADOW_ZORDER[kind],
+        gid=GID_SHADOWS[kind],
+    )
     im.windows = n  # what the layer holds, for legends and tests
     return im
 
@@ -162,13 +169,21 @@ def external_shadows(ax, emb: pd.DataFrame, colours: dict[str, str], *, note: bo
     ext = R.external(emb)
     groups = [(colours[dataset], *R.xy(rows)) for dataset, rows in ext.groupby("dataset", sort=True)]
     n = sum(len(x) for _, x, _ in groups)
-    layer = shadow_layer(ax, groups, kind="external", top=EXTERNAL_OPACITY,
-                         width=EXTERNAL_WIDTH * shadow_width(n))
+    layer = shadow_layer(ax, groups, kind="external", top=EXTERNAL_OPACITY, width=EXTERNAL_WIDTH * shadow_width(n))
     outside = int((~inside(ax, ext)).sum())
     if note and outside:
-        ax.text(0.01, 0.01, f"{outside:,} of {n:,} external windows lie outside this view",
-                transform=ax.transAxes, ha="left", va="bottom", fontsize=8, color="0.3",
-                gid=GID_OUTSIDE, zorder=6)
+        ax.text(
+            0.01,
+            0.01,
+            f"{outside:,} of {n:,} external windows lie outside this view",
+            transform=ax.transAxes,
+            ha="left",
+            va="bottom",
+            fontsize=8,
+            color="0.3",
+            gid=GID_OUTSIDE,
+            zorder=6,
+        )
     return layer
 
 

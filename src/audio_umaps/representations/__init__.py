@@ -35,9 +35,7 @@ def get(name: str) -> ModuleType:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise ValueError(
-            f"unknown representation {name!r}; known: {', '.join(sorted(REGISTRY))}"
-        ) from None
+        raise ValueError(f"unknown representation {name!r}; known: {', '.join(sorted(REGISTRY))}") from None
 
 
 def params(name: str, overrides: dict | None = None) -> dict:

@@ -141,18 +141,26 @@ def load_model(weights: str, content_type: str, input_repr: str, embedding_size:
     if random:
         log.warning(
             "RANDOM WEIGHTS: %s holds a randomly initialised test model, not OpenL3's trained "
-            "weights; these L3 features are NOT OpenL3 embeddings", weights
+            "weights; these L3 features are NOT OpenL3 embeddings",
+            weights,
         )
-    log.info("L3 model %s/%s/%d from %s on %s", input_repr, content_type, embedding_size, weights,
-             "cuda" if torch.cuda.is_available() else "cpu")
+    log.info(
+        "L3 model %s/%s/%d from %s on %s",
+        input_repr,
+        content_type,
+        embedding_size,
+        weights,
+        "cuda" if torch.cuda.is_available() else "cpu",
+    )
     return model, random
 
 
 def _model(params: dict):
     if not params.get("weights"):
         raise ValueError("L3 needs params['weights'], the weights file (the workflow sets it)")
-    return load_model(str(params["weights"]), params["content_type"], params["input_repr"],
-                      int(params["embedding_size"]))
+    return load_model(
+        str(params["weights"]), params["content_type"], params["input_repr"], int(params["embedding_size"])
+    )
 
 
 def uses_random_weights(params: dict) -> bool:
@@ -183,13 +191,20 @@ def compute(y: np.ndarray, sample_rate: int, params: dict):
     for first in range(0, total, step):
         count = min(step, total - first)
         # the samples that windows first .. first + count - 1 cover; torchopenl3 pads the end
-        piece = y48[first * hop: first * hop + (count - 1) * hop + window]
+        piece = y48[first * hop : first * hop + (count - 1) * hop + window]
         with torch.inference_mode():
             emb, _ = torchopenl3.get_audio_embedding(
-                piece, TARGET_SR, model=model, content_type=params["content_type"],
-                input_repr=params["input_repr"], embedding_size=int(params["embedding_size"]),
-                center=False, hop_size=params["hop_seconds"], batch_size=int(params["batch_size"]),
-                verbose=False, sampler="resampy",
+                piece,
+                TARGET_SR,
+                model=model,
+                content_type=params["content_type"],
+                input_repr=params["input_repr"],
+                embedding_size=int(params["embedding_size"]),
+                center=False,
+                hop_size=params["hop_seconds"],
+                batch_size=int(params["batch_size"]),
+                verbose=False,
+                sampler="resampy",
             )
         emb = emb[0].detach().cpu().numpy()
         if len(emb) != count:

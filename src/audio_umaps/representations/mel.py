@@ -29,8 +29,7 @@ def filter_bank(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax) ->
 
 def from_power(power: np.ndarray, sample_rate: int, params: dict):
     """Frames x n_mels dB features and the per-frame energy of the power spectrogram."""
-    bank = filter_bank(sample_rate, int(params["n_fft"]), int(params["n_mels"]),
-                       float(params["fmin"]), params["fmax"])
+    bank = filter_bank(sample_rate, int(params["n_fft"]), int(params["n_mels"]), float(params["fmin"]), params["fmax"])
     return stft.to_db(power @ bank, params), power.sum(axis=1, dtype=np.float32)
 
 

@@ -45,7 +45,7 @@ def power_spectrogram(y: np.ndarray, params: dict) -> np.ndarray:
         raise ValueError(f"signal of {len(y)} samples is too short for n_fft={n_fft}")
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
     spec = np.fft.rfft(frames * _window(window, n_fft), axis=1)
-    return (spec.real ** 2 + spec.imag ** 2).astype(np.float32, copy=False)
+    return (spec.real**2 + spec.imag**2).astype(np.float32, copy=False)
 
 
 def to_db(power: np.ndarray, params: dict) -> np.ndarray:
