@@ -109,6 +109,7 @@ def autocorrelated_files(n_files, frames, dims, rng, rho=0.98):
     return out
 
 
+@pytest.mark.slow
 def test_support_of_new_files_from_the_training_distribution_is_the_percentile_at_every_stack():
     """Windows of one file are near-copies of each other; a training window's own score taken
     against them (leave one window out) made the threshold too tight, so that the support of

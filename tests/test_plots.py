@@ -756,6 +756,7 @@ def test_colour_by_system_must_name_a_system_of_predictions():
     assert "(systems: none configured)" in config.system_problem("mysystem", {})
 
 
+@pytest.mark.workflow  # (a Snakemake dry run)
 def test_colour_by_system_makes_the_device_plot_read_the_points_table(tmp_path):
     """The workflow's wiring, in one dry run (the default, null, is test_workflow's
     test_single_target: a device plot without metrics)."""

@@ -44,6 +44,7 @@ def test_umap_uses_the_exact_graph_and_never_pynndescent(blobs, monkeypatch):
     np.testing.assert_array_equal(coords, again)  # seeded: reproducible
 
 
+@pytest.mark.slow
 def test_other_metrics_fall_back_to_umap_learns_search(blobs):
     coords = umap_step.fit_umap(blobs[0], {**PARAMS, "metric": "manhattan"})
     assert coords.shape == (300, 2) and np.isfinite(coords).all()
@@ -136,6 +137,7 @@ CACHE_PROBE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_second_fresh_process_loads_umap_learns_compiled_code(tmp_path):
     env = {"AUDIO_UMAPS_NUMBA_CACHE": str(tmp_path / "numba"), "PATH": "/usr/bin:/bin"}
 
