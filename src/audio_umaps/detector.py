@@ -44,11 +44,14 @@ class Detector:
         has fewer (``k`` then says what was used).
     threads : int, optional
         Threads of the neighbour search.
+    progress : str, optional
+        A label: the training windows' search is logged as it goes
+        (:func:`audio_umaps.neighbours.knn_other_groups`).
 
     Raises ``ValueError`` for a bank of fewer than two files.
     """
 
-    def __init__(self, bank: np.ndarray, files, *, k: int, threads: int | None = None):
+    def __init__(self, bank: np.ndarray, files, *, k: int, threads: int | None = None, progress: str | None = None):
         from sklearn.neighbors import LocalOutlierFactor
 
         from .neighbours import knn_other_groups
@@ -60,7 +63,7 @@ class Detector:
         self.bank = np.ascontiguousarray(bank, dtype=np.float32)
         self.k = min(int(k), len(bank) - int(counts.max()))
         self.threads = threads
-        indices, distances = knn_other_groups(self.bank, files, k=self.k, threads=threads)
+        indices, distances = knn_other_groups(self.bank, files, k=self.k, threads=threads, progress=progress)
         self.train_scores = distances.mean(axis=1, dtype=np.float64)
         # LOF reads each training window's neighbours from a graph whose rows start with the
         # window itself (distance 0), which it drops: the k after it are of other files

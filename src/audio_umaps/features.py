@@ -26,6 +26,7 @@ import numpy as np
 import zarr
 
 from . import audio, representations
+from .progress import Progress
 
 CHUNK_FRAMES = 1024
 log = logging.getLogger(__name__)
@@ -157,7 +158,8 @@ def extract_many(
     Each store is written under ``<out>.partial`` and renamed when complete, so an interrupted
     job never leaves a store that looks done. Files that cannot be used (unreadable, silent)
     are logged, left out of every store and returned in ``excluded``; the others keep their
-    order.
+    order. Progress (files done of all, rate, time left) is logged every 30 s and at the end
+    (:class:`audio_umaps.progress.Progress`).
     """
     specs = {name: params for name, (params, _) in outputs.items()}
     modules = {name: representations.get(name) for name in specs}
@@ -179,11 +181,11 @@ def extract_many(
     with ThreadPoolExecutor(workers) as pool:
         # a bounded window of files in flight, so memory does not grow with the file count
         step = 2 * workers
-        done = 0
+        progress = Progress(len(paths), "files", label=f"features ({', '.join(outputs)})", log=log)
         for first in range(0, len(paths), step):
             batch = paths[first : first + step]
             for path, computed in zip(batch, pool.map(work, batch) if workers > 1 else map(work, batch)):
-                done += 1
+                progress.advance()
                 if isinstance(computed, Exception):
                     log.warning("left out %s: %s", path, computed)
                     result.excluded.append((path, str(computed)))
@@ -191,8 +193,6 @@ def extract_many(
                 for name, (feats, energy) in computed.items():
                     writers[name].add(feats, energy)
                 result.files.append(path)
-                if done % 100 == 0:
-                    log.info("%d/%d files", done, len(paths))
     for writer in writers.values():
         writer.close(result.files, sample_rate, normalisation, channels, attrs)
     result.frames = next(iter(writers.values())).offsets[-1] if writers else 0

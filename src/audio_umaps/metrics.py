@@ -42,6 +42,7 @@ import pandas as pd
 
 from .detector import Detector
 from .dsup import ALL, LABELS, device_dsup_rows, dsup_rows, file_scores
+from .progress import Progress
 from .sampling import draw, group_seed, stored_files
 from .separability import separability
 from .stacking import windows_per_file
@@ -197,6 +198,7 @@ def score_windows(
     percentile: float,
     threads: int | None = None,
     chunk: int = CHUNK,
+    label: str = "scores",
 ):
     """kNN and LOF scores of every test window against its section's training windows.
 
@@ -207,12 +209,14 @@ def score_windows(
     (read once, test windows ``chunk`` at a time), so memory holds one bank and one chunk.
     Returns ``(test with columns knn and lof, {bank: support threshold}, {bank: training
     windows}, {bank: k used})``; a bank of training windows of fewer than two files leaves its
-    test windows' scores NaN.
+    test windows' scores NaN. Progress (test windows scored of all, rate, time left; each
+    bank's own search) is logged every 30 s and at the end, each line starting with ``label``.
     """
     scored = test.copy()
     scored["knn"] = np.nan
     scored["lof"] = np.nan
     thresholds, train, used_k = {}, {}, {}
+    progress = Progress(len(test), "test windows", label=label, log=log)
     for key, rows in test.groupby("bank", sort=True):
         section_bank = bank[bank["bank"] == key]
         train[key] = len(section_bank)
@@ -224,8 +228,11 @@ def score_windows(
                 key,
                 len(set(files)),
             )
+            progress.advance(len(rows))
             continue
-        detector = Detector(read(section_bank), files, k=k, threads=threads)
+        detector = Detector(
+            read(section_bank), files, k=k, threads=threads, progress=f"{label}, {key}, its own neighbours"
+        )
         thresholds[key] = detector.threshold(percentile)
         used_k[key] = detector.k
         where = rows.index.to_numpy()
@@ -234,6 +241,8 @@ def score_windows(
             knn_score, lof_score = detector.score(read(test.loc[part]))
             scored.loc[part, "knn"] = knn_score
             scored.loc[part, "lof"] = lof_score
+            progress.advance(len(part))
+    progress.finish()
     return scored, thresholds, train, used_k
 
 
@@ -391,7 +400,7 @@ def measure_device(
 
     rows: list[dict] = []
     scored, thresholds, train, used_k = score_windows(
-        test, bank, read, k=settings.k, percentile=settings.percentile, threads=threads
+        test, bank, read, k=settings.k, percentile=settings.percentile, threads=threads, label="metrics, original space"
     )
     k_note = max(used_k.values(), default=settings.k)
     per_file = file_scores(scored, ["knn", "lof"])
@@ -415,7 +424,13 @@ def measure_device(
 
         if len(map_test):
             scored2, thresholds2, train2, used2 = score_windows(
-                map_test, map_bank, coordinates, k=settings.k, percentile=settings.percentile, threads=threads
+                map_test,
+                map_bank,
+                coordinates,
+                k=settings.k,
+                percentile=settings.percentile,
+                threads=threads,
+                label="metrics, umap space",
             )
             files2 = file_scores(scored2, ["knn", "lof"])
             rows += dsup_rows(

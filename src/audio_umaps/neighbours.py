@@ -107,6 +107,7 @@ def knn_other_groups(
     metric: str = "euclidean",
     threads: int | None = None,
     batch: int = 4096,
+    progress: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's ``k`` nearest rows of ``base`` among the rows of *other* groups, exactly.
 
@@ -118,7 +119,8 @@ def knn_other_groups(
     Rows are searched a batch of whole groups at a time (about ``batch`` rows) for their
     ``k`` + (largest group in the batch) nearest rows, :func:`knn`'s exact search, of which the
     first ``k`` of other groups are kept: at most that many can be of the row's own group, so
-    the result is exact, and memory holds one batch's candidates.
+    the result is exact, and memory holds one batch's candidates. With ``progress`` (a label),
+    the rows searched are logged every 30 s and at the end (:class:`audio_umaps.progress.Progress`).
 
     Returns
     -------
@@ -140,6 +142,10 @@ def knn_other_groups(
     indices = np.empty((len(base), k), dtype=np.int32)
     distances = np.empty((len(base), k), dtype=np.float32)
     first = 0  # first group of the batch
+    if progress:
+        from .progress import Progress
+
+        counter = Progress(len(base), "windows", label=progress, log=log)
     while first < len(counts):
         last = int(np.searchsorted(ends, ends[first] - counts[first] + batch, side="right"))
         last = max(last, first + 1)  # groups first..last-1 (at least one)
@@ -150,6 +156,8 @@ def knn_other_groups(
         keep = np.argsort(own, axis=1, kind="stable")[:, :k]  # other groups' rows, in order
         indices[rows] = np.take_along_axis(found, keep, axis=1)
         distances[rows] = np.take_along_axis(dist, keep, axis=1)
+        if progress:
+            counter.advance(len(rows))
         first = last
     return indices, distances
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .. import audio, tables
+from ..progress import Progress
 from .folders import atomic_folder, link_or_copy
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,8 @@ def write_clips(
     why (and is logged); the others are written. Returns the clips table (:data:`CLIP_COLUMNS`;
     ``clip``: the path in ``folder``; ``offset``: the second of the original file the clip
     starts at). Encoding dominates (Opus: about 30x real time a thread, measured); ``threads``
-    files are encoded at once (libsndfile runs without the GIL)."""
+    files are encoded at once (libsndfile runs without the GIL). Progress (clips written of all,
+    rate, time left) is logged every 30 s and at the end."""
     from concurrent.futures import ThreadPoolExecutor
 
     import soundfile as sf
@@ -118,7 +120,11 @@ def write_clips(
         return (row.dataset, row.path, clip, first / sample_rate, len(piece) / sample_rate, "")
 
     with ThreadPoolExecutor(max_workers=max(int(threads), 1)) as pool:
-        rows = list(pool.map(one, spans.itertuples(index=False)))
+        progress = Progress(len(spans), "clips", label="clips", log=log)
+        rows = []
+        for row in pool.map(one, spans.itertuples(index=False)):
+            rows.append(row)
+            progress.advance()
     return pd.DataFrame(rows, columns=CLIP_COLUMNS)
 
 
