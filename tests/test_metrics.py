@@ -37,6 +37,20 @@ def test_separable_windows_give_sep_auc_1_and_unseparable_ones_about_one_half():
     assert sep["hinge_cv"] > 0.8  # no margin: the held-out windows sit on the wrong side or inside
 
 
+def test_sep_fits_in_processes_give_the_numbers_of_one_process(monkeypatch):
+    """The in-sample fit and the fold fits of a group run in 2 processes (the job's threads):
+    liblinear's coordinate order is seeded per fit, so every number is the same to the bit."""
+    table, x = blobs(shift=0.7, n_files=6, per_file=30, dims=24)
+    one = separability.separability(x, table["label"], table["path"], folds=4, jobs=1)
+    monkeypatch.setattr(separability, "PARALLEL_FROM", 0)  # (this small group too)
+    ran = []
+    original = separability._fit
+    monkeypatch.setattr(separability, "_fit", lambda *a: ran.append(1) or original(*a))
+    two = separability.separability(x, table["label"], table["path"], folds=4, jobs=2)
+    assert not ran  # the fits ran in the worker processes, not here
+    assert two == one and one["folds"] == 4 and 0.5 < one["auc"] < 1.0
+
+
 def test_grouped_folds_never_split_a_file_and_keep_both_classes():
     table, _ = blobs(n_files=7, per_file=9)
     y = (table["label"] == "anomaly").to_numpy()

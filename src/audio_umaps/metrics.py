@@ -133,10 +133,11 @@ def cap(table: pd.DataFrame, most: int, *, seed: int = 0, key=()) -> pd.DataFram
 
 
 # ---- scores ----------------------------------------------------------------------------------
-def sep_rows(x_of, windows: pd.DataFrame, settings: Settings, *, space: str) -> list[dict]:
+def sep_rows(x_of, windows: pd.DataFrame, settings: Settings, *, space: str, jobs: int = 1) -> list[dict]:
     """Tidy rows of SEP per dataset x section x domain and per device. ``x_of(table)`` returns
     the windows (or coordinates) of a window table's rows; each group is first capped to
-    ``settings.svm_windows`` windows (seeded)."""
+    ``settings.svm_windows`` windows (seeded), and its fits run on ``jobs`` processes
+    (:func:`audio_umaps.separability.separability`: the same numbers as on one)."""
     labelled = windows[windows["label"].isin(LABELS)]
     groups = [((d, s, m), g) for (d, s, m), g in labelled.groupby(["dataset", "section", "domain"], sort=True)]
     groups.append(((ALL, ALL, ALL), labelled))
@@ -152,6 +153,7 @@ def sep_rows(x_of, windows: pd.DataFrame, settings: Settings, *, space: str) -> 
             c=settings.svm_c,
             folds=settings.svm_folds,
             seed=settings.seed,
+            jobs=jobs,
         )
         counts = dict(
             normal=int((group["label"] == "normal").sum()),
@@ -349,7 +351,7 @@ def measure_device(
     embedding : DataFrame, optional
         The device scope's UMAP table (sample columns plus ``x`` and ``y``).
     threads : int, optional
-        Threads of the neighbour search.
+        Threads of the neighbour search, and processes of the SVM fits.
     sections : dict, optional
         ``{dataset: {device: sections}}`` with test files as the names found say
         (:meth:`audio_umaps.plan.Plan.evaluated_sections`): an official score lacking one of them
@@ -405,7 +407,7 @@ def measure_device(
     k_note = max(used_k.values(), default=settings.k)
     per_file = file_scores(scored, ["knn", "lof"])
     rows += dsup_rows(scored, per_file, thresholds, space=ORIGINAL, train=train, k=k_note)
-    rows += sep_rows(read, scored, settings, space=ORIGINAL)
+    rows += sep_rows(read, scored, settings, space=ORIGINAL, jobs=threads or 1)
     for method in ("knn", "lof"):
         rows += official_rows(per_file, editions, space=ORIGINAL, method=method, sections=sections)
     per_file = per_file.rename(columns={"knn": "knn_original", "lof": "lof_original"})
@@ -436,7 +438,7 @@ def measure_device(
             rows += dsup_rows(
                 scored2, files2, thresholds2, space=UMAP, train=train2, k=max(used2.values(), default=settings.k)
             )
-            rows += sep_rows(coordinates, scored2, settings, space=UMAP)
+            rows += sep_rows(coordinates, scored2, settings, space=UMAP, jobs=threads or 1)
             for method in ("knn", "lof"):  # (over the files the map's sample drew windows of)
                 for row in official_rows(files2, editions, space=UMAP, method=method):
                     drawn = f"over the map's sample: {len(files2)} of {len(per_file)} test files"

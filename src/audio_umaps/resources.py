@@ -146,7 +146,8 @@ def metrics(
     most = int(svm_settings.get("windows", 5000))
     svm = min(most, test_windows)
     fitted = svm + groups * min(most, -(-test_windows // max(groups, 1)))
-    mem = METRICS_BASE_MB + 1.25 * (bank + 2 * min(CHUNK, test_windows)) * width * 4 / 1e6 + svm * width * 24 / 1e6
+    # (two SVM fits at once: a job of 2 threads fits a group's folds in 2 processes)
+    mem = METRICS_BASE_MB + 1.25 * (bank + 2 * min(CHUNK, test_windows)) * width * 4 / 1e6 + 2 * svm * width * 24 / 1e6
     folds = int(svm_settings.get("folds", 5))
     seconds = KNN_S * test_windows * bank * width + SVM_S * fitted * width * (folds + 1)
     return Estimate(mem, 5 + 3 * seconds / 60)
