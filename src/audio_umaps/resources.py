@@ -100,17 +100,17 @@ def explore(windows: int) -> Estimate:
 
 
 # Explorer clips (benchmarks/explore_clips.py, docs/benchmarks.md "Explorer clips at scale"):
-# libopus (through libsndfile, without the GIL) encodes a 10 s clip at 16 kHz in EXPLORE_CLIP_S
-# seconds of one core at the default bitrate (0.3-0.55 s measured on a shared 2-core machine;
-# decoding and cutting add ~3 ms); a thread holds one file decoded at a time: float32 frames of
-# every channel, its mono mix and resampled copy, measured at 3-3.5x the size of a 16-bit WAV
-# or FLAC file (EXPLORE_FILE_FACTOR allows compressed files twice that).
+# libopus (through libsndfile, which releases the GIL) encodes a 10 s clip at 16 kHz in 0.39-0.59
+# s of one core (measured on a shared 2-core machine; cutting and the Ogg serial add ~5 ms):
+# EXPLORE_CLIP_S takes the slowest. A thread holds one file decoded at a time: float32 frames of
+# every channel, its mono mix and resampled copy, measured at 3-3.5x the size of a 16-bit WAV or
+# FLAC file (EXPLORE_FILE_FACTOR allows files compressed twice as well).
 EXPLORE_BASE_MB = 600
 EXPLORE_PER_WINDOW_MB = 0.004
-EXPLORE_CLIP_S = 0.5
+EXPLORE_CLIP_S = 0.6
 EXPLORE_FILE_FACTOR = 8
 EXPLORE_CLIPS_S = 240  # seconds of encoding a clips job aims at: threads enough for it, up to
-EXPLORE_MAX_THREADS = 16  # (a DCASE 2021 device at the paper's caps: ~6,200 files, 13 threads)
+EXPLORE_MAX_THREADS = 16  # (a DCASE 2021 device at the paper's caps: ~6,200 files, 16 threads)
 
 
 def explore_clips_threads(files: int) -> int:
