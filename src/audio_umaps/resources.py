@@ -93,18 +93,39 @@ def plot(windows: int) -> Estimate:
     return Estimate(800 + 0.005 * windows, 5 + windows / 20000)
 
 
-def explore(windows: int, files: int) -> Estimate:
-    """A scope's explorer: the largest of its maps (``windows``; its table, payload and base64
-    text held at once) and a clip cut from each of ``files`` audio files (decoded, normalised and
-    encoded one at a time per thread; Opus encoding dominates: 0.15 s a 5 s demo clip, measured,
-    so about 0.35 s a 10 s DCASE clip), with a 3x margin."""
-    return Estimate(EXPLORE_BASE_MB + EXPLORE_PER_WINDOW_MB * windows, 5 + 3 * EXPLORE_CLIP_S * files / 60)
+def explore(windows: int) -> Estimate:
+    """A scope's explorer pages: the largest of its maps (``windows``; its table, payload and
+    base64 text held at once)."""
+    return Estimate(EXPLORE_BASE_MB + EXPLORE_PER_WINDOW_MB * windows, 5)
 
 
+# Explorer clips (benchmarks/explore_clips.py, docs/benchmarks.md "Explorer clips at scale"):
+# libopus (through libsndfile, which releases the GIL) encodes a 10 s clip at 16 kHz in 0.39-0.59
+# s of one core (measured on a shared 2-core machine; cutting and the Ogg serial add ~5 ms):
+# EXPLORE_CLIP_S takes the slowest. A thread holds one file decoded at a time: float32 frames of
+# every channel, its mono mix and resampled copy, measured at 3-3.5x the size of a 16-bit WAV or
+# FLAC file (EXPLORE_FILE_FACTOR allows files compressed twice as well).
 EXPLORE_BASE_MB = 600
 EXPLORE_PER_WINDOW_MB = 0.004
-EXPLORE_CLIP_S = 0.35
-EXPLORE_THREADS_FROM = 500  # audio files of a scope from which its explorer job takes 2 threads
+EXPLORE_CLIP_S = 0.6
+EXPLORE_FILE_FACTOR = 8
+EXPLORE_CLIPS_S = 240  # seconds of encoding a clips job aims at: threads enough for it, up to
+EXPLORE_MAX_THREADS = 16  # (a DCASE 2021 device at the paper's caps: ~6,200 files, 16 threads)
+
+
+def explore_clips_threads(files: int) -> int:
+    """Threads of a scope's clips job: enough to encode ``files`` clips (10 s each, as in DCASE)
+    in about EXPLORE_CLIPS_S seconds, one to EXPLORE_MAX_THREADS (the demo's scopes: one)."""
+    return max(1, min(EXPLORE_MAX_THREADS, math.ceil(files * EXPLORE_CLIP_S / EXPLORE_CLIPS_S)))
+
+
+def explore_clips(windows: int, files: int, threads: int, largest_mb: float) -> Estimate:
+    """A scope's clips job: its maps read as for the pages (the largest, ``windows``), and
+    ``threads`` files in flight, each up to EXPLORE_FILE_FACTOR times the largest audio file
+    (``largest_mb``) decoded; runtime: ``files`` clips of EXPLORE_CLIP_S on ``threads`` threads,
+    with a 3x margin."""
+    mem = EXPLORE_BASE_MB + EXPLORE_PER_WINDOW_MB * windows + threads * EXPLORE_FILE_FACTOR * largest_mb
+    return Estimate(mem, 5 + 3 * EXPLORE_CLIP_S * files / max(threads, 1) / 60)
 
 
 # Metrics job (benchmarks/metrics_knn.py, docs/benchmarks.md "Metrics"): the bank of one

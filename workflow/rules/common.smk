@@ -377,12 +377,15 @@ ESTIMATES = {
         PLAN.pca(wildcards.representation),
     ),
     "plot": lambda wildcards, input: _resources.plot(tsv_rows(input.umap)),
-    "explore_clips": lambda wildcards, input: _resources.explore(
-        max(map(tsv_rows, input.umaps), default=0), len(input.audio)
+    "explore_clips": lambda wildcards, input: _resources.explore_clips(
+        max(map(tsv_rows, input.umaps), default=0),
+        len(input.audio),
+        explore_threads(wildcards),
+        max(map(os.path.getsize, input.audio), default=0) / 1e6,
     ),
-    # the pages: the explorer's estimate for its largest map, with no clip to encode
+    # the pages: the explorer's estimate for its largest map
     "explore": lambda wildcards, input: _resources.explore(
-        max(map(tsv_rows, input.umaps), default=0), 0
+        max(map(tsv_rows, input.umaps), default=0)
     ),
     "metrics": lambda wildcards, input: _resources.metrics(
         *test_and_train_files(input.manifests, wildcards.scope),
@@ -407,10 +410,11 @@ def umap_threads(wildcards):
 
 
 def explore_threads(wildcards):
-    """Threads of a scope's clips job (explore_clips): two (clips are encoded side by side) for a scope of at least
-    EXPLORE_THREADS_FROM audio files, one for a small one (the demo's: 69 or fewer)."""
-    many = len(PLAN.scope_audio(wildcards.scope)) >= _resources.EXPLORE_THREADS_FROM
-    return 2 if many else 1
+    """Threads of a scope's clips job (explore_clips; clips are encoded side by side): enough
+    for its audio files to be encoded in about four minutes (resources.explore_clips_threads;
+    the demo's scopes: one). Decided from the plan's file lists: a dry run has no table.
+    """
+    return _resources.explore_clips_threads(len(PLAN.scope_audio(wildcards.scope)))
 
 
 def metrics_threads(wildcards):

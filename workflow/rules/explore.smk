@@ -8,8 +8,10 @@ from audio_umaps.explore import assets as _explore_assets
 rule explore_clips:
     """A scope's audio clips: for every file a sampled window of any of the scope's maps comes
     from, the span those windows need plus explore.margin, of the normalised signal at
-    audio.sample_rate (Ogg Opus; FLAC at rates Opus does not take), and clips.tsv (which clip
-    holds which file from which second, or why there is none)."""
+    audio.sample_rate (Ogg Opus at explore.bitrate; FLAC at rates Opus does not take), and
+    clips.tsv (which clip holds which file from which second, or why there is none). Threads:
+    enough to encode its clips in about four minutes (resources.explore_clips_threads).
+    """
     input:
         umaps=scope_maps,
         statuses=scope_statuses,
@@ -32,6 +34,7 @@ rule explore_clips:
             r: representation_params(r) for r in PLAN.representations
         },
         margin=config["explore"]["margin"],
+        bitrate=config["explore"]["bitrate"],
         audio=config["audio"],
     script:
         "../scripts/explore_clips.py"

@@ -14,6 +14,6 @@ maps = explore.read_maps(
     log=log,
 )
 clips = explore.write_scope_clips(
-    snakemake.output[0], maps, margin=p.margin, audio_config=p.audio, threads=snakemake.threads
+    snakemake.output[0], maps, margin=p.margin, audio_config=p.audio, bitrate=p.bitrate, threads=snakemake.threads
 )
 log.info("%d clips of %d files (%d without one)", (clips["clip"] != "").sum(), len(clips), (clips["clip"] == "").sum())

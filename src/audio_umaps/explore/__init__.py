@@ -27,7 +27,7 @@ only decodes the arrays and runs the callbacks (filters, colours, hover text, au
 selection); Bokeh draws. The pages' HTML comes from the Jinja2 templates in ``templates/``;
 :func:`assets.files` lists them and the static files for the pages rule's inputs.
 
-Modules: :mod:`.maps` (settings, frame geometry, scores), :mod:`.clips`, :mod:`.data` (a map's
+Modules: :mod:`.maps` (settings, frame geometry, scores), :mod:`.clips` (with :mod:`.ogg`), :mod:`.data` (a map's
 data), :mod:`.colours`, :mod:`.figures`, :mod:`.widgets`, :mod:`.page` (a page), :mod:`.assets`
 (templates and static files), :mod:`.site` (a scope's folder, the indexes).
 """
