@@ -1,4 +1,13 @@
-"""The exact nearest-neighbour engine and its PCA: checked against scikit-learn."""
+"""The nearest-neighbour engines and the PCA: exact search checked against scikit-learn, the
+approximate one against exact search (recall, bytes on any thread count), the choice between
+them, and what the UMAP log says of the graph."""
+
+import logging
+import os
+import re
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -83,3 +92,114 @@ def test_pca_keeps_the_neighbours_of_low_rank_windows():
     small, _ = neighbours.knn(reduced, k=10)
     shared = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(full, small)])
     assert shared > 0.9
+
+
+# The approximate engine (IVF-Flat) and the choice between the two
+
+
+def clustered(n=6000, dims=24, seed=3):
+    """Windows like a sample's: files of 100 windows (a slow walk each) around a few states."""
+    rng = np.random.default_rng(seed)
+    states = rng.normal(0, 4, size=(8, dims))
+    files = [
+        states[rng.integers(8)] + rng.normal(0, 1, dims) + np.cumsum(rng.normal(0, 0.2, (100, dims)), axis=0)
+        for _ in range(n // 100)
+    ]
+    return (np.concatenate(files) + rng.normal(0, 3, (n, dims))).astype(np.float32)  # (recall ~0.99)
+
+
+def test_auto_searches_exactly_up_to_exact_max_and_approximately_above():
+    assert neighbours.choose(50000) == "exact" and neighbours.choose(50001) == "approximate"
+    assert neighbours.choose(10, "auto", exact_max=9) == "approximate"
+    assert neighbours.choose(10, "auto", exact_max=10) == "exact"
+    # the config's engine overrides the size
+    assert neighbours.choose(10**6, "exact") == "exact" and neighbours.choose(10, "approximate") == "approximate"
+    with pytest.raises(ValueError, match="'neighbours.engine': 'fast'"):
+        neighbours.choose(10, "fast")
+
+
+def test_graph_follows_the_engine_and_measures_an_approximate_graphs_recall():
+    x = clustered()
+    exact = neighbours.graph(x, k=15, exact_max=len(x))
+    assert exact.engine == "exact" and exact.recall is None and exact.describe() == "exact"
+    truth, _ = neighbours.knn(x, k=15)
+    np.testing.assert_array_equal(exact.indices, truth)
+    approx = neighbours.graph(x, k=15, exact_max=len(x) - 1, queries=500)
+    assert approx.engine == "approximate" and approx.queries == 500
+    # its recall against every window's exact neighbours, and the one measured on 500 of them
+    found = np.mean([len(np.intersect1d(a, b)) / 15 for a, b in zip(approx.indices, truth)])
+    assert 0.95 <= found < 1 and abs(approx.recall - found) < 0.03
+    assert re.fullmatch(r"approximate, recall@15 0\.9\d{3} on 500 windows", approx.describe())
+    assert approx.facts() == {"engine": "approximate", "recall": approx.recall, "recall_queries": 500}
+    forced = neighbours.graph(x, k=15, engine="exact", exact_max=0)
+    assert forced.engine == "exact"
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "sqeuclidean", "cosine"])
+def test_approximate_neighbours_are_close_to_exact_ones(metric):
+    x = clustered()
+    indices, distances = neighbours.knn_approximate(x, k=15, metric=metric, threads=2)
+    truth, exact_d = neighbours.knn(x, k=15, metric=metric)
+    assert indices.shape == distances.shape == (len(x), 15) and indices.dtype == np.int32
+    assert distances.dtype == np.float32 and (np.diff(distances, axis=1) >= 0).all()
+    assert (indices[:, 0] == np.arange(len(x))).all()  # each window its own first neighbour
+    assert np.mean([len(np.intersect1d(a, b)) for a, b in zip(indices, truth)]) / 15 >= 0.95
+    # where a neighbour is the exact one, so is its distance (computed directly: 0 to itself,
+    # where exact search's BLAS expansion leaves up to ~0.02)
+    same = indices[:, 1:] == truth[:, 1:]
+    np.testing.assert_allclose(distances[:, 1:][same], exact_d[:, 1:][same], rtol=1e-3, atol=1e-3)
+    assert (distances[:, 0] < 1e-5).all()
+
+
+def test_windows_short_of_neighbours_in_their_lists_are_searched_exactly():
+    x = clustered(n=200)
+    # 200 lists of one window each, one searched: every window is searched exactly
+    indices, distances = neighbours.knn_approximate(x, k=10, nlist=200, nprobe=1)
+    truth, exact_d = neighbours.knn(x, k=10)
+    np.testing.assert_array_equal(indices, truth)
+    np.testing.assert_allclose(distances, exact_d, rtol=1e-4, atol=1e-3)
+    with pytest.raises(ValueError, match="k=201"):
+        neighbours.knn_approximate(x, k=201)
+
+
+GRAPH_PROBE = textwrap.dedent("""
+    import hashlib, sys
+    import numpy as np
+    from audio_umaps import neighbours
+    rng = np.random.default_rng(5)
+    x = (rng.normal(0, 3, (6, 16))[rng.integers(0, 6, 8000)] + rng.normal(size=(8000, 16))).astype(np.float32)
+    g = neighbours.graph(x, k=15, engine="approximate", threads=int(sys.argv[1]), seed=42)
+    print(hashlib.sha256(g.indices.tobytes() + g.distances.tobytes()).hexdigest(), repr(g.recall))
+""")
+
+
+def test_the_approximate_graph_is_byte_identical_in_fresh_processes_on_any_thread_count():
+    def run(threads):
+        env = {**os.environ, **{v: str(threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}}
+        done = subprocess.run(
+            [sys.executable, "-c", GRAPH_PROBE, str(threads)], capture_output=True, text=True, env=env, check=True
+        )
+        return done.stdout.strip().splitlines()[-1]
+
+    first, again, two = run(1), run(1), run(2)
+    assert first == again == two
+    assert float(first.split()[1]) >= 0.9
+
+
+def test_the_umap_log_and_report_name_the_graphs_engine_and_recall(caplog):
+    from audio_umaps import umap as umap_step
+
+    x = clustered(n=600, dims=12)
+    params = {"n_neighbors": 10, "seed": 1, "backend": "umap-learn", "n_epochs": 20}
+    caplog.set_level(logging.INFO, logger="audio_umaps")
+    report = {}
+    umap_step.fit_umap(x, params, search={"engine": "approximate"}, report=report)
+    line = next(r.getMessage() for r in caplog.records if "nearest neighbours of 600" in r.getMessage())
+    assert "faiss, approximate, recall@10 " in line and "on 600 windows" in line
+    assert report["engine"] == "approximate" and 0.9 <= report["recall"] <= 1 and report["recall_queries"] == 600
+    caplog.clear()
+    report = {}
+    umap_step.fit_umap(x, params, search={"engine": "auto", "exact_max": 600}, report=report)
+    line = next(r.getMessage() for r in caplog.records if "nearest neighbours of 600" in r.getMessage())
+    assert "faiss, exact:" in line
+    assert report == {"engine": "exact", "recall": None, "recall_queries": 0}

@@ -1,10 +1,20 @@
-"""Exact k-nearest neighbours of windows, the one engine behind UMAP's graph and the metrics.
+"""k-nearest neighbours of windows: UMAP's graph and the metrics, exact or, for UMAP's graph of
+a large sample, approximate.
 
-Neighbours are exact: faiss's brute-force search (``faiss.knn``) computes distances with BLAS
+Exact neighbours: faiss's brute-force search (``faiss.knn``) computes distances with BLAS
 in blocks of queries and keeps the ``k`` best of each block in a heap, so memory stays at the
 data plus one block of distances (faiss's default: 4,096 queries at a time), with no index
 copy of the data. It replaces pynndescent's approximate search, which UMAP would otherwise run
-(and compile with numba in every fresh process).
+(and compile with numba in every fresh process). Its cost grows with the square of the windows.
+
+Approximate neighbours (:func:`knn_approximate`, UMAP's graph only): faiss's inverted-file
+index (IVF-Flat) with about ``4 * sqrt(n)`` k-means lists, each window searched in the
+``nprobe`` lists nearest to it, distances computed exactly. Its result repeats byte for byte
+whatever the thread count: the k-means, the coarse assignment of every window and the filling
+of the lists run on one thread (faiss and BLAS), seeded; only the scan of the lists, query by
+query, runs on the job's threads. :func:`graph` chooses the engine by the sample's size
+(``neighbours.engine``, ``neighbours.exact_max``) and measures the recall of an approximate
+graph against exact search on a seeded subset of windows.
 
 High-dimensional representations can first be reduced by PCA (:func:`fit_pca`): fitted with
 scikit-learn's seeded randomized solver on a seeded subset of at most ``PCA_FIT_WINDOWS``
@@ -14,7 +24,9 @@ holds more than the subset and one chunk beside the projected windows.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -97,6 +109,198 @@ def knn(
         if metric != "sqeuclidean":
             np.sqrt(distances, out=distances)
     return indices.astype(np.int32, copy=False), distances.astype(np.float32, copy=False)
+
+
+ENGINES = ("auto", "exact", "approximate")
+EXACT_MAX = 50000  # windows up to which ``auto`` searches exactly (docs/benchmarks.md; the schema too)
+RECALL_QUERIES = 1000  # windows whose approximate neighbours are checked against exact search
+NPROBE_SHARE = 0.1  # share of the lists each window searches (recall@15 0.96 on 150k log-mel)
+NPROBE_MIN = 8  # and at least this many (a small sample has few lists)
+TRAIN_PER_LIST = 64  # k-means training windows per list (a seeded subset)
+KMEANS_ITERATIONS = 10
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Each window's nearest windows, as UMAP takes them, and how they were found.
+
+    Attributes
+    ----------
+    indices : ndarray of int32, shape (n, k)
+    distances : ndarray of float32, shape (n, k)
+    engine : str
+        ``exact`` or ``approximate``.
+    recall : float or None
+        For an approximate graph, the mean share of the exact ``k`` nearest windows it found,
+        over ``queries`` seeded windows; None for an exact graph.
+    queries : int
+        Windows the recall was measured on (0 for an exact graph).
+    """
+
+    indices: np.ndarray
+    distances: np.ndarray
+    engine: str
+    recall: float | None = None
+    queries: int = 0
+
+    def facts(self) -> dict:
+        """The engine and recall, for a UMAP table's status file."""
+        return {"engine": self.engine, "recall": self.recall, "recall_queries": self.queries}
+
+    def describe(self) -> str:
+        """One line for the log: the engine and, for an approximate graph, its recall."""
+        if self.engine == "exact":
+            return "exact"
+        return f"approximate, recall@{self.indices.shape[1]} {self.recall:.4f} on {self.queries} windows"
+
+
+def choose(n: int, engine: str = "auto", exact_max: int = EXACT_MAX) -> str:
+    """The engine for a graph of ``n`` windows: ``exact`` or ``approximate``.
+
+    ``engine`` is the config's ``neighbours.engine``: ``exact`` and ``approximate`` are taken
+    as they are; ``auto`` searches exactly up to ``exact_max`` windows and approximately above.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"config key 'neighbours.engine': {engine!r} is not one of {', '.join(ENGINES)}")
+    if engine != "auto":
+        return engine
+    return "exact" if n <= int(exact_max) else "approximate"
+
+
+def lists_for(n: int) -> int:
+    """Inverted lists of an approximate search over ``n`` windows: about ``4 * sqrt(n)``, and
+    no more than one per 39 windows (faiss's own floor for a k-means training set)."""
+    return int(max(1, min(round(4 * np.sqrt(n)), n // 39)))
+
+
+@contextlib.contextmanager
+def _one_thread():
+    """faiss (OpenMP) and BLAS on one thread inside the block; faiss's count restored after."""
+    from threadpoolctl import threadpool_limits
+
+    faiss = _faiss()
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
+def knn_approximate(
+    x: np.ndarray,
+    *,
+    k: int,
+    metric: str = "euclidean",
+    threads: int | None = None,
+    seed: int = 0,
+    nlist: int | None = None,
+    nprobe: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``k`` nearest rows of ``x`` (itself included), approximately: IVF-Flat.
+
+    The rows are clustered by k-means into ``nlist`` lists (:func:`lists_for` by default;
+    trained on a seeded subset of ``TRAIN_PER_LIST`` rows per list), each row is filed in the
+    list of its nearest centroid, and searched in its ``nprobe`` nearest lists (by default
+    ``NPROBE_SHARE`` of them, at least ``NPROBE_MIN``), with exact distances. Training, assignment and filing run on one thread, seeded, so that the result is
+    the same bytes on every run and thread count; the scan runs on ``threads``. A row that finds
+    fewer than ``k`` neighbours in its lists is searched exactly. Same arguments and results as
+    :func:`knn` with ``base=None``.
+    """
+    faiss = _faiss()
+    if not supports(metric):
+        raise ValueError(f"metric {metric!r} is not one of {', '.join(METRICS)}")
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    if x.ndim != 2:
+        raise ValueError(f"windows {x.shape} must be 2-D")
+    n, d = x.shape
+    if not 1 <= k <= n:
+        raise ValueError(f"k={k} must be between 1 and the {n} windows")
+    cosine = metric == "cosine"
+    data = _unit(x).astype(np.float32) if cosine else x
+    nlist = lists_for(n) if nlist is None else int(max(1, min(nlist, n)))
+    nprobe = max(NPROBE_MIN, int(np.ceil(NPROBE_SHARE * nlist))) if nprobe is None else nprobe
+    nprobe = int(max(1, min(nprobe, nlist)))
+    kind = faiss.METRIC_INNER_PRODUCT if cosine else faiss.METRIC_L2
+    with _one_thread():
+        kmeans = faiss.Kmeans(
+            d,
+            nlist,
+            niter=KMEANS_ITERATIONS,
+            seed=int(seed),
+            spherical=cosine,
+            max_points_per_centroid=TRAIN_PER_LIST,
+            min_points_per_centroid=1,
+        )
+        kmeans.train(data)
+        quantizer = faiss.IndexFlatIP(d) if cosine else faiss.IndexFlatL2(d)
+        quantizer.add(kmeans.centroids)
+        _, lists = quantizer.search(data, nprobe)  # each row's nearest lists, the first its own
+        index = faiss.IndexIVFFlat(quantizer, d, nlist, kind)
+        index.nprobe = nprobe
+        own = np.ascontiguousarray(lists[:, 0])  # (held here: faiss reads it through a pointer)
+        index.add_core(n, faiss.swig_ptr(data), None, faiss.swig_ptr(own))
+    _threads(threads)
+    found, indices = index.search_preassigned(data, k, lists, np.zeros(lists.shape, dtype=np.float32))
+    short = np.flatnonzero((indices < 0).any(axis=1))
+    if len(short):  # too few windows in its lists: searched exactly
+        log.info("%d of %d windows found fewer than %d neighbours in their lists: searched exactly", len(short), n, k)
+        indices[short], found[short] = _search(faiss, data[short], data, k, kind)
+    if cosine:
+        distances = np.clip(1.0 - found, 0.0, 2.0)
+    else:
+        distances = np.maximum(found, 0)
+        if metric != "sqeuclidean":
+            np.sqrt(distances, out=distances)
+    return indices.astype(np.int32, copy=False), distances.astype(np.float32, copy=False)
+
+
+def _search(faiss, query, base, k, kind):
+    distances, indices = faiss.knn(query, base, k, metric=kind)
+    return indices, distances
+
+
+def recall(
+    x: np.ndarray,
+    indices: np.ndarray,
+    *,
+    metric: str = "euclidean",
+    queries: int = RECALL_QUERIES,
+    seed: int = 0,
+    threads: int | None = None,
+) -> tuple[float, int]:
+    """The recall of a neighbour graph of ``x``: for ``queries`` seeded windows, the mean share
+    of their exact ``k`` nearest windows (:func:`knn` against every window) that ``indices``
+    holds. Returns the recall and the number of windows it was measured on."""
+    n, k = indices.shape
+    rows = np.arange(n) if n <= queries else np.sort(np.random.default_rng(seed).choice(n, queries, replace=False))
+    truth, _ = knn(x[rows], x, k=k, metric=metric, threads=threads)
+    hits = [len(np.intersect1d(a, b, assume_unique=True)) for a, b in zip(indices[rows], truth)]
+    return float(np.sum(hits) / truth.size), len(rows)
+
+
+def graph(
+    x: np.ndarray,
+    *,
+    k: int,
+    metric: str = "euclidean",
+    threads: int | None = None,
+    engine: str = "auto",
+    exact_max: int = EXACT_MAX,
+    seed: int | None = 0,
+    queries: int = RECALL_QUERIES,
+) -> Graph:
+    """UMAP's neighbour graph of ``x`` (each row's ``k`` nearest rows, itself first), exact or
+    approximate as :func:`choose` decides for ``engine`` and ``exact_max``; an approximate graph
+    carries its recall against exact search on ``queries`` seeded windows (:func:`recall`)."""
+    chosen = choose(len(x), engine, exact_max)
+    seed = 0 if seed is None else int(seed)
+    if chosen == "exact":
+        return Graph(*knn(x, k=k, metric=metric, threads=threads), engine="exact")
+    indices, distances = knn_approximate(x, k=k, metric=metric, threads=threads, seed=seed)
+    found, checked = recall(x, indices, metric=metric, queries=queries, seed=seed, threads=threads)
+    return Graph(indices, distances, engine="approximate", recall=found, queries=checked)
 
 
 def knn_other_groups(

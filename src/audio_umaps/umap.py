@@ -33,7 +33,7 @@ SET_BY_WORKFLOW = {
     "n_components": "the maps are 2-D: n_components is always 2; remove the key",
     "random_state": "use the key umap.seed instead",
     "n_jobs": "set by the job's threads (1 when umap.seed is set); remove the key",
-    "precomputed_knn": "the workflow computes the neighbours itself (exact, faiss); remove the key",
+    "precomputed_knn": "the workflow computes the neighbours itself (faiss; see neighbours.engine); remove the key",
 }
 
 
@@ -201,13 +201,18 @@ def backend(params: dict) -> str:
     return name
 
 
-def fit_umap(x: np.ndarray, params: dict, threads: int = 1, neighbours=None) -> np.ndarray:
+def fit_umap(
+    x: np.ndarray, params: dict, threads: int = 1, neighbours=None, search: dict | None = None, report=None
+) -> np.ndarray:
     """2-D UMAP of ``x``; ``params`` are UMAP keyword arguments plus ``seed`` and ``backend``.
 
     ``neighbours``: precomputed ``(indices, distances)`` of each row's ``n_neighbors`` nearest
     rows (itself first), as :func:`audio_umaps.neighbours.knn` gives them; None computes them
-    here (exactly, with that engine, for the metrics it supports; else with umap-learn's own
-    search, seeded).
+    here (for the metrics the engine supports, with :func:`audio_umaps.neighbours.graph`: exact
+    or approximate by the sample's size, as ``search`` asks, the config's ``neighbours`` block
+    with ``engine`` and ``exact_max``; else with umap-learn's own search, seeded). The graph's
+    engine, and an approximate graph's recall against exact search, are logged in one line and,
+    when ``report`` is a dict, stored in it (:meth:`audio_umaps.neighbours.Graph.facts`).
 
     The layout starts from :func:`initial_layout`, a deterministic spectral initialisation
     computed here with BLAS on one thread (umap-learn's own places the components of a
@@ -238,8 +243,11 @@ def fit_umap(x: np.ndarray, params: dict, threads: int = 1, neighbours=None) -> 
     if neighbours is None:
         start = time.perf_counter()
         if engine.supports(metric):
-            neighbours = engine.knn(x, k=n_neighbors, metric=metric, threads=threads)
-            how = "exact (faiss)"
+            found = engine.graph(x, k=n_neighbors, metric=metric, threads=threads, seed=seed, **(search or {}))
+            neighbours = (found.indices, found.distances)
+            how = f"faiss, {found.describe()}"
+            if report is not None:
+                report.update(found.facts())
         else:  # umap-learn's own (approximate) search, seeded and single-threaded when seeded
             indices, distances, _ = umap.umap_.nearest_neighbors(
                 x,
@@ -459,15 +467,24 @@ def windows_for_umap(sample: pd.DataFrame, stores=None, pca: int | None = None, 
     return out
 
 
-def embed(sample: pd.DataFrame, params: dict, threads: int = 1, stores=None, pca: int | None = None) -> pd.DataFrame:
+def embed(
+    sample: pd.DataFrame,
+    params: dict,
+    threads: int = 1,
+    stores=None,
+    pca: int | None = None,
+    search: dict | None = None,
+    report=None,
+) -> pd.DataFrame:
     """The sample table with ``x`` and ``y`` UMAP coordinates and ``umap_seed`` appended
     (``stores``: see :func:`gather`; ``pca``: components to reduce the windows to first, None
-    for none). ``umap_seed`` is the config's ``umap.seed``, empty for an unseeded map, whose
-    coordinates differ between runs."""
+    for none; ``search``, ``report``: the neighbour engine's settings and facts, see
+    :func:`fit_umap`). ``umap_seed`` is the config's ``umap.seed``, empty for an unseeded map,
+    whose coordinates differ between runs."""
     start = time.perf_counter()
     x = windows_for_umap(sample, stores, pca, seed=params.get("seed"))
     log.info("%d windows x %d dims ready: %.1f s", *x.shape, time.perf_counter() - start)
-    coords = fit_umap(x, params, threads)
+    coords = fit_umap(x, params, threads, search=search, report=report)
     out = sample.copy()
     out["x"] = coords[:, 0]
     out["y"] = coords[:, 1]

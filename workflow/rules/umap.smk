@@ -27,9 +27,10 @@ rule sample:
 
 rule umap:
     """2-D UMAP of one sample, stored as the sample table plus x and y. Reads the windows from
-    the feature stores the sample draws from (optionally reduced by PCA), finds their exact
-    nearest neighbours (faiss) and hands that graph to umap-learn (or cuML on a GPU). An empty
-    sample, or one too small for UMAP, gives an empty table and a status that says why.
+    the feature stores the sample draws from (optionally reduced by PCA), finds their nearest
+    neighbours (faiss: exact, or approximate for a large sample; neighbours.engine) and hands
+    that graph to umap-learn (or cuML on a GPU). An empty sample, or one too small for UMAP,
+    gives an empty table and a status that says why.
     """
     input:
         sample=rules.sample.output.sample,
@@ -51,5 +52,10 @@ rule umap:
     params:
         umap=config["umap"],
         pca=lambda wildcards: PLAN.pca(wildcards.representation),
+        search={
+            k: v
+            for k, v in config.get("neighbours", {}).items()
+            if k in ("engine", "exact_max")
+        },
     script:
         "../scripts/umap.py"

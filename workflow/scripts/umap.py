@@ -22,13 +22,16 @@ if skipped:
     tables.write("map", umap.empty_embedding(sample), snakemake.output.umap)
     status.write(snakemake.output.status, windows=len(sample), skipped=skipped, **facts)
 else:
+    graph = {}  # the neighbour graph's engine and recall, for the status
     result = umap.embed(
         sample,
         snakemake.params.umap,
         threads=snakemake.threads,
         stores=snakemake.input.stores,
         pca=snakemake.params.pca,
+        search=snakemake.params.search,
+        report=graph,
     )
     tables.write("map", result, snakemake.output.umap)
-    status.write(snakemake.output.status, windows=len(result), **facts)
+    status.write(snakemake.output.status, windows=len(result), neighbours=graph or None, **facts)
     log.info("embedded %d windows", len(result))
