@@ -29,7 +29,8 @@ def test_store_layout_offsets_and_energy(tmp_path):
     assert store.attrs["frame_hop_seconds"] == pytest.approx(0.032)
     y = __import__("audio_umaps.audio", fromlist=["load"]).load(paths[2])
     direct, energy = representations.get("mel").compute(y, 16000, representations.params("mel"))
-    np.testing.assert_allclose(store.features[store.offsets[2] : store.offsets[3]], direct)
+    # (the job's mel product runs on one BLAS thread, this one on BLAS's default: last bits differ)
+    np.testing.assert_allclose(store.features[store.offsets[2] : store.offsets[3]], direct, rtol=1e-6)
     np.testing.assert_allclose(store.group["energy"][store.offsets[2] : store.offsets[3]], energy)
     assert not (tmp_path / "mel.zarr.partial").exists()
 
