@@ -203,3 +203,23 @@ def test_the_umap_log_and_report_name_the_graphs_engine_and_recall(caplog):
     line = next(r.getMessage() for r in caplog.records if "nearest neighbours of 600" in r.getMessage())
     assert "faiss, exact:" in line
     assert report == {"engine": "exact", "recall": None, "recall_queries": 0}
+
+
+@pytest.mark.parametrize("engine", ["exact", "approximate"])
+def test_the_graph_search_in_batches_equals_one_search_and_logs_its_progress(engine, monkeypatch, caplog):
+    x = clustered(n=10000)
+    whole = neighbours.graph(x, k=15, engine=engine, queries=100)
+    monkeypatch.setattr(neighbours, "SEARCH_BATCH", 4096)  # several batches (one faiss block each)
+    monkeypatch.setattr("audio_umaps.progress.EVERY", 0)
+    with caplog.at_level(logging.INFO, logger="audio_umaps.neighbours"):
+        batched = neighbours.graph(x, k=15, engine=engine, queries=100)
+    assert len(x) > 2 * 4096
+    if engine == "approximate":  # (the scan is per query: the same bytes)
+        np.testing.assert_array_equal(batched.indices, whole.indices)
+        np.testing.assert_array_equal(batched.distances, whole.distances)
+    else:  # BLAS blocks of other sizes: the same neighbours, distances to the last bits
+        assert (batched.indices == whole.indices).mean() > 0.999
+        np.testing.assert_allclose(batched.distances, whole.distances, rtol=1e-5)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"UMAP graph, {engine} search")]
+    assert any(f"4,096 of {len(x):,} windows" in line for line in lines), lines
+    assert "done in" in lines[-1]

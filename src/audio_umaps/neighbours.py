@@ -242,7 +242,11 @@ def knn_approximate(
         own = np.ascontiguousarray(lists[:, 0])  # (held here: faiss reads it through a pointer)
         index.add_core(n, faiss.swig_ptr(data), None, faiss.swig_ptr(own))
     _threads(threads)
-    found, indices = index.search_preassigned(data, k, lists, np.zeros(lists.shape, dtype=np.float32))
+    found, indices = in_batches(
+        n,
+        lambda rows: index.search_preassigned(data[rows], k, lists[rows], np.zeros(lists[rows].shape, "f4")),
+        label="UMAP graph, approximate search",
+    )
     short = np.flatnonzero((indices < 0).any(axis=1))
     if len(short):  # too few windows in its lists: searched exactly
         log.info("%d of %d windows found fewer than %d neighbours in their lists: searched exactly", len(short), n, k)
@@ -254,6 +258,30 @@ def knn_approximate(
         if metric != "sqeuclidean":
             np.sqrt(distances, out=distances)
     return indices.astype(np.int32, copy=False), distances.astype(np.float32, copy=False)
+
+
+SEARCH_BATCH = 16 * 4096  # queries per step of UMAP's graph search (the approximate scan gives
+# the same bytes as one call; exact search's BLAS products differ in the last bits, the same on
+# every run); a sample of at most this many windows is searched in one call
+
+
+def in_batches(n: int, search, *, label: str, batch: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``search(rows)`` over ``n`` queries, ``batch`` (default :data:`SEARCH_BATCH`) rows at a
+    time, its two result arrays concatenated; the queries done are logged every 30 s and at the
+    end (:class:`audio_umaps.progress.Progress`), so a search of hundreds of thousands of
+    windows shows its progress in the job's log."""
+    from .progress import Progress
+
+    batch = batch or SEARCH_BATCH
+    progress = Progress(n, "windows", label=label, log=log)
+    first, second = [], []
+    for start in range(0, n, batch):
+        rows = slice(start, min(n, start + batch))
+        a, b = search(rows)
+        first.append(a)
+        second.append(b)
+        progress.advance(rows.stop - rows.start)
+    return np.concatenate(first), np.concatenate(second)
 
 
 def _search(faiss, query, base, k, kind):
@@ -297,7 +325,10 @@ def graph(
     chosen = choose(len(x), engine, exact_max)
     seed = 0 if seed is None else int(seed)
     if chosen == "exact":
-        return Graph(*knn(x, k=k, metric=metric, threads=threads), engine="exact")
+        found = in_batches(
+            len(x), lambda rows: knn(x[rows], x, k=k, metric=metric, threads=threads), label="UMAP graph, exact search"
+        )
+        return Graph(*found, engine="exact")
     indices, distances = knn_approximate(x, k=k, metric=metric, threads=threads, seed=seed)
     found, checked = recall(x, indices, metric=metric, queries=queries, seed=seed, threads=threads)
     return Graph(indices, distances, engine="approximate", recall=found, queries=checked)
