@@ -97,5 +97,11 @@ def test_small_run_of_the_benchmark(tmp_path, capsys):
     assert not jobs["over_mem"].any(), jobs[jobs["over_mem"]]
     (paper,) = summary["paper_umap"]
     assert paper["windows"] > 0 and paper["paper_s"] > 0 and 0.5 < paper["workflow_trust"] <= 1
-    assert "workflow / paper" in out and "UMAP mel:1:fan" in out
+    assert "clips/s through the rule" in out and "UMAP mel:1:fan" in out
+    try:  # the paper's precompute needs h5py, which the workflow does not
+        import h5py  # noqa: F401
+    except ImportError:
+        assert "paper features: skipped (needs h5py" in out
+    else:
+        assert "workflow / paper" in out
     assert json.loads((run / "summary.json").read_text())["edition"]["cpu_hours"] > 0
