@@ -133,7 +133,9 @@ def test_end_to_end(tiny_run):
     expected = counts["plot_global"] + counts["plot_device"] + counts["plot_section"]
     assert len(plots) == expected and "mel/stack4/valve_section_01.png" in plots
     for png in (work / "results/plots").rglob("*.png"):
-        assert coloured_pixels(png) > 20, png  # dots drawn in the (left) panel, not only text
+        # dots drawn in the (left) panel, not only text: a blank panel has none; 43 overlapping
+        # dots of a tiny section map gave 17 distinct coloured pixels
+        assert coloured_pixels(png) > 10, png
     # the demo's silent external clip is reported, not fatal
     report = pd.read_csv(work / "results/reports/demo_external.excluded.tsv", sep="\t")
     assert report["path"].str.endswith("silent_00.wav").tolist() == [True]
@@ -581,6 +583,7 @@ IMPORT_TO_CONDA = {
     "bokeh": "bokeh",
     "jinja2": "jinja2",
     "threadpoolctl": "threadpoolctl",
+    "joblib": "joblib",
 }
 # Imported only on a machine that has them (umap.backend cuml): no environment lists them.
 OPTIONAL = {"cuml", "cupy"}
