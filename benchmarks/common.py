@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -19,27 +20,68 @@ from audio_umaps.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
+SNAKEMAKE = str(Path(PYTHON).with_name("snakemake"))
+
+
+def snakemake_command(run: Path, config: Path, cores: int, *args: str, source: Path = ROOT) -> list[str]:
+    """The command line of snakemake on ``source``'s workflow in the folder ``run`` with the
+    config file ``config`` on ``cores`` cores; ``args`` (targets, options) go after it."""
+    return [
+        SNAKEMAKE,
+        *args,
+        "--snakefile",
+        str(source / "workflow" / "Snakefile"),
+        "--directory",
+        str(run),
+        "--configfile",
+        str(config),
+        "--cores",
+        str(cores),
+    ]
+
+
+def machine(
+    root: Path,
+    *,
+    sections: int,
+    source: int,
+    target: int,
+    test: int,
+    seed: int,
+    external: int = 0,
+    seconds: float = 10.0,
+) -> tuple[Path, Path]:
+    """One synthetic machine (the demo's fan sound, :func:`audio_umaps.demo.synthesize`) under
+    ``root``/dcase: per section ``source`` and ``target`` training clips and ``test`` normal and
+    as many anomalous test clips per domain; and ``external`` clips of each external kind under
+    ``root``/external. Written once (``done.json`` marks a complete folder, with the files
+    written and the seconds it took). Returns the two folders."""
+    dcase, outside = root / "dcase", root / "external"
+    if not (root / "done.json").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        start = time.perf_counter()
+        written = demo.synthesize(
+            dcase,
+            outside if external else None,
+            {"fan": "fan"},
+            sections=sections,
+            seconds=seconds,
+            train_clips={"source": source, "target": target},
+            test_clips=test,
+            external_clips=external,
+            seed=seed,
+        )
+        (root / "done.json").write_text(json.dumps({"files": written, "seconds": time.perf_counter() - start}))
+    return dcase, outside
 
 
 def clips(workdir: Path, count: int, seconds: float = 10.0) -> list[str]:
     """``count`` synthetic 10 s clips of one machine (the demo's fan sound, 4 sections, source
     and target domains, normal and anomalous), written once under ``workdir``."""
-    root = workdir / f"clips_{count}x{seconds:g}s"
+    root = workdir / f"machine_{count}x{seconds:g}s"
     per_section = max(1, -(-count // 4) - 12)  # 12 test clips per section besides the training
-    done = root / "done.json"
-    if not done.exists():
-        demo.synthesize(
-            root,
-            None,
-            {"fan": "fan"},
-            sections=4,
-            seconds=seconds,
-            train_clips={"source": per_section, "target": 0},
-            test_clips=3,
-            seed=3,
-        )
-        done.write_text(json.dumps({"count": count}))
-    found = sorted(str(p) for p in root.rglob("*.wav"))
+    dcase, _ = machine(root, sections=4, source=per_section, target=0, test=3, seed=3, seconds=seconds)
+    found = sorted(str(p) for p in dcase.rglob("*.wav"))
     if len(found) < count:
         raise RuntimeError(f"{root} holds {len(found)} clips, not {count}; delete it")
     return found[:count]

@@ -23,9 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.common import PYTHON, ROOT
-
-SNAKEMAKE = str(Path(PYTHON).with_name("snakemake"))
+from benchmarks.common import PYTHON, ROOT, snakemake_command
 
 
 def run(source: Path, work: Path, cores: int, env: dict) -> tuple[float, pd.DataFrame]:
@@ -41,18 +39,7 @@ def run(source: Path, work: Path, cores: int, env: dict) -> tuple[float, pd.Data
     )
     start = time.perf_counter()
     subprocess.run(
-        [
-            SNAKEMAKE,
-            "--snakefile",
-            str(source / "workflow" / "Snakefile"),
-            "--directory",
-            str(work),
-            "--configfile",
-            str(config),
-            "--cores",
-            str(cores),
-            "--quiet",
-        ],
+        snakemake_command(work, config, cores, "--quiet", source=source),
         check=True,
         env=env,
         capture_output=True,

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from benchmarks.common import PYTHON, ROOT, clips, fresh
+from benchmarks.common import clips, fresh, snakemake_command
 
 PAPER = """
 import sys, json, h5py, librosa, numpy as np
@@ -99,19 +99,7 @@ def workflow(paths: list[str], workdir: Path, cores: int) -> tuple[float, float]
     targets = [f"results/features/bench/{r}/fan.zarr" for r in ("stft", "mel")]
     start = time.perf_counter()
     subprocess.run(
-        [
-            str(Path(PYTHON).with_name("snakemake")),
-            *targets,
-            "--snakefile",
-            str(ROOT / "workflow" / "Snakefile"),
-            "--directory",
-            str(run),
-            "--configfile",
-            str(run / "config.yaml"),
-            "--cores",
-            str(cores),
-            "--quiet",
-        ],
+        snakemake_command(run, run / "config.yaml", cores, *targets, "--quiet"),
         check=True,
         capture_output=True,
     )

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
-import json
 import os
 import pstats
 import tempfile
@@ -35,29 +34,16 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from audio_umaps import demo, features, representations
+from audio_umaps import features, representations
 from audio_umaps.manifest import build_manifest
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, machine
 
 TIMES: dict[str, float] = defaultdict(float)
 
 
 def dataset(workdir: Path, sections: int, representation: str) -> tuple[pd.DataFrame, dict]:
     """The synthetic machine's manifest and ``{(dataset, part): store}``, made once."""
-    root = workdir / f"dcase2021_{sections}s"
-    done = root / "done.json"
-    if not done.exists():
-        demo.synthesize(
-            root,
-            None,
-            {"fan": "fan"},
-            sections=sections,
-            seconds=10.0,
-            train_clips={"source": 1000, "target": 3},
-            test_clips=100,
-            seed=5,
-        )
-        done.write_text(json.dumps({"sections": sections}))
+    root, _ = machine(workdir / f"machine_{sections}s", sections=sections, source=1000, target=3, test=100, seed=5)
     manifest_path = workdir / f"manifest_{sections}s.tsv"
     if manifest_path.exists():
         manifest = pd.read_csv(manifest_path, sep="\t", dtype={"section": str}, keep_default_na=False)

@@ -46,10 +46,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from benchmarks.common import PYTHON, ROOT, RSS, fresh
+from benchmarks.common import ROOT, RSS, fresh, machine, snakemake_command
 from benchmarks.edition import estimate, report
 
-SNAKEMAKE = str(Path(PYTHON).with_name("snakemake"))
 SECTIONS = 3
 FULL = {"source": 1000, "target": 3, "test": 400}  # clips per section (DCASE 2021 development)
 FULL_CLIPS = SECTIONS * sum(FULL.values())  # 4,209
@@ -80,26 +79,8 @@ def layout(clips: int, external: int | None = None) -> dict:
 
 def write_data(workdir: Path, counts: dict) -> tuple[Path, Path]:
     """The machine's and the external clips, written once per layout (``done.json`` marks it)."""
-    from audio_umaps import demo
-
     name = f"data_{counts['source']}s{counts['target']}t{counts['test']}x{counts['external']}e"
-    root = workdir / name
-    if not (root / "done.json").exists():
-        shutil.rmtree(root, ignore_errors=True)
-        start = time.perf_counter()
-        written = demo.synthesize(
-            root / "dcase",
-            root / "external",
-            {"fan": "fan"},
-            sections=SECTIONS,
-            seconds=SECONDS,
-            train_clips={"source": counts["source"], "target": counts["target"]},
-            test_clips=counts["test"],
-            external_clips=counts["external"],
-            seed=21,
-        )
-        (root / "done.json").write_text(json.dumps({"files": written, "seconds": time.perf_counter() - start}))
-    return root / "dcase", root / "external"
+    return machine(workdir / name, sections=SECTIONS, seconds=SECONDS, seed=21, **counts)
 
 
 def config(dcase: Path, external: Path, caps: str = "paper") -> dict:
@@ -126,20 +107,7 @@ def run_workflow(run: Path, cfg: dict, cores: int) -> float:
     start = time.perf_counter()
     with open(run / "snakemake.log", "a") as log:
         done = subprocess.run(
-            [
-                SNAKEMAKE,
-                "all",
-                "benchmark_summary",
-                "--snakefile",
-                str(ROOT / "workflow" / "Snakefile"),
-                "--directory",
-                str(run),
-                "--configfile",
-                str(run / "config.yaml"),
-                "--cores",
-                str(cores),
-                "--rerun-incomplete",
-            ],
+            snakemake_command(run, run / "config.yaml", cores, "all", "benchmark_summary", "--rerun-incomplete"),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
