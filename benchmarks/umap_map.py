@@ -1,13 +1,14 @@
 """The UMAP stage on one map of a workflow run: neighbour engines and layout epochs.
 
     .venv/bin/python -m benchmarks.umap_map RUN_FOLDER [--map stft:10:fan] [--epochs 100 50]
-        [--exact] [--subset 4000]
+        [--exact] [--exact-epochs 200] [--subset 4000]
 
 On the very windows of the run's map (its sample table, gathered and reduced by PCA as the
 umap rule does, seed 42): the approximate graph (``audio_umaps.neighbours.graph`` with engine
-``approximate``: the lists it searches and its recall@15 on 1,000 seeded windows), with
-``--exact`` exact search too and their ratio; then umap-learn's layout (``fit_umap``, seed 42,
-the approximate graph) with each ``--epochs``. Trustworthiness@15 (scikit-learn) of each map and
+``approximate``: its recall@15 on 1,000 seeded windows), with ``--exact`` exact search too and
+their ratio; then umap-learn's layout (``fit_umap``, seed 42) on the approximate graph with each
+``--epochs``, and on the exact graph with each ``--exact-epochs`` (umap-learn's default, 200
+above 10,000 windows: the map the exact engine would have made). Trustworthiness@15 (scikit-learn) of each map and
 of the run's own map (umap-learn's default epochs: 200 above 10,000 windows), on the same
 seeded ``--subset`` windows in the original (not reduced) space. Everything runs in this one
 process on 2 threads; run it with nothing else on the machine.
@@ -38,6 +39,7 @@ def main(argv=None):
     parser.add_argument("--map", default="stft:10:fan", help="representation:stack:scope")
     parser.add_argument("--epochs", type=int, nargs="*", default=[100, 50])
     parser.add_argument("--exact", action="store_true", help="time exact search too")
+    parser.add_argument("--exact-epochs", type=int, nargs="*", default=[], help="layouts on the exact graph")
     parser.add_argument("--subset", type=int, default=4000, help="windows of the trustworthiness check")
     parser.add_argument("--pca", type=int, default=64)
     args = parser.parse_args(argv)
@@ -61,16 +63,20 @@ def main(argv=None):
     g = neighbours.graph(x, k=K, threads=2, engine="approximate", seed=SEED)
     approximate = time.perf_counter() - start
     print(f"approximate graph: {approximate:.1f} s, {g.describe()}", flush=True)
-    if args.exact:
+    graphs = {"approximate": (g, args.epochs)}
+    if args.exact or args.exact_epochs:
         start = time.perf_counter()
-        neighbours.graph(x, k=K, threads=2, engine="exact", seed=SEED)
+        e = neighbours.graph(x, k=K, threads=2, engine="exact", seed=SEED)
         exact = time.perf_counter() - start
         print(f"exact graph: {exact:.1f} s; exact / approximate {exact / approximate:.2f}", flush=True)
-    for epochs in args.epochs:
-        params = {"n_neighbors": K, "min_dist": 0.1, "metric": "euclidean", "seed": SEED, "n_epochs": epochs}
-        start = time.perf_counter()
-        y = fit_umap(x, params, threads=2, neighbours=(g.indices, g.distances))
-        print(f"n_epochs {epochs}: {time.perf_counter() - start:.1f} s (initialisation + layout), trust {trust(y):.4f}")
+        graphs["exact"] = (e, args.exact_epochs)
+    for engine, (found, epochs_list) in graphs.items():
+        for epochs in epochs_list:
+            params = {"n_neighbors": K, "min_dist": 0.1, "metric": "euclidean", "seed": SEED, "n_epochs": epochs}
+            start = time.perf_counter()
+            y = fit_umap(x, params, threads=2, neighbours=(found.indices, found.distances))
+            seconds = time.perf_counter() - start
+            print(f"{engine} graph, n_epochs {epochs}: {seconds:.1f} s (initialisation + layout), trust {trust(y):.4f}")
 
 
 if __name__ == "__main__":
