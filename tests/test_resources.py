@@ -45,6 +45,13 @@ def test_umap_estimates_cover_the_benchmarks_peaks():
     assert resources.umap(1000, 1, 128, pca=256) == resources.umap(1000, 1, 128)  # nothing to reduce
 
 
+def test_umap_estimates_cover_a_dcase_size_map():
+    # benchmarks/scale.py, log-STFT stack 10 device map (162,736 windows, PCA 64), alone:
+    # 393 s, peak 1,184 MB
+    job = resources.umap(162_736, 10, 513, pca=64)
+    assert job.mem_mb > 1184 and job.runtime * 60 > 393
+
+
 def test_metrics_estimates_cover_the_measured_peaks_and_times():
     # benchmarks/metrics_knn.py at the paper's caps (600 test files of 10 s, bank 10,000 per
     # section, log-STFT stack 10): the kNN scoring alone peaked at 876 MB in 125 s

@@ -60,12 +60,13 @@ def sample(manifest_rows: int) -> Estimate:
 # UMAP job, measured (benchmarks/umap_stage.py, docs/benchmarks.md "Speed"): a fresh process with
 # umap-learn, faiss and scikit-learn imported holds about UMAP_BASE_MB; the neighbour search
 # costs about KNN_S seconds per window pair per dimension (faiss, 2 threads), the seeded layout
-# about LAYOUT_S seconds per window (200 epochs, one thread); umap-learn's graph and layout
-# bookkeeping about UMAP_PER_WINDOW_MB per window.
+# about LAYOUT_S seconds per window (200 epochs, one thread: 0.83-1.30 ms a window on the
+# device maps of benchmarks/scale.py's DCASE-size run, 135-211 s for ~162,800 windows);
+# umap-learn's graph and layout bookkeeping about UMAP_PER_WINDOW_MB per window.
 UMAP_BASE_MB = 700
 UMAP_PER_WINDOW_MB = 0.005
 KNN_S = 1.2e-11
-LAYOUT_S = 4e-4
+LAYOUT_S = 1.3e-3
 
 
 def umap(windows: int, stack: int, dims: int, pca: int | None = None) -> Estimate:
