@@ -30,7 +30,9 @@ def explorer_colours(run: dict | None = None, *, device: str | None = None) -> d
         label, split); ``continuous``: the ramp of energy and scores, low to high; ``none``:
         test windows without a value; ``shadow_none``: shadows without one; ``shadow_start``:
         the shadows' colour before the page's script runs; ``errors``: the ring of a system's
-        false positives and negatives; ``paler``: how far shadows' colours are mixed with white.
+        false positives and negatives; ``paler``: how far shadows' colours are mixed with white;
+        ``outline``: the ring of selected and playing windows; ``span``, ``margin``, ``cursor``:
+        the player's window, the margin played around it and its cursor.
     """
     fixed = {"domain": dict(_palette.DOMAINS), "label": dict(_palette.LABELS), "split": dict(_palette.SPLITS)}
     if run:
@@ -61,4 +63,8 @@ def explorer_colours(run: dict | None = None, *, device: str | None = None) -> d
         "shadow_start": "#a6c8e0",
         "errors": "#000000",  # a wrong decision's ring: black, as the static plots outline it
         "paler": 0.55,
+        "outline": "#1a1a1a",
+        "span": "#ffd54f",
+        "margin": "#fff3c4",
+        "cursor": "#c62828",
     }
