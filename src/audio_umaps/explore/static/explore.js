@@ -368,6 +368,7 @@
       AU.marked[k] = [];
       for (let j = 0; j < h.length; j++) if (h[j]) AU.marked[k].push(j);
     }
+    AU.current = { key, i };
     AU.redraw();
     if (!f.clip) {
       now.textContent = `${name}: no audio (${f.problem || "no clip"})`;
@@ -377,7 +378,6 @@
     const url = f.clip.split("/").map(encodeURIComponent).join("/");
     now.textContent = `${name} (${[f.dataset, f.split, f.label, sectionName(f), f.domain !== "none" && f.domain].filter(Boolean).join(", ")}): `
       + `window ${Math.max(0, start).toFixed(3)}–${end.toFixed(3)} s of the file, playing ${(from + f.offset).toFixed(3)}–${(to + f.offset).toFixed(3)} s`;
-    AU.current = { key, i };
     return AU.player.play(url, from, to, [start - f.offset, end - f.offset]).catch((e) => {
       now.textContent = `${name}: its clip ${f.clip} did not play (${e.message})`;
       return null;
@@ -471,6 +471,14 @@
     }
     body.innerHTML = html;
   }
+
+  /* The table's rows in order, each {column: value} (for tests and the benchmark). */
+  AU.rowsOf = () => selectedRows().slice();
+  AU.tableRows = function () {
+    if (!AU.sel) return [];
+    const cols = columns(AU.maps[AU.sel.key]);
+    return selectedRows().map((i) => Object.fromEntries(cols.map(([name, get]) => [name, get(i)])));
+  };
 
   /* Step to row r of the table (wrapping), play it and keep it in view. */
   AU.step = function (r) {
