@@ -58,8 +58,10 @@ def page_html(
     config = page_config(
         own, linked, settings=settings, colours=colours or explorer_colours(), attributes=attributes or {}
     )
-    # "</" never appears inside the JSON script element (a file name could hold "</script>")
-    text = json.dumps(config, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
+    # no "<", ">" or "&" inside the JSON script element: a file name holding "</script>" or
+    # "<!--" cannot end it or change how the browser reads it
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return assets.template("page.html").render(
         title=title,
         heading=title,

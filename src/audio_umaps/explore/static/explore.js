@@ -255,7 +255,7 @@
     }
     const marked = AU.marked && AU.marked[m.key] ? AU.marked[m.key].filter((i) => pickable[i]) : null;
     if (marked && marked.length) {
-      layers.push({ points: Uint32Array.from(marked), colour: "#ffffff", alpha: 1, radius: style.dot / 2 + 6, ring: true },
+      layers.push({ points: Uint32Array.from(marked), colour: C().halo, alpha: 1, radius: style.dot / 2 + 6, ring: true },
                   { points: Uint32Array.from(marked), colour: C().outline, alpha: 1, radius: style.dot / 2 + 5, ring: true });
     }
     view.scatter.setLayers(layers, pickable);
@@ -726,7 +726,7 @@
 
   function makeView(name, parent, key, summary, size, title, panel, own) {
     const scatter = new window.AudioUmapsScatter(parent, {
-      name, width: size[0], height: size[1], extent: summary.extent, title,
+      name, width: size[0], height: size[1], extent: summary.extent, title, dragColour: C().outline,
       tool: () => AU.state.tool,
       onClick: (i) => { if (i >= 0) { AU.queue = null; playButton(); AU.play(key, i); } },
       onSelect: (hits, mode) => AU.select(key, hits, mode),
@@ -872,7 +872,7 @@
     AU.state = defaults(cfg);
     const player = document.getElementById("au-wave");
     AU.player = new window.AudioUmapsPlayer({ canvas: player, time: document.getElementById("au-time") },
-      { wave: "#3a3a3a", span: C().span, margin: C().margin, cursor: C().cursor }, ended);
+      C(), ended);
     const payload = (window.AudioUmapsData || {})[cfg.own.key];
     if (payload) AU.maps[cfg.own.key] = prepare(payload);
     if (cfg.own.skipped === null && !payload) {

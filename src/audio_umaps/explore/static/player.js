@@ -15,7 +15,8 @@
   const CACHE = 16;  // decoded clips kept
 
   class Player {
-    /* els: {canvas, time}; colours: {wave, span, margin, cursor}. onEnd(): playback ended. */
+    /* els: {canvas, time}; colours: the page's (wave, wave_outside, span, span_edge, margin,
+     * cursor, text). onEnd(): playback ended. */
     constructor(els, colours, onEnd) {
       this.els = els;
       this.colours = colours;
@@ -153,11 +154,11 @@
         const peaks = this.peaks(n.buffer, Math.round(W));
         for (let x = 0; x < peaks.length / 2; x++) {
           const lo = peaks[2 * x], hi = peaks[2 * x + 1];
-          ctx.fillStyle = x >= X(n.from) && x <= X(n.to) ? C.wave : "#b0b0b0";
+          ctx.fillStyle = x >= X(n.from) && x <= X(n.to) ? C.wave : C.wave_outside;
           ctx.fillRect(x, H / 2 - (hi * H) / 2, 1, Math.max(1, ((hi - lo) * H) / 2));
         }
       } else {
-        ctx.fillStyle = "#666";
+        ctx.fillStyle = C.text;
         ctx.font = "12px sans-serif";
         ctx.fillText("waveform: serve the folder over http (python -m http.server)", 6, H / 2 + 4);
       }
@@ -165,7 +166,7 @@
       ctx.fillStyle = C.span;
       ctx.fillRect(a, 0, b - a, H);
       ctx.globalAlpha = 1;
-      ctx.strokeStyle = "#b8860b";
+      ctx.strokeStyle = C.span_edge;
       ctx.strokeRect(a + 0.5, 0.5, b - a - 1, H - 1);
       const t = this.position();
       if (Number.isFinite(t)) {

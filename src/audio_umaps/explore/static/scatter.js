@@ -44,7 +44,8 @@
   }
 
   class Scatter {
-    /* options: width, height (CSS px), extent [x0, x1, y0, y1], title, and the callbacks
+    /* options: width, height (CSS px), extent [x0, x1, y0, y1], title, dragColour (of the
+     * box or lasso being drawn), and the callbacks
      * onClick(i), onSelect(indices, mode), onHover(i, clientX, clientY) (i -1: none),
      * onView(view) after a zoom or pan; tool() returns "box", "lasso" or "pan". */
     constructor(parent, options) {
@@ -339,10 +340,12 @@
       ctx.beginPath();
       poly.forEach(([x, y], k) => (k ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
       ctx.closePath();
-      ctx.fillStyle = "rgba(60, 60, 60, 0.08)";
+      ctx.globalAlpha = 0.08;
+      ctx.fillStyle = this.o.dragColour;
       ctx.fill();
+      ctx.globalAlpha = 1;
       ctx.setLineDash([4, 3]);
-      ctx.strokeStyle = "#333";
+      ctx.strokeStyle = this.o.dragColour;
       ctx.stroke();
     }
   }
