@@ -851,6 +851,7 @@
 
   /* Where window i of a map lies on the page in a view (client px; for tests and benchmarks). */
   AU.screenPoint = function (view, i) { return AU.views[view].scatter.clientPoint(i); };
+  AU.screenXY = function (view, x, y) { return AU.views[view].scatter.clientXY(x, y); };
 
   /* ---------- keyboard ---------- */
 

@@ -254,13 +254,18 @@
       return Uint32Array.from(hits);
     }
 
+    /* Where data coordinates (x, y) lie on the page (client px). */
+    clientXY(x, y) {
+      const rect = this.canvas.getBoundingClientRect();
+      return { x: rect.left + ((x - this.view.x0) / (this.view.x1 - this.view.x0)) * this.width,
+               y: rect.top + ((this.view.y1 - y) / (this.view.y1 - this.view.y0)) * this.height };
+    }
+
     /* Where point i lies on the page (client px), or null outside the view. */
     clientPoint(i) {
-      const rect = this.canvas.getBoundingClientRect();
-      const x = ((this.x[i] - this.view.x0) / (this.view.x1 - this.view.x0)) * this.width;
-      const y = ((this.view.y1 - this.y[i]) / (this.view.y1 - this.view.y0)) * this.height;
-      if (x < 0 || y < 0 || x > this.width || y > this.height) return null;
-      return { x: rect.left + x, y: rect.top + y };
+      const p = this.clientXY(this.x[i], this.y[i]), rect = this.canvas.getBoundingClientRect();
+      if (p.x < rect.left || p.y < rect.top || p.x > rect.left + this.width || p.y > rect.top + this.height) return null;
+      return p;
     }
 
     zoom(px, py, factor) {
