@@ -88,7 +88,9 @@ class Page:
 
     def selected(self) -> list[int]:
         """The selected windows (of the map the selection was made in)."""
-        return self.js("AudioUmaps.sel ? Array.from(AudioUmaps.sel.mask.keys()).filter(i => AudioUmaps.sel.mask[i]) : []")
+        return self.js(
+            "AudioUmaps.sel ? Array.from(AudioUmaps.sel.mask.keys()).filter(i => AudioUmaps.sel.mask[i]) : []"
+        )
 
     def highlighted(self, key: str) -> list[int]:
         return self.js(

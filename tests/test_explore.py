@@ -163,6 +163,36 @@ def test_top_index_links_every_map_of_every_scope(scope):
     assert "No maps" in explore.index_html({})
 
 
+def test_the_index_names_devices_and_scopes_js_lists_them(tmp_path):
+    """Scope folders carry safe names; the index and the pages' list of scopes show the
+    device's own name."""
+    folder = tmp_path / "my~20fan~2B~C3~BC"
+    folder.mkdir()
+    (folder / "maps.json").write_text(json.dumps({"scope": folder.name, "subject": "my fan+ü", "maps": []}))
+    scopes = explore.read_scopes([folder])
+    assert scopes == {folder.name: {"subject": "my fan+ü", "maps": []}}
+    index = explore.index_html(scopes)
+    assert ">my fan+ü</a>" in index and 'href="my~20fan~2B~C3~BC/index.html"' in index
+    listed = explore.scopes_js(scopes)
+    assert listed.startswith("window.AudioUmapsScopes = ")
+    assert json.loads(listed.split(" = ", 1)[1].rstrip(";\n")) == [{"folder": folder.name, "name": "my fan+ü"}]
+
+
+def test_the_same_maps_give_the_same_explorer_bytes(tmp_path):
+    """Two scope folders written from the same audio and maps are identical, byte for byte
+    (pages, data, clips, tables)."""
+    audio = tmp_path / "audio"
+    first, _ = explorer_scope.build(tmp_path / "a" / "explore" / "fan", audio)
+    second, _ = explorer_scope.build(tmp_path / "b" / "explore" / "fan", audio)
+
+    def files(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    a, b = files(first), files(second)
+    assert sorted(a) == sorted(b) and len(a) > 10
+    assert [name for name in a if a[name] != b[name]] == []
+
+
 def test_scores_read_with_missing_system_scores_as_none(tmp_path):
     table = tmp_path / "fan.files.tsv"
     table.write_text(

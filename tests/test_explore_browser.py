@@ -159,7 +159,9 @@ def test_a_click_after_a_box_selection_keeps_the_selection_and_plays(page, scope
     assert page.selected() == members
     at = page.point(members[0])
     page.page.mouse.click(at["x"], at["y"])
-    page.page.wait_for_function("window.AudioUmapsPlayback && window.AudioUmapsPlayback.started !== null", timeout=10000)
+    page.page.wait_for_function(
+        "window.AudioUmapsPlayback && window.AudioUmapsPlayback.started !== null", timeout=10000
+    )
     assert page.selected() == members  # listening leaves the selection alone
     assert Path(table.loc[i, "path"]).name in page.page.locator("#au-now").inner_text()
 
@@ -275,7 +277,9 @@ def test_a_file_name_with_url_characters_plays(page, scope):
     odd = explorer_scope.FILES[explorer_scope.ODD][1]
     i = int(table.index[table["path"].str.endswith(odd)][0])
     page.js(f"AudioUmaps.play('{KEY}', {i})")
-    page.page.wait_for_function("window.AudioUmapsPlayback && window.AudioUmapsPlayback.started !== null", timeout=10000)
+    page.page.wait_for_function(
+        "window.AudioUmapsPlayback && window.AudioUmapsPlayback.started !== null", timeout=10000
+    )
     assert odd in page.page.locator("#au-now").inner_text()
 
 
@@ -285,7 +289,9 @@ def test_pages_opened_from_disk_play_through_the_audio_element(scope, browser):
     table = tables[KEY]
     i = first_window(table, split="test", label="normal")
     page.js(f"AudioUmaps.play('{KEY}', {i})")
-    page.page.wait_for_function("window.AudioUmapsPlayback && window.AudioUmapsPlayback.started !== null", timeout=10000)
+    page.page.wait_for_function(
+        "window.AudioUmapsPlayback && window.AudioUmapsPlayback.started !== null", timeout=10000
+    )
     assert page.js("window.AudioUmapsPlayback.mode") == "element"
     assert page.errors == []
     page.close()
