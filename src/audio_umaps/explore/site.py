@@ -61,9 +61,7 @@ def scopes_js(scopes: dict[str, dict]) -> str:
 def attribute_values(payloads: list[dict]) -> dict[str, list[str]]:
     """``{attribute column: its values}`` over a scope's maps (``(none)`` for files without one)."""
     columns = list(dict.fromkeys(c for p in payloads for c in p["attribute_columns"]))
-    return {
-        c: sorted({(f["attrs"].get(c) or "(none)") for p in payloads for f in p["files"]}) for c in columns
-    }
+    return {c: sorted({(f["attrs"].get(c) or "(none)") for p in payloads for f in p["files"]}) for c in columns}
 
 
 def scope_categories(summaries: list[dict]) -> dict:
