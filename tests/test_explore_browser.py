@@ -226,6 +226,8 @@ def test_the_table_lists_exactly_the_selected_windows_and_export_equals_it(page,
     counts = page.page.locator("#au-counts").inner_text()
     assert f"{len(members)} windows selected" in counts and "from 2 files" in counts
     assert "anomaly: 12" in counts and "train: 12" in counts
+    for path in table.loc[members, "path"].unique():
+        assert f"{Path(path).name}: 12" in counts  # windows per file
     # the export: a map table (audio_umaps.tables reads it as one), the selected rows in the
     # table's order
     from audio_umaps import tables as kinds

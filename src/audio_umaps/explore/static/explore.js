@@ -447,6 +447,11 @@
       for (const i of rows) { const v = m.files[m.file[i]][field] || "(none)"; c.set(v, (c.get(v) || 0) + 1); }
       if (c.size) counts.push(`<span class="au-count"><i>${field}</i> ` + [...c].sort().map(([v, n]) => `${escape(displayName(field, v))}: ${n}`).join(", ") + "</span>");
     }
+    const perFile = new Map();
+    for (const i of rows) perFile.set(m.file[i], (perFile.get(m.file[i]) || 0) + 1);
+    const largest = [...perFile].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 12);
+    counts.push(`<span class="au-count"><i>file</i> ` + largest.map(([f, n]) => `${escape(m.files[f].path.split("/").pop())}: ${n}`).join(", ")
+      + (perFile.size > largest.length ? `, and ${perFile.size - largest.length} more` : "") + "</span>");
     html += counts.join(" ");
     document.getElementById("au-counts").innerHTML = html;
     const head = document.getElementById("au-thead"), sort = AU.sort || { column: "file", descending: false };
