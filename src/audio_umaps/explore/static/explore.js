@@ -249,8 +249,8 @@
     if (hl) {
       layers.push(
         { points: Uint32Array.from(selShadow), colours: cols.shadow, alpha: Math.min(1, style.shadow_alpha * 4), radius: style.shadow_size / 2 },
-        { points: Uint32Array.from(selTest), colour: C().outline, alpha: 1, radius: style.dot / 2 + 1.2 },
-        { points: Uint32Array.from(selTest), colours: cols.test, alpha: 1, radius: style.dot / 2 },
+        { points: Uint32Array.from(selTest), colour: C().outline, alpha: 1, radius: style.dot / 2 + 2 },
+        { points: Uint32Array.from(selTest), colours: cols.test, alpha: 1, radius: style.dot / 2 + 0.8 },
       );
     }
     const marked = AU.marked && AU.marked[m.key] ? AU.marked[m.key].filter((i) => pickable[i]) : null;
@@ -685,7 +685,8 @@
     box.innerHTML = "";
     for (const [field, values] of AU.cfg.filters) {
       const off = st.off[field] || (st.off[field] = []);
-      const group = el("fieldset", { class: "au-group" }, el("legend", {}, field.startsWith("attr:") ? field.slice(5) : field));
+      const name = field.startsWith("attr:") ? field.slice(5).replace(/^attr_/, "") : field;
+      const group = el("fieldset", { class: "au-group" }, el("legend", {}, name));
       for (const v of values) {
         const chip = el("button", { type: "button", class: "au-chip", "aria-pressed": String(!off.includes(v)), "data-field": field, "data-value": v,
           onclick: (e) => {
