@@ -349,6 +349,17 @@ def test_the_view_round_trips_through_the_url(page, scope, browser, server):
     assert again.selected() == members
     assert again.js("AudioUmaps.views.normal.scatter.view") == pytest.approx(view, rel=1e-4)
     assert again.errors == []
+    # a selection made in a linked map comes back in that map
+    again.page.keyboard.press("Escape")
+    other = tables[OTHER]
+    theirs = island(other, first_window(other, split="train"))
+    again.box_select([again.point(j, f"linked {OTHER}") for j in theirs])
+    again.page.wait_for_timeout(600)
+    third = open_page(browser, again.js("location.href"))
+    assert third.js("AudioUmaps.sel.key") == OTHER and third.selected() == theirs
+    assert third.highlighted(KEY) == overlapping(other, theirs, table, 1, 5)
+    assert third.errors == []
+    third.close()
     again.close()
 
 

@@ -615,12 +615,18 @@
       const [x0, x1, y0, y1] = h.get("zoom").split(",").map(Number);
       if ([x0, x1, y0, y1].every(Number.isFinite)) st.zoom = { x0, x1, y0, y1 };
     }
-    if (h.has("sel")) {
-      const key = h.get("in") || AU.cfg.own.key;
-      if (key !== AU.cfg.own.key) await AU.loadLinked();
+    return h.has("sel") ? { key: h.get("in") || AU.cfg.own.key, packed: h.get("sel") } : null;
+  }
+
+  /* The selection of the URL (file + time ids) on the map it was made in (a linked map's is
+   * loaded first). */
+  async function restoreSelection(saved) {
+    if (saved) {
+      const key = saved.key;
+      if (key !== AU.cfg.own.key && AU.cfg.linked.some((s) => s.key === key)) await AU.loadLinked();
       const m = AU.maps[key];
       if (m) {
-        const ids = JSON.parse(await unpack(h.get("sel"))), mask = new Uint8Array(m.n);
+        const ids = JSON.parse(await unpack(saved.packed)), mask = new Uint8Array(m.n);
         for (const [dataset, path, times] of ids) {
           const g = m.fileOf.get(dataset + "\u0000" + path);
           if (g === undefined) continue;
@@ -885,10 +891,15 @@
     if (cfg.own.skipped === null && !payload) {
       document.getElementById("au-now").textContent = `The data of this map (${cfg.own.data}) did not load: keep the page in its folder.`;
     }
-    await restoreHash();
+    const saved = await restoreHash();
     buildControls();
     layoutPanels();
     buildLinked();
+    try {
+      await restoreSelection(saved);
+    } catch (e) {
+      document.getElementById("au-now").textContent = `The link's selection could not be read (${e.message}).`;
+    }
     document.getElementById("au-play-selection").onclick = () => AU.playSelection();
     document.getElementById("au-prev").onclick = () => AU.step(AU.cursor < 0 ? -1 : AU.cursor - 1);
     document.getElementById("au-next").onclick = () => AU.step(AU.cursor + 1);
