@@ -200,14 +200,19 @@
    * panel's label only), a system's errors ringed, the selection on top with an outline, and
    * the window playing marked. */
   AU.redraw = function () {
-    const st = AU.state, c = colouring(st.colour);
-    AU.colouring = c;
+    const st = AU.state;
+    // the colouring, each map's colours and its windows' classes are kept until what they
+    // depend on changes: a selection or a click redraws without recomputing them
+    const filters = JSON.stringify([st.off, st.ranges]);
+    if (!AU.colouring || AU.colouring.option !== st.colour) AU.colouring = colouring(st.colour);
+    const c = AU.colouring;
     for (const key of Object.keys(AU.maps)) {
       const m = AU.maps[key];
       if (!m) continue;
-      const cls = classes(m), cols = windowColours(m, c), hl = AU.highlight[key] || null;
-      m.cls = cls;
-      for (const view of AU.viewsOf(key)) drawView(view, m, cls, cols, hl);
+      if (m.colsFor !== c) { m.cols = windowColours(m, c); m.colsFor = c; }
+      if (m.clsFor !== filters) { m.cls = classes(m); m.clsFor = filters; }
+      const hl = AU.highlight[key] || null;
+      for (const view of AU.viewsOf(key)) drawView(view, m, m.cls, m.cols, hl);
     }
     legend(c);
     AU.updateSelectionPanel();
