@@ -48,7 +48,7 @@ def chromium(width: int = 1600, height: int = 1300):
 
 class Page:
     """An explorer page opened in the browser, drawn, with every console error and page error
-    it raised."""
+    it raised, and helpers to point at, select and read windows."""
 
     def __init__(self, browser, url: str, *, wait: bool = True):
         self.page = browser.new_page()
@@ -62,26 +62,40 @@ class Page:
     def js(self, code: str, arg=None):
         return self.page.evaluate(code, arg)
 
-    def point(self, key: str, i: int, panel: str = "normal") -> dict:
-        """Client coordinates of window ``i`` of map ``key`` in a panel of the page's own map
-        (normal, anomaly, unknown) or in the figure of a linked map (its key)."""
-        figure = (
-            f"AudioUmaps.page.models.panels.{panel}"
-            if panel in ("normal", "anomaly", "unknown")
-            else f"AudioUmaps.page.models.linked_figures['{panel}']"
-        )
-        return self.js(f"AudioUmaps.screenPoint({figure}, '{key}', {i})")
+    def point(self, i: int, view: str = "normal") -> dict:
+        """Client coordinates of window ``i`` in a view: a panel of the page's own map
+        (normal, anomaly, unknown; all in the combined view) or a linked map (``linked <key>``)."""
+        return self.js(f"AudioUmaps.screenPoint({view!r}, {i})")
 
-    def box_select(self, corners: list[dict], margin: float = 8.0, tool: int = 0) -> None:
-        """Drag the ``tool``-th box-select tool of the page around ``corners`` (client points)."""
+    def drag(self, points: list[dict], *, modifier: str | None = None) -> None:
+        """Press, move through ``points`` (client points) and release, holding ``modifier``
+        (Shift, Alt) if given."""
+        if modifier:
+            self.page.keyboard.down(modifier)
+        self.page.mouse.move(points[0]["x"], points[0]["y"])
+        self.page.mouse.down()
+        for p in points[1:]:
+            self.page.mouse.move(p["x"], p["y"], steps=4)
+        self.page.mouse.up()
+        if modifier:
+            self.page.keyboard.up(modifier)
+
+    def box_select(self, corners: list[dict], margin: float = 8.0, modifier: str | None = None) -> None:
+        """Drag a box (the page's default tool) around ``corners`` (client points)."""
         x0, x1 = min(c["x"] for c in corners) - margin, max(c["x"] for c in corners) + margin
         y0, y1 = min(c["y"] for c in corners) - margin, max(c["y"] for c in corners) + margin
-        self.page.locator(".bk-tool-icon-box-select").nth(tool).click()
-        self.page.mouse.move(x0, y0)
-        self.page.mouse.down()
-        self.page.mouse.move(x0 + 2, y0 + 2, steps=2)
-        self.page.mouse.move(x1, y1, steps=8)
-        self.page.mouse.up()
+        self.drag([{"x": x0, "y": y0}, {"x": x1, "y": y1}], modifier=modifier)
+
+    def selected(self) -> list[int]:
+        """The selected windows (of the map the selection was made in)."""
+        return self.js(
+            "AudioUmaps.sel ? Array.from(AudioUmaps.sel.mask.keys()).filter(i => AudioUmaps.sel.mask[i]) : []"
+        )
+
+    def highlighted(self, key: str) -> list[int]:
+        return self.js(
+            f"(() => {{ const h = AudioUmaps.highlight[{key!r}]; return h ? Array.from(h.keys()).filter(i => h[i]) : []; }})()"
+        )
 
     def close(self):
         self.page.close()

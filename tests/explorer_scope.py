@@ -64,13 +64,20 @@ def table(paths: list[str], stack: int, windows_per_file: int, seed: int) -> pd.
                     "domain": domain,
                     "split": split,
                     "label": label,
+                    "file_id": name.split("_")[5],
                     "attributes": name.split("_")[-1][:-4],
                     "subfolder": sub,
+                    "store": "results/features/dev/mel/fan.zarr",
+                    "file_index": i,
+                    "first_frame": int(f),
                     "start_time": round(f * HOP / SR, 6),
                     "stack": stack,
                     "energy": float(rng.uniform(10, 1000)),
+                    "random_weights": False,
+                    "attr_letter": name.split("_")[-1][:1],
                     "x": 10 * np.cos(angle) + rng.normal(scale=0.4),
                     "y": 10 * np.sin(angle) + rng.normal(scale=0.4),
+                    "umap_seed": 42,
                 }
             )
     out = pd.DataFrame(rows)

@@ -125,10 +125,15 @@ def test_scope_folder_is_self_contained_and_needs_no_network(scope):
     assert pages == ["index.html", "mel_stack1.html", "mel_stack5.html"]
     for page in ("mel_stack1.html", "mel_stack5.html"):
         text = (folder / page).read_text()
-        refs = [r for r in re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', text) if r != "data:,"]
+        # (../scopes.js is the explorer's list of scopes beside the folder: optional, a lone
+        # folder's pages say the other scopes are not there)
+        refs = [
+            r
+            for r in re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', text)
+            if r not in ("data:,", "../scopes.js")
+        ]
         assert refs and all(not r.startswith(("http:", "https:", "//")) for r in refs)
         assert all((folder / r).is_file() for r in refs), refs
-        assert "cdn.bokeh.org" not in text
     for name, table in tables.items():
         data = (folder / "data" / f"{name}.js").read_text()
         assert f'"n":{len(table)}' in data
@@ -156,6 +161,36 @@ def test_top_index_links_every_map_of_every_scope(scope):
     assert {"fan/index.html", "fan/mel_stack1.html", "fan/mel_stack5.html"} <= set(links)
     assert all((folder.parent / link).is_file() for link in links)
     assert "No maps" in explore.index_html({})
+
+
+def test_the_index_names_devices_and_scopes_js_lists_them(tmp_path):
+    """Scope folders carry safe names; the index and the pages' list of scopes show the
+    device's own name."""
+    folder = tmp_path / "my~20fan~2B~C3~BC"
+    folder.mkdir()
+    (folder / "maps.json").write_text(json.dumps({"scope": folder.name, "subject": "my fan+ü", "maps": []}))
+    scopes = explore.read_scopes([folder])
+    assert scopes == {folder.name: {"subject": "my fan+ü", "maps": []}}
+    index = explore.index_html(scopes)
+    assert ">my fan+ü</a>" in index and 'href="my~20fan~2B~C3~BC/index.html"' in index
+    listed = explore.scopes_js(scopes)
+    assert listed.startswith("window.AudioUmapsScopes = ")
+    assert json.loads(listed.split(" = ", 1)[1].rstrip(";\n")) == [{"folder": folder.name, "name": "my fan+ü"}]
+
+
+def test_the_same_maps_give_the_same_explorer_bytes(tmp_path):
+    """Two scope folders written from the same audio and maps are identical, byte for byte
+    (pages, data, clips, tables)."""
+    audio = tmp_path / "audio"
+    first, _ = explorer_scope.build(tmp_path / "a" / "explore" / "fan", audio)
+    second, _ = explorer_scope.build(tmp_path / "b" / "explore" / "fan", audio)
+
+    def files(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    a, b = files(first), files(second)
+    assert sorted(a) == sorted(b) and len(a) > 10
+    assert [name for name in a if a[name] != b[name]] == []
 
 
 def test_scores_read_with_missing_system_scores_as_none(tmp_path):
@@ -343,8 +378,8 @@ def test_names_are_escaped_in_every_page():
     page = explore.page_html(own, [], settings=explore.Settings(), title="<i>fan</i> & co")
     assert "<script>alert(1)" not in page and "No map: &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<title>&lt;i&gt;fan&lt;/i&gt; &amp; co</title>" in page
-    index = explore.index_html({"a<b>": [own]})
-    assert "a<b>" not in index and 'href="a&lt;b&gt;/index.html"' in index
+    index = explore.index_html({"a<b>": {"subject": "my <fan>", "maps": [own]}})
+    assert "a<b>" not in index and 'href="a%3Cb%3E/index.html"' in index and ">my &lt;fan&gt;<" in index
     assert 'title="&lt;script&gt;alert(1)&lt;/script&gt;"' in index
     clips = pd.DataFrame([("d", "x<y>.wav", "", np.nan, np.nan, "not <audio>")], columns=explore.CLIP_COLUMNS)
     scope = explore.scope_index_html([own], clips, title="t")
@@ -352,9 +387,11 @@ def test_names_are_escaped_in_every_page():
 
 
 def test_the_colours_live_in_one_place():
-    """explore.js holds no colour of its own: every colour of a page comes from explorer_colours."""
-    script = (Path(explore.__file__).parent / "static" / "explore.js").read_text()
-    assert re.findall(r"#[0-9a-fA-F]{6}\b", script) == []
+    """The pages' scripts hold no colour of their own: every colour of a page comes from
+    explorer_colours."""
+    for name in ("explore.js", "player.js", "scatter.js"):
+        script = (Path(explore.__file__).parent / "static" / name).read_text()
+        assert re.findall(r"#[0-9a-fA-F]{3,6}\b", script) == [], name
     own = {
         **explore.summary(
             explore.map_payload(
@@ -367,7 +404,7 @@ def test_the_colours_live_in_one_place():
     }
     colours = {**explore.explorer_colours(), "none": "#0a0b0c", "shadow_none": "#0d0e0f"}
     page = explore.page_html(own, [], settings=explore.Settings(), title="t", colours=colours)
-    assert '"nan_color":"#0a0b0c"' in page and '"nan_color":"#0d0e0f"' in page
+    assert '"none":"#0a0b0c"' in page and '"shadow_none":"#0d0e0f"' in page
 
 
 def test_the_package_ships_its_templates_and_static_files(tmp_path):
@@ -404,13 +441,15 @@ def test_the_package_ships_its_templates_and_static_files(tmp_path):
         "templates/index.html",
         "templates/scope_index.html",
         "static/explore.js",
+        "static/scatter.js",
+        "static/player.js",
         "static/explore.css",
     ):
         assert f"audio_umaps/explore/{name}" in names, name
     code = (
         "import audio_umaps.explore as e; from pathlib import Path; import sys; "
         "assert Path(e.__file__).is_relative_to(sys.argv[1]), e.__file__; "
-        "assert len(e.assets.files()) == 5 and all(Path(f).is_relative_to(sys.argv[1]) for f in e.assets.files()); "
+        "assert len(e.assets.files()) == 7 and all(Path(f).is_relative_to(sys.argv[1]) for f in e.assets.files()); "
         "print(e.index_html({}))"
     )
     proc = subprocess.run(

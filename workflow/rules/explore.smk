@@ -41,9 +41,10 @@ rule explore_clips:
 
 
 rule explore:
-    """A scope's explorer: a page per representation x stack (Bokeh; hover, click to hear a
-    window, linked selection across the scope's maps), the maps' data, the scope's clips (hard
-    links into its clips folder, or copies) and Bokeh's JavaScript, in one self-contained
+    """A scope's explorer: a page per representation x stack (canvas; hover, click to hear a
+    window, select, list and hear a selection, linked highlight across the scope's maps), the
+    maps' data, the scope's clips (hard links into its clips folder, or copies) and the
+    explorer's scripts, in one self-contained
     folder that works opened from disk. Its templates and static files are inputs: changing one
     remakes the pages, not the clips."""
     input:
@@ -91,11 +92,12 @@ rule explore:
 
 
 rule explore_index:
-    """The index of every scope's explorer pages."""
+    """The index of every scope's explorer pages, and the list of scopes the pages link."""
     input:
         scopes=expand(rules.explore.output[0], scope=PLAN.scopes),
     output:
-        "results/explore/index.html",
+        index="results/explore/index.html",
+        scopes="results/explore/scopes.js",
     log:
         "results/logs/explore_index.log",
     benchmark:

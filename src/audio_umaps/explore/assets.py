@@ -1,18 +1,16 @@
 """The explorer's templates (``templates/``, Jinja2) and static files (``static/``: the pages'
-callbacks and style), read through the package (:mod:`importlib.resources`), so they are found
+scripts and style), read through the package (:mod:`importlib.resources`), so they are found
 wherever the package is installed."""
 
 from __future__ import annotations
 
-import shutil
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 PACKAGE = __package__  # audio_umaps.explore
 FOLDERS = ("templates", "static")
-STATIC_FILES = ("explore.js", "explore.css")
-BOKEH_FILES = ("bokeh.min.js", "bokeh-widgets.min.js")  # Bokeh's JavaScript, beside the pages
+STATIC_FILES = ("scatter.js", "player.js", "explore.js", "explore.css")
 
 
 def thousands(n: int) -> str:
@@ -55,15 +53,9 @@ def files() -> list[str]:
 
 
 def copy_static(folder: str | Path) -> None:
-    """Bokeh's JavaScript (from the installed package) and the explorer's own static files into
-    ``folder``/static."""
-    import bokeh
-
+    """The explorer's static files (its scripts and style) into ``folder``/static."""
     target = Path(folder) / "static"
     target.mkdir(parents=True, exist_ok=True)
-    js = Path(bokeh.__file__).parent / "server" / "static" / "js"
-    for name in BOKEH_FILES:
-        shutil.copyfile(js / name, target / name)
     static = resources.files(PACKAGE).joinpath("static")
     for name in STATIC_FILES:
         (target / name).write_bytes(static.joinpath(name).read_bytes())

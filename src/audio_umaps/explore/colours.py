@@ -30,7 +30,11 @@ def explorer_colours(run: dict | None = None, *, device: str | None = None) -> d
         label, split); ``continuous``: the ramp of energy and scores, low to high; ``none``:
         test windows without a value; ``shadow_none``: shadows without one; ``shadow_start``:
         the shadows' colour before the page's script runs; ``errors``: the ring of a system's
-        false positives and negatives; ``paler``: how far shadows' colours are mixed with white.
+        false positives and negatives; ``paler``: how far shadows' colours are mixed with white;
+        ``outline``: the ring of selected and playing windows, ``halo`` the ring around it;
+        ``wave``, ``wave_outside``, ``span``, ``span_edge``, ``margin``, ``cursor``, ``text``: the
+        player's waveform (played, and the rest of the clip), the window's span and its edge,
+        the margin played around it, its cursor and its message.
     """
     fixed = {"domain": dict(_palette.DOMAINS), "label": dict(_palette.LABELS), "split": dict(_palette.SPLITS)}
     if run:
@@ -61,4 +65,13 @@ def explorer_colours(run: dict | None = None, *, device: str | None = None) -> d
         "shadow_start": "#a6c8e0",
         "errors": "#000000",  # a wrong decision's ring: black, as the static plots outline it
         "paler": 0.55,
+        "outline": "#1a1a1a",
+        "halo": "#ffffff",
+        "wave": "#3a3a3a",
+        "wave_outside": "#b0b0b0",
+        "span": "#ffd54f",
+        "span_edge": "#b8860b",
+        "margin": "#fff3c4",
+        "cursor": "#c62828",
+        "text": "#666666",
     }

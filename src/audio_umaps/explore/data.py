@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from .maps import FILE_FIELDS, MapSpec
+from .maps import FILE_EXTRA, FILE_FIELDS, MapSpec
 
 
 def _b64(values: np.ndarray, dtype: str) -> dict:
@@ -24,6 +24,16 @@ def _number(value):
         return None
     value = float(value)
     return value if np.isfinite(value) else None
+
+
+def _text(value) -> str:
+    """A table's text value as the page shows it ("" for a missing one)."""
+    return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def attribute_columns(table: pd.DataFrame) -> list[str]:
+    """The map table's attribute columns (``attr_*``: a DCASE file name's attributes), in order."""
+    return [c for c in table.columns if c.startswith("attr_")]
 
 
 def extent(table: pd.DataFrame | None) -> list[float]:
@@ -44,6 +54,7 @@ def _file_records(
     score_at = {}
     if scores is not None and len(scores):
         score_at = {(r["dataset"], r["path"]): r for r in scores.to_dict("records")}
+    attributes = attribute_columns(table)
     records = []
     for key in files:
         meta = first.loc[key]
@@ -54,6 +65,10 @@ def _file_records(
                 **{f: str(meta.get(f, "")) for f in FILE_FIELDS if f not in ("dataset", "path")},
                 "dataset": key[0],
                 "path": key[1],
+                **{f: _text(meta.get(f, "")) for f in FILE_EXTRA},
+                "file_index": int(meta["file_index"]) if "file_index" in meta else None,
+                "random_weights": bool(meta.get("random_weights", False)),
+                "attrs": {a: _text(meta.get(a, "")) for a in attributes},
                 "clip": clip.clip if clip is not None and clip.clip else "",
                 "offset": _number(clip.offset) if clip is not None and clip.clip else None,
                 "problem": clip.problem
@@ -96,6 +111,8 @@ def map_payload(
     }
     categories["label"] = sorted({r["label"] for r in records if r["split"] == "test" and r["label"]})
     n_test = int((table["split"] == "test").sum()) if "split" in table.columns else 0
+    seeds = table["umap_seed"].dropna().unique() if "umap_seed" in table.columns else []
+    first_frame = table["first_frame"].to_numpy() if "first_frame" in table.columns else np.zeros(len(table))
     return {
         "key": spec.name,
         "representation": spec.representation,
@@ -113,6 +130,8 @@ def map_payload(
         "has_energy": bool(np.isfinite(energy).any()),
         "measures": ["knn"] if scores is not None and "knn_original" in scores.columns else [],
         "categories": categories,
+        "attribute_columns": attribute_columns(table),
+        "umap_seed": int(seeds[0]) if len(seeds) == 1 else None,
         "files": records,
         "columns": {
             "x": _b64(table["x"].to_numpy(dtype=float), "float32"),
@@ -120,6 +139,7 @@ def map_payload(
             "file": _b64(file_of, "uint32"),
             "t": _b64(start, "float32"),
             "energy": _b64(energy, "float32"),
+            "first_frame": _b64(first_frame, "uint32"),
         },
     }
 
@@ -144,6 +164,7 @@ def summary(payload: dict) -> dict:
         "systems",
         "categories",
         "window_seconds",
+        "frame_seconds",
         "extent",
         "n_test",
         "n_shadow",

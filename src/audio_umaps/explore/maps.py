@@ -14,6 +14,8 @@ from .. import representations, tables
 SPLITS = ("train", "test", "external")
 LABELS = ("normal", "anomaly", "unknown")
 FILE_FIELDS = ("path", "dataset", "device", "section", "domain", "split", "label", "attributes")
+# the map table's other columns that hold one value per file (a page's export writes them back)
+FILE_EXTRA = ("kind", "part", "file_id", "subfolder", "store")
 
 
 @dataclass(frozen=True)

@@ -1,69 +1,72 @@
-"""One explorer page: a map's dual plot, its widgets and the scope's linked maps (Bokeh, canvas
-rendering), in the package's page template (``templates/page.html``)."""
+"""One explorer page: a map's dual plot, its controls, the player, the selection and the scope's
+linked maps, from the package's page template (``templates/page.html``). The page holds no
+drawing code of its own: ``static/explore.js`` builds it from the config written into it."""
 
 from __future__ import annotations
 
-from . import assets, figures, widgets
+import json
+
+from . import assets, widgets
 from .colours import explorer_colours
+from .figures import style
 from .maps import Settings
 
+SCRIPTS = ("static/scatter.js", "static/player.js", "static/explore.js")
 
-def page_document(own: dict, linked: list[dict], *, settings: Settings, colours: dict):
-    """The Bokeh document of a page; explore.js's ``AudioUmaps.init`` receives its models and
-    config (own and linked maps' summaries, colours, margin) when it is ready."""
-    from bokeh.document import Document
-    from bokeh.events import DocumentReady
-    from bokeh.models import BooleanFilter, CustomJS
 
-    source = figures.empty_source(f"source {own['key']}")
-    mapper, shadow_mapper = figures.mappers(colours)
-    filters = {name: BooleanFilter(booleans=[]) for name in figures.LAYERS}
-    panels = figures.dual_panels(own, source, filters, mapper, shadow_mapper, colours)
-    controls, autoload = widgets.controls(own, linked, settings.linked_autoload_points)
-    linked_sources, linked_figures = {}, []
-    for m in linked:
-        linked_sources[m["key"]], fig = figures.linked_figure(m, mapper, colours)
-        linked_figures.append(fig)
-    models = {
-        "source": source,
-        "mapper": mapper,
-        "shadow_mapper": shadow_mapper,
-        "filters": filters,
-        "panels": panels,
-        **controls,
-        "linked": linked_sources,
-        "linked_figures": dict(zip(linked_sources, linked_figures)),
+def page_config(own: dict, linked: list[dict], *, settings: Settings, colours: dict, attributes: dict) -> dict:
+    """What explore.js builds the page from: the map (``own``) and the scope's other maps
+    (``linked``), each a :func:`~audio_umaps.explore.data.summary` with its marks' style; the
+    colours, the margin played around a window, the controls, and whether the linked maps load
+    with the page (up to ``settings.linked_autoload_points`` windows together)."""
+    options = widgets.colour_options(own)
+    total = sum(m["n"] for m in linked if not m["skipped"])
+    return {
+        "own": {**own, "style": style(own)},
+        "linked": [{**m, "style": style(m)} for m in linked],
+        "autoload": total <= settings.linked_autoload_points,
+        "margin": settings.margin,
+        "colours": colours,
+        "colour_options": options,
+        "first_colour": widgets.first_colour(options, own["categories"]),
+        "filters": widgets.filters(own, attributes),
+        "ranges": widgets.ranges(own),
     }
-    widgets.wire(controls, own["key"], {own["key"]: source, **linked_sources})
-    doc = Document()
-    doc.add_root(widgets.layout(controls, panels, linked_figures))
-    config = {"own": own, "linked": linked, "autoload": autoload, "margin": settings.margin, "colours": colours}
-    doc.js_on_event(
-        DocumentReady, CustomJS(args={"models": models, "config": config}, code="AudioUmaps.init(models, config);")
-    )
-    return doc
 
 
-def page_html(own: dict, linked: list[dict], *, settings: Settings, title: str, colours: dict | None = None) -> str:
+def page_html(
+    own: dict,
+    linked: list[dict],
+    *,
+    settings: Settings,
+    title: str,
+    colours: dict | None = None,
+    attributes: dict | None = None,
+) -> str:
     """The page of one map (``own``, a :func:`~audio_umaps.explore.data.summary`) of a scope,
-    with ``linked`` (the summaries of the scope's other maps) side by side below it.
+    with ``linked`` (the summaries of the scope's other maps) below it.
 
     Views: the paper's dual plot (normal test windows left, anomalous right, an extra panel for
     unlabelled ones, training and external windows as shadows on every panel) or one combined
-    panel (the left one, showing every test window); toggles for split, label, section and
-    domain; colour by section, domain, label, energy, kNN score or a system's score; a system's
-    false positives and negatives ringed. Hover shows a window's file and scores; a click plays
-    it; a box or lasso selection highlights the windows of the same files at overlapping times in
-    every other map (and theirs in this one). ``colours``: :func:`explorer_colours` unless given.
-    """
-    from bokeh.embed import file_html
-
-    doc = page_document(own, linked, settings=settings, colours=colours or explorer_colours())
-    scripts = [f"static/{f}" for f in assets.BOKEH_FILES] + ["static/explore.js", own["data"]]
-    return file_html(
-        doc,
-        resources=None,
+    panel; on/off filters per metadata column (``attributes``: the attribute columns' values,
+    ``{column: values}``) and score ranges; colour by section, domain, label, energy, kNN score
+    or a system's score; a system's false positives and negatives ringed. A click plays the
+    nearest window; a box or lasso selects windows, lists them (counts, a sortable table, play
+    in turn, export) and highlights the windows of the same files at overlapping times in every
+    other map; the view is kept in the URL's hash. ``colours``: :func:`explorer_colours` unless
+    given. The same inputs give the same bytes."""
+    config = page_config(
+        own, linked, settings=settings, colours=colours or explorer_colours(), attributes=attributes or {}
+    )
+    # no "<", ">" or "&" inside the JSON script element: a file name holding "</script>" or
+    # "<!--" cannot end it or change how the browser reads it
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return assets.template("page.html").render(
         title=title,
-        template=assets.template("page.html"),
-        template_variables={"scripts": scripts, "heading": title, "own": own, "settings": settings},
+        heading=title,
+        config=text,
+        scripts=[*SCRIPTS, own["data"]],
+        own=own,
+        settings=settings,
     )

@@ -17,12 +17,14 @@ from .maps import Map, Settings
 from .page import page_html
 
 
-def read_scopes(folders) -> dict[str, list[dict]]:
-    """``{scope: map summaries}`` from the ``maps.json`` of each scope folder."""
+def read_scopes(folders) -> dict[str, dict]:
+    """``{scope: {"subject": its name, "maps": its map summaries}}`` from the ``maps.json`` of
+    each scope folder (the folder's name is the scope's safe name; the subject is the device's
+    own name, or "All devices")."""
     scopes = {}
     for folder in folders:
         meta = json.loads((Path(folder) / "maps.json").read_text())
-        scopes[meta["scope"]] = meta["maps"]
+        scopes[meta["scope"]] = {"subject": meta.get("subject") or meta["scope"], "maps": meta["maps"]}
     return scopes
 
 
@@ -37,16 +39,29 @@ def scope_index_html(maps: list[dict], clips: pd.DataFrame, *, title: str) -> st
     )
 
 
-def index_html(scopes: dict[str, list[dict]], *, title: str = "audio-umaps explorer") -> str:
-    """The top index: every scope with a link to each of its maps."""
-    stacks = sorted({m["stack"] for maps in scopes.values() for m in maps})
-    reps = list(dict.fromkeys(m["representation"] for maps in scopes.values() for m in maps))
+def index_html(scopes: dict[str, dict], *, title: str = "audio-umaps explorer") -> str:
+    """The top index: every scope (by its device's name) with a link to each of its maps."""
+    stacks = sorted({m["stack"] for s in scopes.values() for m in s["maps"]})
+    reps = list(dict.fromkeys(m["representation"] for s in scopes.values() for m in s["maps"]))
     columns = [(r, s) for r in reps for s in stacks]
     rows = []
-    for scope, maps in scopes.items():
-        by = {(m["representation"], m["stack"]): m for m in maps}
-        rows.append((scope, [by.get(c) for c in columns]))
+    for scope, entry in scopes.items():
+        by = {(m["representation"], m["stack"]): m for m in entry["maps"]}
+        rows.append((scope, entry["subject"], [by.get(c) for c in columns]))
     return assets.template("index.html").render(title=title, columns=columns, rows=rows)
+
+
+def scopes_js(scopes: dict[str, dict]) -> str:
+    """``scopes.js`` beside the scope folders: every scope's folder and name, which a page loads
+    to link the other scopes (a scope folder copied alone has none, and its pages say so)."""
+    listed = [{"folder": scope, "name": entry["subject"]} for scope, entry in scopes.items()]
+    return f"window.AudioUmapsScopes = {json.dumps(listed, sort_keys=True)};\n"
+
+
+def attribute_values(payloads: list[dict]) -> dict[str, list[str]]:
+    """``{attribute column: its values}`` over a scope's maps (``(none)`` for files without one)."""
+    columns = list(dict.fromkeys(c for p in payloads for c in p["attribute_columns"]))
+    return {c: sorted({(f["attrs"].get(c) or "(none)") for p in payloads for f in p["files"]}) for c in columns}
 
 
 def scope_categories(summaries: list[dict]) -> dict:
@@ -73,7 +88,7 @@ def write_scope_pages(
         <representation>_stack<k>.html     a page per map (:func:`~audio_umaps.explore.page.page_html`)
         data/<representation>_stack<k>.js  the map's windows and files (:func:`~audio_umaps.explore.data.map_payload`)
         audio/                             the clips of ``clips_folder`` (hard links, or copies) and their table
-        static/                            Bokeh's JavaScript and the explorer's callbacks and style
+        static/                            the explorer's scripts and style
         maps.json                          what the top index (:func:`index_html`) lists
 
     ``clips_folder``: the scope's clips (:func:`~audio_umaps.explore.clips.write_scope_clips`),
@@ -84,13 +99,15 @@ def write_scope_pages(
     with atomic_folder(folder) as tmp:
         clips = link_clips(clips_source, clips_folder, tmp)
         (tmp / "data").mkdir()
-        summaries = []
+        summaries, payloads = [], []
         for spec, table, skipped, scores in maps:
             payload = map_payload(
                 spec, None if skipped else table, clips=clips, scores=scores, systems=systems, skipped=skipped
             )
             (tmp / spec.data).write_text(data_js(payload), encoding="utf-8")
             summaries.append(summary(payload))
+            payloads.append(payload)
+        attributes = attribute_values(payloads)
         union = scope_categories(summaries)
         for s in summaries:
             s["scope_categories"] = union
@@ -101,6 +118,7 @@ def write_scope_pages(
                 linked,
                 settings=settings,
                 colours=colours,
+                attributes=attributes,
                 title=f"{subject}: {s['representation']}, stack {s['stack']}",
             )
             (tmp / s["page"]).write_text(page, encoding="utf-8")
