@@ -239,6 +239,12 @@ def measure(browser, context, page_path: Path, i: int, box) -> dict:
     t0 = page.js("performance.now()")
     page.page.select_option("#au-colour", "domain")
     out["recolour_s"] = (page.js(FRAMES) - t0) / 1000
+    if not page.js("AudioUmaps.cfg.autoload"):  # beyond explore.linked_autoload_points: the button
+        t0 = time.perf_counter()
+        page.page.locator("#au-load").click()
+        page.page.wait_for_function("window.AudioUmapsLinkedLoaded === 1", timeout=120000)
+        page.js(FRAMES)
+        out["linked_load_s"] = time.perf_counter() - t0
     page.page.wait_for_function("window.AudioUmapsLinkedLoaded === 1", timeout=120000)
     page.js("AudioUmaps.redraw()")
     page.js(FRAMES)

@@ -52,6 +52,15 @@ def test_umap_estimates_cover_a_dcase_size_map():
     assert job.mem_mb > 1184 and job.runtime * 60 > 393
 
 
+def test_metrics_estimates_cover_a_dcase_size_machine():
+    # benchmarks/scale.py: one machine at DCASE 2021 development size (1,200 test files and
+    # 3,009 training files of 10 s, 6 groups); peaks of its metrics jobs in MB
+    peaks = {(1, 513): 1055, (5, 128): 1039, (10, 128): 1044, (10, 513): 2081, (5, 513): 1404, (1, 128): 493}
+    for (stack, dims), peak in peaks.items():
+        job = resources.metrics(1200, 3009, 10.0, stack, dims, 31.25, {"train_windows": 10000}, groups=6)
+        assert job.mem_mb > 1.05 * peak, (stack, dims)
+
+
 def test_metrics_estimates_cover_the_measured_peaks_and_times():
     # benchmarks/metrics_knn.py at the paper's caps (600 test files of 10 s, bank 10,000 per
     # section, log-STFT stack 10): the kNN scoring alone peaked at 876 MB in 125 s
