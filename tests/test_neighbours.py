@@ -135,26 +135,6 @@ def test_graph_follows_the_engine_and_measures_an_approximate_graphs_recall():
     assert forced.engine == "exact"
 
 
-def test_auto_searches_exactly_where_a_tenth_of_the_lists_finds_too_few(caplog):
-    # uniform noise in 64 dimensions: a window's neighbours lie in many lists, and a tenth of
-    # them finds far fewer than 0.98 of the exact neighbours
-    x = np.random.default_rng(1).uniform(size=(8000, 64)).astype(np.float32)
-    with caplog.at_level(logging.INFO, logger="audio_umaps.neighbours"):
-        g = neighbours.graph(x, k=15, exact_max=1000, queries=200)
-    truth, _ = neighbours.knn(x, k=15)
-    assert g.engine == "exact" and g.recall is None
-    np.testing.assert_array_equal(g.indices, truth)
-    assert re.fullmatch(
-        r"exact \(approximate search fell short: \d+ of \d+ lists found 0\.\d{4} of the exact neighbours\)",
-        g.describe(),
-    )
-    assert g.facts()["engine_note"].startswith("approximate search fell short")
-    assert "searching exactly" in caplog.text
-    # asked for, the approximate engine keeps its graph, and says how much it found
-    forced = neighbours.graph(x, k=15, engine="approximate", queries=200)
-    assert forced.engine == "approximate" and forced.recall < neighbours.RECALL_TARGET
-
-
 @pytest.mark.parametrize("metric", ["euclidean", "sqeuclidean", "cosine"])
 def test_approximate_neighbours_are_close_to_exact_ones(metric):
     x = clustered()

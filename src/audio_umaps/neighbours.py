@@ -10,8 +10,7 @@ copy of the data. It replaces pynndescent's approximate search, which UMAP would
 Approximate neighbours (:func:`knn_approximate`, UMAP's graph only): faiss's inverted-file
 index (IVF-Flat) with about ``4 * sqrt(n)`` k-means lists, each window searched in the
 ``nprobe`` lists nearest to it (the fewest that find 0.98 of the exact neighbours of 1,000
-seeded windows), distances computed exactly. Where even a tenth of the lists finds less (the
-search then costs about as much as exact search), ``auto`` searches exactly instead. Its result repeats byte for byte
+seeded windows), distances computed exactly. Its result repeats byte for byte
 whatever the thread count: the k-means, the coarse assignment of every window and the filling
 of the lists run on one thread (faiss and BLAS), seeded; only the scan of the lists, query by
 query, runs on the job's threads. :func:`graph` chooses the engine by the sample's size
@@ -124,14 +123,6 @@ TRAIN_PER_LIST = 64  # k-means training windows per list (a seeded subset)
 KMEANS_ITERATIONS = 10
 
 
-class ShortRecall(Exception):
-    """An approximate search could not reach the recall asked for within its most lists."""
-
-    def __init__(self, found: float, lists: int, nlist: int):
-        super().__init__(f"{lists} of {nlist} lists found {found:.4f} of the exact neighbours")
-        self.found, self.lists, self.nlist = found, lists, nlist
-
-
 @dataclass(frozen=True)
 class Graph:
     """Each window's nearest windows, as UMAP takes them, and how they were found.
@@ -142,9 +133,6 @@ class Graph:
     distances : ndarray of float32, shape (n, k)
     engine : str
         ``exact`` or ``approximate``.
-    note : str
-        Why an exact graph was searched exactly where ``auto`` first chose approximate search
-        ("" otherwise).
     recall : float or None
         For an approximate graph, the mean share of the exact ``k`` nearest windows it found,
         over ``queries`` seeded windows; None for an exact graph.
@@ -157,17 +145,15 @@ class Graph:
     engine: str
     recall: float | None = None
     queries: int = 0
-    note: str = ""
 
     def facts(self) -> dict:
         """The engine and recall, for a UMAP table's status file."""
-        out = {"engine": self.engine, "recall": self.recall, "recall_queries": self.queries}
-        return {**out, "engine_note": self.note} if self.note else out
+        return {"engine": self.engine, "recall": self.recall, "recall_queries": self.queries}
 
     def describe(self) -> str:
         """One line for the log: the engine and, for an approximate graph, its recall."""
         if self.engine == "exact":
-            return f"exact ({self.note})" if self.note else "exact"
+            return "exact"
         return f"approximate, recall@{self.indices.shape[1]} {self.recall:.4f} on {self.queries} windows"
 
 
@@ -214,7 +200,6 @@ def knn_approximate(
     seed: int = 0,
     nlist: int | None = None,
     nprobe: int | None = None,
-    least_recall: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's ``k`` nearest rows of ``x`` (itself included), approximately: IVF-Flat.
 
@@ -226,9 +211,7 @@ def knn_approximate(
     distances. Training, assignment and filing run on one thread, seeded, so that the result is
     the same bytes on every run and thread count; the scan runs on ``threads``. A row that finds
     fewer than ``k`` neighbours in its lists is searched exactly. Same arguments and results as
-    :func:`knn` with ``base=None``. ``least_recall``: when the most lists searched find less on
-    the seeded windows, :class:`ShortRecall` is raised before the search (the caller searches
-    exactly).
+    :func:`knn` with ``base=None``.
     """
     faiss = _faiss()
     if not supports(metric):
@@ -262,9 +245,7 @@ def knn_approximate(
         index.add_core(n, faiss.swig_ptr(data), None, faiss.swig_ptr(own))
     _threads(threads)
     if nprobe is None:
-        nprobe, share = _enough_lists(index, quantizer, data, k, kind, nlist, seed=int(seed))
-        if least_recall is not None and share < least_recall:
-            raise ShortRecall(share, nprobe, nlist)
+        nprobe = _enough_lists(index, quantizer, data, k, kind, nlist, seed=int(seed))
     nprobe = index.nprobe = int(max(1, min(nprobe, nlist)))
     with _one_thread():
         _, lists = quantizer.search(data, nprobe)  # each row's nearest lists, the first its own
@@ -310,13 +291,12 @@ def in_batches(n: int, search, *, label: str, batch: int | None = None) -> tuple
     return np.concatenate(first), np.concatenate(second)
 
 
-def _enough_lists(index, quantizer, data, k, kind, nlist, *, seed: int) -> tuple[int, float]:
+def _enough_lists(index, quantizer, data, k, kind, nlist, *, seed: int) -> int:
     """The fewest lists (``NPROBE_FIRST`` of them, doubled up to ``NPROBE_SHARE``) whose search
     finds ``RECALL_TARGET`` of the exact ``k`` nearest windows of ``RECALL_QUERIES`` seeded
-    windows, and the share they found. How many a window needs depends on the data: on windows
-    of DCASE-like machine clips (log-STFT stack 10, 162,736 windows) a tenth of the lists found
-    0.9998 and took as long as exact search; at stack 1 a tenth found 0.9226. Seeded, so the
-    choice repeats."""
+    windows. How many a window needs depends on the data: on windows of DCASE-like machine clips
+    (log-STFT stack 10, 162,736 windows) a tenth of the lists found 0.9998 and took as long as
+    exact search; on a stationary synthetic fan a tenth gave 0.96. Seeded, so the choice repeats."""
     faiss = _faiss()
     n = len(data)
     most = max(NPROBE_MIN, int(np.ceil(NPROBE_SHARE * nlist)))
@@ -331,7 +311,7 @@ def _enough_lists(index, quantizer, data, k, kind, nlist, *, seed: int) -> tuple
         share = np.mean([len(np.intersect1d(a, b)) / k for a, b in zip(found, truth)])
         log.info("approximate neighbours: %d of %d lists found %.4f of the exact ones", probe, nlist, share)
         if share >= RECALL_TARGET or probe >= most:
-            return probe, float(share)
+            return probe
         probe = min(most, 2 * probe)
 
 
@@ -372,30 +352,15 @@ def graph(
 ) -> Graph:
     """UMAP's neighbour graph of ``x`` (each row's ``k`` nearest rows, itself first), exact or
     approximate as :func:`choose` decides for ``engine`` and ``exact_max``; an approximate graph
-    carries its recall against exact search on ``queries`` seeded windows (:func:`recall`).
-    Under ``auto``, a sample whose approximate search cannot find ``RECALL_TARGET`` of the exact
-    neighbours within the most lists (which then cost about as much as exact search: measured on
-    log-STFT stack 1, 162,817 windows, 76 s for 0.9226) is searched exactly; the graph's note
-    says so."""
+    carries its recall against exact search on ``queries`` seeded windows (:func:`recall`)."""
     chosen = choose(len(x), engine, exact_max)
     seed = 0 if seed is None else int(seed)
-
-    def exact(note=""):
+    if chosen == "exact":
         found = in_batches(
             len(x), lambda rows: knn(x[rows], x, k=k, metric=metric, threads=threads), label="UMAP graph, exact search"
         )
-        return Graph(*found, engine="exact", note=note)
-
-    if chosen == "exact":
-        return exact()
-    try:
-        indices, distances = knn_approximate(
-            x, k=k, metric=metric, threads=threads, seed=seed, least_recall=RECALL_TARGET if engine == "auto" else None
-        )
-    except ShortRecall as short:
-        note = f"approximate search fell short: {short}"
-        log.info("%s; searching exactly", note)
-        return exact(note)
+        return Graph(*found, engine="exact")
+    indices, distances = knn_approximate(x, k=k, metric=metric, threads=threads, seed=seed)
     found, checked = recall(x, indices, metric=metric, queries=queries, seed=seed, threads=threads)
     return Graph(indices, distances, engine="approximate", recall=found, queries=checked)
 
