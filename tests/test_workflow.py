@@ -349,29 +349,30 @@ def test_explorer_index_leads_to_every_map_where_a_click_plays_and_a_selection_l
         page.close()
 
 
+def forcerun(folder, config, targets, rules, *args):
+    """Snakemake in ``folder`` remaking ``targets`` by rerunning ``rules`` only (``--forcerun``)."""
+    return snakemake(
+        *targets,
+        "--directory",
+        str(folder),
+        "--configfile",
+        str(config),
+        "--forcerun",
+        *rules,
+        "--allowed-rules",
+        *rules,
+        *args,
+    )
+
+
 def test_explorer_reruns_give_byte_identical_folders(tiny_run, tmp_path):
     """The same maps give the same explorer, byte for byte: clips, pages, data and indexes
     rewritten with --forcerun (in a copy of the run) equal the first run's."""
     work, config, *_ = tiny_run
     copy = tmp_path / "run"
     shutil.copytree(work, copy, symlinks=True, ignore=shutil.ignore_patterns("plots"))
-    targets = ["results/explore/index.html"]
-    snakemake(
-        *targets,
-        "--directory",
-        str(copy),
-        "--configfile",
-        str(config),
-        "--forcerun",
-        "explore_clips",
-        "explore",
-        "explore_index",
-        "--allowed-rules",
-        "explore_clips",
-        "explore",
-        "explore_index",
-        "--cores",
-        "2",
+    forcerun(
+        copy, config, ["results/explore/index.html"], ["explore_clips", "explore", "explore_index"], "--cores", "2"
     )
 
     def files(root):
@@ -418,18 +419,7 @@ def test_umap_reruns_give_byte_identical_maps_on_any_thread_count(tiny_run, tmp_
     assert len(maps) == 6
 
     def rerun(config, *args):
-        snakemake(
-            *maps,
-            "--directory",
-            str(copy),
-            "--configfile",
-            str(config),
-            "--forcerun",
-            "umap",
-            "--allowed-rules",
-            "umap",
-            *args,
-        )
+        forcerun(copy, config, maps, ["umap"], *args)
         return {m: (copy / m).read_bytes() for m in maps}
 
     first = {m: (work / m).read_bytes() for m in maps}

@@ -737,10 +737,6 @@
 
   /* ---------- panels and linked maps ---------- */
 
-  function style(summary) {
-    return summary.style;
-  }
-
   function makeView(name, parent, key, summary, size, title, panel, own) {
     const scatter = new window.AudioUmapsScatter(parent, {
       name, width: size[0], height: size[1], extent: summary.extent, title, dragColour: C().outline,
@@ -751,7 +747,7 @@
       onView: () => AU.saveHash(),
       onDrawn: () => { if (own && !window.AudioUmapsDrawn) window.AudioUmapsDrawn = performance.now(); },
     });
-    AU.views[name] = { name, key, scatter, style: style(summary), panel, own };
+    AU.views[name] = { name, key, scatter, style: summary.style, panel, own };
     return AU.views[name];
   }
 
