@@ -114,6 +114,8 @@ def expected_jobs(config_path, work) -> dict[str, int]:
         "manifest": len(plan.datasets),
         "features": parts if plan.spectral else 0,
         "features_l3": parts if L3 in plan.representations else 0,
+        "features_onnx": parts * len(plan.of_kind("onnx")),
+        "features_embeddings": parts * len(plan.of_kind("embeddings")),
         "excluded_report": len(plan.datasets),
         "sample": maps * len(plan.scopes),
         "umap": maps * len(plan.scopes),

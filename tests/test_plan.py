@@ -150,7 +150,9 @@ def test_folder_only_and_broken_configurations(tmp_path, dcase_root):
     with pytest.raises(PlanError, match=r"datasets\.demo\.root: .* the demo's data: run bin/demo"):
         Plan(config_for({"demo": {"kind": "dcase2021", "root": str(tmp_path / "nowhere")}}))
     with pytest.raises(
-        PlanError, match=r"config key 'representations': unknown representation 'cqt'; known: l3, mel, stft"
+        PlanError,
+        match=r"config key 'representations': unknown representation 'cqt'; known: embeddings, l3, mel, onnx, stft, "
+        r"tkeo, or any name given a kind of these \(config key 'representation_params.cqt.kind'\)",
     ):
         Plan(config_for({"ext": {"kind": "folder", "root": str(ext)}}, representations=["mel", "cqt"]))
     with pytest.raises(

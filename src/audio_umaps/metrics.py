@@ -334,6 +334,7 @@ def measure_device(
     embedding: pd.DataFrame | None = None,
     threads: int | None = None,
     sections: dict | None = None,
+    windowing: str = "stack",
 ):
     """SEP, DSUP and the official scores of one device, in the original space and (when
     ``embedding``, the device's UMAP table, holds a map) in the UMAP's 2-D coordinates.
@@ -356,6 +357,9 @@ def measure_device(
         ``{dataset: {device: sections}}`` with test files as the names found say
         (:meth:`audio_umaps.plan.Plan.evaluated_sections`): an official score lacking one of them
         (every file left out) is NaN and says so.
+    windowing : str
+        How a window's frames become one vector (the representation's ``windowing``:
+        :func:`audio_umaps.stacking.gather`).
 
     Returns
     -------
@@ -398,7 +402,7 @@ def measure_device(
     )
 
     def read(table):
-        return gather(table, stores.values())
+        return gather(table, stores.values(), windowing)
 
     rows: list[dict] = []
     scored, thresholds, train, used_k = score_windows(
@@ -461,10 +465,10 @@ def measure_device(
     return table, per_file, points
 
 
-def tidy(rows: pd.DataFrame, *, representation: str, stack: int, device: str) -> pd.DataFrame:
-    """``rows`` of :func:`measure_device` with their representation, stack and device, in
-    ``TIDY_COLUMNS`` order."""
-    rows = rows.assign(representation=representation, stack=int(stack), device=device)
+def tidy(rows: pd.DataFrame, *, representation: str, stack: int, device: str, windowing: str = "stack") -> pd.DataFrame:
+    """``rows`` of :func:`measure_device` with their representation, stack, windowing and
+    device, in ``TIDY_COLUMNS`` order."""
+    rows = rows.assign(representation=representation, stack=int(stack), windowing=windowing, device=device)
     return rows.reindex(columns=TIDY_COLUMNS)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import naming
+from . import naming, representations
 from .manifest import DCASE_KINDS, KINDS, declarable, edition_of, folder_part, folder_parts, list_audio
 from .naming import FileNameError, ground_truth_tables, read_ground_truth
 from .predictions import submission_files
@@ -30,6 +30,7 @@ from .representations import REGISTRY
 
 GLOBAL = "global"
 L3 = "l3"  # computed by its own rule (features_l3), in its own environment
+SPECTRAL_KINDS = ("stft", "mel", "tkeo")  # computed together by rule features
 
 
 class PlanError(ValueError):
@@ -189,17 +190,33 @@ class Plan:
     def __init__(self, config: dict, datasets: dict[str, Dataset] | None = None):
         self.config = config
         self.representations: list[str] = list(config["representations"])
-        unknown = [r for r in self.representations if r not in REGISTRY]
-        if unknown:
-            raise PlanError(
-                f"config key 'representations': unknown representation '{unknown[0]}'; "
-                f"known: {', '.join(sorted(REGISTRY))}"
-            )
+        given = config.get("representation_params") or {}
+        self.params: dict[str, dict] = {}  # name -> its kind's parameters (with "kind")
+        self.windowings: dict[str, str] = {}
+        try:
+            for name in self.representations:
+                self.params[name] = representations.params(name, given.get(name))
+                self.windowings[name] = representations.windowing(name, given.get(name))
+        except ValueError as exc:
+            said = str(exc)
+            raise PlanError(f"config key 'representations': {said}" if said.startswith("unknown") else said) from None
+        for name in self.representations:
+            if self.kind(name) == L3 and name != L3:
+                raise PlanError(
+                    f"config key 'representation_params.{name}.kind': OpenL3 is the representation "
+                    f"named 'l3' (its weights: config key 'l3'); name it l3"
+                )
+            if self.kind(name) in ("onnx", "embeddings"):
+                module = representations.get(self.kind(name))
+                try:
+                    module.check(self.params[name], name)
+                except ValueError as exc:
+                    raise PlanError(str(exc)) from None
         for name in (config.get("neighbours") or {}).get("pca") or {}:
-            if name not in REGISTRY:
+            if name not in REGISTRY and name not in self.representations:
                 raise PlanError(
                     f"config key 'neighbours.pca.{name}': unknown representation '{name}'; "
-                    f"known: {', '.join(sorted(REGISTRY))}"
+                    f"known: {', '.join(sorted(set(REGISTRY) | set(self.representations)))}"
                 )
         self.stacks: list[int] = [int(s) for s in config["stacks"]]
         if datasets is None:
@@ -255,9 +272,32 @@ class Plan:
 
     @property
     def spectral(self) -> list[str]:
-        """The representations computed from the STFT (every one but L3): one job per dataset
-        part writes them all from one decoding and one STFT of each file."""
-        return [r for r in self.representations if r != L3]
+        """The representations of the kinds computed from the audio on the CPU (log-STFT,
+        log-mel, TKEO): one job per dataset part writes them all from one decoding of each
+        file (and one STFT for log-STFT and log-mel)."""
+        return [r for r in self.representations if self.kind(r) in SPECTRAL_KINDS]
+
+    def kind(self, representation: str) -> str:
+        """The kind of a representation (``stft``, ``mel``, ``l3``, ``tkeo``, ``onnx``,
+        ``embeddings``)."""
+        return self.params[representation]["kind"]
+
+    def of_kind(self, kind: str) -> list[str]:
+        """The representations of a kind, in config order."""
+        return [r for r in self.representations if self.kind(r) == kind]
+
+    def windowing(self, representation: str) -> str:
+        """How a window of the representation's frames becomes one vector (``stack``,
+        ``mean``, ``meanstd``; its ``windowing`` key)."""
+        return self.windowings[representation]
+
+    def clip_level(self, representation: str) -> bool:
+        """Whether the representation has one vector per file (then its only map is stack 1)."""
+        return representations.clip_level(self.params[representation])
+
+    def stacks_of(self, representation: str) -> list[int]:
+        """The stacks of a representation's maps: the config's, or [1] for one vector per file."""
+        return [1] if self.clip_level(representation) else self.stacks
 
     def pca(self, representation: str) -> int | None:
         """PCA components the windows of ``representation`` are reduced to before the neighbour
@@ -392,10 +432,11 @@ class Plan:
     # ---- maps ----------------------------------------------------------------------------------
     def maps(self) -> list[tuple[str, int]]:
         """``(representation, stack)`` of every map of a scope, in page order."""
-        return [(r, s) for r in self.representations for s in self.stacks]
+        return [(r, s) for r in self.representations for s in self.stacks_of(r)]
 
     def scope_audio(self, scope: str) -> list[str]:
         """Every audio file a scope's maps may draw a window from (at any stack): the explorer
         cuts its clips from them."""
-        members = dict.fromkeys(m for s in self.stacks for m in self.members(s, scope))
+        stacks = dict.fromkeys(s for _, s in self.maps())
+        members = dict.fromkeys(m for s in stacks for m in self.members(s, scope))
         return [path for dataset, part in members for path in self.part_files(dataset, part)]

@@ -1,11 +1,15 @@
-"""Stacking: a window is ``k`` consecutive frames of one file, flattened; windows never cross
-files. :func:`gather` reads the windows of a table (sample, metrics) from their stores.
+"""Stacking: a window is ``k`` consecutive frames of one file; windows never cross files.
+:func:`gather` reads the windows of a table (sample, metrics) from their stores, each window as
+its frames flattened (windowing ``stack``, the paper's), their mean (``mean``) or their mean
+and standard deviation (``meanstd``), as the representation's ``windowing`` says.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from .representations import window_dims
 
 
 def windows_per_file(n_frames: np.ndarray, stack: int) -> np.ndarray:
@@ -49,10 +53,26 @@ def window_energy(store, file_index: np.ndarray, first_frame: np.ndarray, stack:
 GATHER_CHUNK = 8192  # windows read at once: memory stays at the output plus one chunk's frames
 
 
-def gather(sample: pd.DataFrame, stores=None) -> np.ndarray:
-    """The flattened windows of a sample table (rows in table order), read store by store
-    and ``GATHER_CHUNK`` windows at a time, with vectorised reads of just the zarr chunks that
-    hold them, into one float32 array (the only full-size copy).
+def pool(windows: np.ndarray, stack: int, windowing: str = "stack") -> np.ndarray:
+    """Flattened windows (windows x stack*dims) as ``windowing`` makes them: unchanged
+    (``stack``), the mean of their frames (``mean``, windows x dims) or the mean then the
+    standard deviation (``meanstd``, windows x 2*dims; population std)."""
+    if windowing == "stack":
+        return windows
+    frames = windows.reshape(len(windows), stack, -1)
+    mean = frames.mean(axis=1, dtype=np.float64)
+    if windowing == "mean":
+        return mean.astype(np.float32)
+    if windowing == "meanstd":
+        return np.concatenate([mean, frames.std(axis=1, dtype=np.float64)], axis=1).astype(np.float32)
+    raise ValueError(f"unknown windowing {windowing!r}; expected stack, mean or meanstd")
+
+
+def gather(sample: pd.DataFrame, stores=None, windowing: str = "stack") -> np.ndarray:
+    """The windows of a sample table (rows in table order), read store by store and
+    ``GATHER_CHUNK`` windows at a time, with vectorised reads of just the zarr chunks that
+    hold them, into one float32 array (the only full-size copy): each window its frames
+    flattened, or pooled as ``windowing`` says (:func:`pool`).
 
     ``stores``, when given, are the stores the caller declared it reads (a rule's inputs); a
     table naming any other store is refused rather than read behind the workflow's back.
@@ -71,18 +91,19 @@ def gather(sample: pd.DataFrame, stores=None) -> np.ndarray:
         from .store import Store
 
         store = Store(store_path)
-        width = store.dims * stack
+        width = window_dims(store.dims, stack, windowing)
         if out is None:
             out = np.empty((len(sample), width), dtype=np.float32)
-        elif width != out.shape[1]:
+            dims = store.dims
+        elif store.dims != dims:
             raise ValueError(
                 f"{store_path} has {store.dims} features per frame, other stores "
-                f"{out.shape[1] // stack}: stores of one representation must share parameters"
+                f"{dims}: stores of one representation must share parameters"
             )
         where = positions[sample.index.get_indexer(rows.index)]
         files = rows["file_index"].to_numpy()
         firsts = rows["first_frame"].to_numpy()
         for start in range(0, len(rows), GATHER_CHUNK):
             part = slice(start, start + GATHER_CHUNK)
-            out[where[part]] = stack_windows(store, files[part], firsts[part], stack)
+            out[where[part]] = pool(stack_windows(store, files[part], firsts[part], stack), stack, windowing)
     return out

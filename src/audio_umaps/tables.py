@@ -177,7 +177,9 @@ SAMPLE = [
 ]
 MAP = [*SAMPLE, *_typed(FLOAT, "x y"), Column("umap_seed", NULLABLE_INT)]
 TIDY = [
-    *_typed(TEXT, "representation stack device dataset section domain space method level measure"),
+    *_typed(TEXT, "representation stack"),
+    Column("windowing", TEXT, required=False),  # stack, mean or meanstd (absent: stack)
+    *_typed(TEXT, "device dataset section domain space method level measure"),
     Column("value", FLOAT),
     *_typed(NULLABLE_INT, "normal anomalous files train"),
     *_typed(TEXT, "edition note"),

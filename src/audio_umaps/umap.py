@@ -445,19 +445,24 @@ def _fit_cuml(x: np.ndarray, params: dict, n_neighbors: int, seed) -> np.ndarray
     return coords
 
 
-def windows_for_umap(sample: pd.DataFrame, stores=None, pca: int | None = None, seed: int | None = 0) -> np.ndarray:
-    """The windows a UMAP of ``sample`` is fitted on: the gathered windows, or with ``pca``
-    components their projection, fitted on a seeded subset and computed chunk by chunk
+def windows_for_umap(
+    sample: pd.DataFrame, stores=None, pca: int | None = None, seed: int | None = 0, windowing: str = "stack"
+) -> np.ndarray:
+    """The windows a UMAP of ``sample`` is fitted on: the gathered windows (made as
+    ``windowing`` says: :func:`audio_umaps.stacking.gather`), or with ``pca`` components their
+    projection, fitted on a seeded subset and computed chunk by chunk
     (:mod:`audio_umaps.neighbours`), so the full windows are never all in memory at once."""
     from . import neighbours as engine
+    from .representations import window_dims
 
-    width = Store(sample["store"].iloc[0]).dims * int(sample["stack"].iloc[0]) if len(sample) else 0
+    stack = int(sample["stack"].iloc[0]) if len(sample) else 1
+    width = window_dims(Store(sample["store"].iloc[0]).dims, stack, windowing) if len(sample) else 0
     if not pca or pca >= width:  # nothing to reduce
-        return gather(sample, stores)
+        return gather(sample, stores, windowing)
     sample = sample.reset_index(drop=True)
 
     def windows(rows):
-        return gather(sample.iloc[rows].reset_index(drop=True), stores)
+        return gather(sample.iloc[rows].reset_index(drop=True), stores, windowing)
 
     start = time.perf_counter()
     with one_blas_thread():  # (the projection's last bits depend on BLAS's thread count)
@@ -475,14 +480,15 @@ def embed(
     pca: int | None = None,
     search: dict | None = None,
     report=None,
+    windowing: str = "stack",
 ) -> pd.DataFrame:
     """The sample table with ``x`` and ``y`` UMAP coordinates and ``umap_seed`` appended
     (``stores``: see :func:`gather`; ``pca``: components to reduce the windows to first, None
     for none; ``search``, ``report``: the neighbour engine's settings and facts, see
-    :func:`fit_umap`). ``umap_seed`` is the config's ``umap.seed``, empty for an unseeded map,
+    :func:`fit_umap`; ``windowing``: how a window's frames become one vector). ``umap_seed`` is the config's ``umap.seed``, empty for an unseeded map,
     whose coordinates differ between runs."""
     start = time.perf_counter()
-    x = windows_for_umap(sample, stores, pca, seed=params.get("seed"))
+    x = windows_for_umap(sample, stores, pca, seed=params.get("seed"), windowing=windowing)
     log.info("%d windows x %d dims ready: %.1f s", *x.shape, time.perf_counter() - start)
     coords = fit_umap(x, params, threads, search=search, report=report)
     out = sample.copy()

@@ -11,6 +11,8 @@ from snakemake.utils import validate
 from audio_umaps import config as _config
 from audio_umaps import plan as _plan
 from audio_umaps import representations as _representations
+from audio_umaps.representations import onnx as _onnx
+from audio_umaps.representations import embeddings as _embeddings
 from audio_umaps import resources as _resources
 from audio_umaps import umap as _umap
 from audio_umaps import weights as _weights
@@ -85,9 +87,12 @@ def for_representations(pattern, representations):
 
 
 def representation_params(representation):
-    params = _representations.params(
-        representation, config["representation_params"].get(representation)
-    )
+    """The parameters of a representation's kind (with ``kind``), as its feature job gets them:
+    for l3 the resolved weights file, for an ONNX model its file's checksum (a changed model
+    reruns its feature jobs)."""
+    params = dict(PLAN.params[representation])
+    if params["kind"] == "onnx":
+        params["sha256"] = ONNX_SHA256[params["model"]]
     if representation == L3:
         params["weights"] = str(L3_WEIGHTS.path)
     return params
@@ -100,6 +105,13 @@ onstart:
             _weights.fetch(L3_WEIGHTS, representation_params(L3))
         except _weights.WeightsError as _exc:
             raise WorkflowError(str(_exc)) from None
+
+
+# ---- ONNX models: checksummed once when the workflow is parsed -------------------------------
+ONNX_SHA256 = {
+    PLAN.params[r]["model"]: _onnx.model_sha256(PLAN.params[r]["model"])
+    for r in PLAN.of_kind("onnx")
+}
 
 
 def one_of(names):
@@ -200,12 +212,18 @@ def device_feature_exclusions(wildcards):
 
 def umap_statuses(wildcards):
     """The status file of every UMAP of the run (its windows, or why it was skipped)."""
-    return expand(
-        rules.umap.output.status,
-        representation=PLAN.representations,
-        stack=PLAN.stacks,
-        scope=PLAN.scopes,
-    )
+    return expand(rules.umap.output.status, zip, **map_wildcards(PLAN.scopes))
+
+
+def map_wildcards(scopes):
+    """{representation, stack, scope: lists} of every map of ``scopes`` (PLAN.maps(): a
+    representation with one vector per file has stack 1 only), for ``expand(..., zip, ...)``.
+    """
+    found = [(r, s, scope) for scope in scopes for r, s in PLAN.maps()]
+    return {
+        key: [f[i] for f in found]
+        for i, key in enumerate(("representation", "stack", "scope"))
+    }
 
 
 def scope_maps(wildcards, which="umap"):
@@ -252,12 +270,7 @@ def system_scores(wildcards):
 
 def metric_tables(wildcards):
     """The tidy metrics table of every representation x stack x device."""
-    return expand(
-        rules.metrics.output.table,
-        representation=PLAN.representations,
-        stack=PLAN.stacks,
-        scope=PLAN.devices,
-    )
+    return expand(rules.metrics.output.table, zip, **map_wildcards(PLAN.devices))
 
 
 def device_scores(wildcards):
@@ -293,18 +306,18 @@ def get_final_output():
     summary, official table and figures (with DCASE devices), each scope's explorer and their
     index, and the list of skipped maps. (The benchmark summary is a target of its own.)
     """
-    maps = dict(representation=PLAN.representations, stack=PLAN.stacks)
     targets = expand(rules.excluded_report.output[0], dataset=PLAN.datasets)
-    targets += expand(rules.plot_global.output[0], scope=_plan.GLOBAL, **maps)
-    targets += expand(rules.plot_device.output[0], scope=PLAN.devices, **maps)
+    targets += expand(rules.plot_global.output[0], zip, **map_wildcards([_plan.GLOBAL]))
+    targets += expand(rules.plot_device.output[0], zip, **map_wildcards(PLAN.devices))
     targets += [
-        path
-        for device, sections in PLAN.sections.items()
-        for path in expand(
-            rules.plot_section.output[0], scope=device, section=sections, **maps
+        rules.plot_section.output[0].format(
+            representation=r, stack=s, scope=device, section=section
         )
+        for device, sections in PLAN.sections.items()
+        for r, s in PLAN.maps()
+        for section in sections
     ]
-    targets += expand(rules.plot_folder.output[0], scope=PLAN.folders, **maps)
+    targets += expand(rules.plot_folder.output[0], zip, **map_wildcards(PLAN.folders))
     if PLAN.measured:
         targets += list(rules.metrics_summary.output)
     targets += expand(rules.explore.output[0], scope=PLAN.scopes)
@@ -346,17 +359,35 @@ def test_and_train_files(manifests, device):
 
 
 def frame_rate(representation):
-    """Frames a second of a representation."""
-    params = representation_params(representation)
-    if "hop_seconds" in params:
+    """Frames a second of a representation (one vector per file: one a second, an upper
+    bound for files of a second or longer)."""
+    params = PLAN.params[representation]
+    if PLAN.clip_level(representation):
+        return 1.0
+    if params.get("hop_seconds"):
         return 1.0 / params["hop_seconds"]
     return config["audio"]["sample_rate"] / params["hop_length"]
 
 
 def feature_dims(representation):
-    return _representations.get(representation).dims(
-        representation_params(representation)
+    """Features per frame (the estimates size stacked windows: an upper bound for pooled ones,
+    windowing mean or meanstd)."""
+    params = PLAN.params[representation]
+    return _representations.module_of(params).dims(params)
+
+
+DEFAULT_CHUNK_FRAMES = _representations.l3.DEFAULTS["chunk_frames"]
+
+
+def embedding_files(wildcards):
+    """The embedding files of the audio files of one part of a dataset that exist (a missing
+    one is reported by the job, which then leaves its audio file out)."""
+    root = PLAN.params[wildcards.representation]["root"]
+    found = (
+        _embeddings.locate(root, wildcards.dataset, relpath)
+        for relpath in PLAN.datasets[wildcards.dataset].parts[wildcards.part]
     )
+    return [str(p) for p in found if p is not None]
 
 
 # What each kind of job reads, turned into an Estimate(mem_mb, runtime) by audio_umaps.resources.
@@ -366,6 +397,13 @@ ESTIMATES = {
     ),
     "l3": lambda wildcards, input: _resources.l3(
         *part_files(wildcards, input)[1:], representation_params(L3)["chunk_frames"]
+    ),
+    # an ONNX model's cost is the model's: sized like L3 (about 1 s of CPU a second of audio)
+    "onnx": lambda wildcards, input: _resources.l3(
+        *part_files(wildcards, input)[1:], DEFAULT_CHUNK_FRAMES
+    ),
+    "embeddings": lambda wildcards, input: _resources.features(
+        *part_files(wildcards, input)[1:]
     ),
     "sample": lambda wildcards, input: _resources.sample(
         sum(map(tsv_rows, input.manifests))

@@ -77,6 +77,7 @@ rule explore:
         representation_params={
             r: representation_params(r) for r in PLAN.representations
         },
+        windowing={r: PLAN.windowing(r) for r in PLAN.representations},
         systems=list(PLAN.systems),
         settings=config["explore"],
         sample_rate=config["audio"]["sample_rate"],

@@ -66,3 +66,75 @@ if L3 in PLAN.representations:
             audio=config["audio"],
         script:
             "../scripts/features.py"
+
+
+if PLAN.of_kind("onnx"):
+
+    rule features_onnx:
+        """Frames x features of one ONNX model (a representation of kind onnx) for one part of a
+        dataset, stored like the other representations (without energy). Runs onnxruntime in
+        its own environment on the job's threads, batch_size files at a time; the model file's
+        checksum is a parameter (and a store attribute), so a changed model reruns the job.
+        """
+        input:
+            manifest=rules.manifest.output.manifest,
+            audio=part_audio,
+            model=lambda wildcards: PLAN.params[wildcards.representation]["model"],
+        output:
+            stores=directory(FEATURE_STORE),
+            excluded=FEATURE_EXCLUDED,
+        log:
+            "results/logs/features_onnx/{dataset}/{representation}/{part}.log",
+        benchmark:
+            "results/benchmarks/features_onnx/{dataset}/{representation}/{part}.tsv"
+        wildcard_constraints:
+            representation=one_of(PLAN.of_kind("onnx")),
+        conda:
+            "../envs/onnx.yaml"
+        threads: 2
+        resources:
+            mem_mb=resource("onnx", "mem_mb"),
+            runtime=resource("onnx", "runtime"),
+        params:
+            representations=lambda wildcards: [wildcards.representation],
+            params=lambda wildcards: {
+                wildcards.representation: representation_params(
+                    wildcards.representation
+                )
+            },
+            audio=config["audio"],
+        script:
+            "../scripts/features.py"
+
+
+if PLAN.of_kind("embeddings"):
+
+    rule features_embeddings:
+        """Precomputed embeddings (a representation of kind embeddings) of one part of a
+        dataset, read from the files under the representation's root and stored like the other
+        representations; a file whose embedding is missing, of other dims, not finite or of a
+        frame count that does not fit its audio is listed in the dataset's exclusion report.
+        """
+        input:
+            manifest=rules.manifest.output.manifest,
+            embeddings=embedding_files,
+        output:
+            stores=directory(FEATURE_STORE),
+            excluded=FEATURE_EXCLUDED,
+        log:
+            "results/logs/features_embeddings/{dataset}/{representation}/{part}.log",
+        benchmark:
+            "results/benchmarks/features_embeddings/{dataset}/{representation}/{part}.tsv"
+        wildcard_constraints:
+            representation=one_of(PLAN.of_kind("embeddings")),
+        conda:
+            "../envs/features.yaml"
+        threads: 1
+        resources:
+            mem_mb=resource("embeddings", "mem_mb"),
+            runtime=resource("embeddings", "runtime"),
+        params:
+            params=lambda wildcards: representation_params(wildcards.representation),
+            audio=config["audio"],
+        script:
+            "../scripts/features_embeddings.py"

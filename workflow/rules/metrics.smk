@@ -60,6 +60,7 @@ rule metrics:
         sections=lambda wildcards: PLAN.evaluated_sections(wildcards.scope),
         settings=config["metrics"],
         predictions=system_predictions,
+        windowing=lambda wildcards: PLAN.windowing(wildcards.representation),
     script:
         "../scripts/metrics.py"
 

@@ -42,6 +42,7 @@ rule plot_global:
         runtime=resource("plot", "runtime"),
     params:
         subject="All devices" if PLAN.sections else "All folders",
+        windowing=lambda wildcards: PLAN.windowing(wildcards.representation),
         style=PLOT_STYLE,
         colours=PLAN.colours(),
         folder_only=PLAN.folder_only,
@@ -78,6 +79,7 @@ rule plot_device:
         runtime=resource("plot", "runtime"),
     params:
         subject=lambda wildcards: PLAN.device_name(wildcards.scope),
+        windowing=lambda wildcards: PLAN.windowing(wildcards.representation),
         device=lambda wildcards: PLAN.device_name(wildcards.scope),
         style=PLOT_STYLE,
         colours=PLAN.colours(),
@@ -117,6 +119,7 @@ rule plot_section:
         runtime=resource("plot", "runtime"),
     params:
         subject=lambda wildcards: f"{PLAN.device_name(wildcards.scope)} section {wildcards.section}",
+        windowing=lambda wildcards: PLAN.windowing(wildcards.representation),
         device=lambda wildcards: PLAN.device_name(wildcards.scope),
         datasets=lambda wildcards: PLAN.section_datasets(
             wildcards.scope, wildcards.section
@@ -153,6 +156,7 @@ rule plot_folder:
         runtime=resource("plot", "runtime"),
     params:
         subject=lambda wildcards: wildcards.scope,
+        windowing=lambda wildcards: PLAN.windowing(wildcards.representation),
         style=PLOT_STYLE,
     script:
         "../scripts/plot_folder.py"

@@ -52,6 +52,7 @@ rule umap:
     params:
         umap=config["umap"],
         pca=lambda wildcards: PLAN.pca(wildcards.representation),
+        windowing=lambda wildcards: PLAN.windowing(wildcards.representation),
         search={
             k: v
             for k, v in config.get("neighbours", {}).items()

@@ -13,6 +13,7 @@ maps = explore.read_maps(
     representation_params=p.representation_params,
     scores=p.scores,
     log=log,
+    windowing=p.windowing,
 )
 summaries = explore.write_scope_pages(
     snakemake.output[0],

@@ -19,8 +19,11 @@ rows, files, points = metrics.measure_device(
     embedding=None if skipped else embedding,
     threads=snakemake.threads,
     sections=snakemake.params.sections,
+    windowing=snakemake.params.windowing,
 )
-rows = metrics.tidy(rows, representation=w.representation, stack=int(w.stack), device=w.scope)
+rows = metrics.tidy(
+    rows, representation=w.representation, stack=int(w.stack), device=w.scope, windowing=snakemake.params.windowing
+)
 files, points = metrics.join_predictions(files, points, systems)
 tables.write("metrics", rows, snakemake.output.table)
 tables.write("metric_files", files, snakemake.output.files)

@@ -6,7 +6,7 @@ from audio_umaps import plots, runlog, tables
 log = runlog.start(snakemake.log[0])
 p, w = snakemake.params, snakemake.wildcards
 emb, skipped = tables.read_map(snakemake.input.umap, snakemake.input.status, log)
-title = plots.title(p.subject, w.representation, w.stack, emb)
+title = plots.title(p.subject, w.representation, w.stack, emb, windowing=p.windowing)
 scores = tables.read_scores(snakemake.input.points, p.system) if p.system and not skipped else None
 plots.write_map(
     snakemake.output[0],

@@ -7,7 +7,7 @@ from audio_umaps import plots, runlog, tables
 log = runlog.start(snakemake.log[0])
 p, w = snakemake.params, snakemake.wildcards
 emb, skipped = tables.read_map(snakemake.input.umap, snakemake.input.status, log)
-title = plots.title(p.subject, w.representation, w.stack, emb)
+title = plots.title(p.subject, w.representation, w.stack, emb, windowing=p.windowing)
 if p.folder_only:
     figure = lambda: plots.folder_figure(emb, p.style, by="dataset", colours=p.colours, title=title)  # noqa: E731
 else:

@@ -13,7 +13,7 @@ if not skipped:
     skipped = plots.section_note(
         emb, p.device, w.section, datasets=p.datasets, empty_in=[d for d, _, _ in empty], stack=w.stack
     )
-title = plots.title(p.subject, w.representation, w.stack, emb)
+title = plots.title(p.subject, w.representation, w.stack, emb, windowing=p.windowing)
 plots.write_map(
     snakemake.output[0],
     emb,

@@ -14,7 +14,11 @@ sample = tables.read("sample", snakemake.input.sample)
 before = status.read(snakemake.input.status)
 tables.warn_flagged(log, sample)
 facts = dict(
-    scope=w.scope, representation=w.representation, stack=int(w.stack), umap_seed=snakemake.params.umap.get("seed")
+    scope=w.scope,
+    representation=w.representation,
+    stack=int(w.stack),
+    windowing=snakemake.params.windowing,
+    umap_seed=snakemake.params.umap.get("seed"),
 )
 skipped = before["skipped"] or umap.too_small(len(sample), snakemake.params.umap)
 if skipped:
@@ -31,6 +35,7 @@ else:
         pca=snakemake.params.pca,
         search=snakemake.params.search,
         report=graph,
+        windowing=snakemake.params.windowing,
     )
     tables.write("map", result, snakemake.output.umap)
     status.write(snakemake.output.status, windows=len(result), neighbours=graph or None, **facts)

@@ -34,6 +34,11 @@ class Settings:
         )
 
 
+# The span of a window that is a whole file (a representation with one vector per file): longer
+# than any file, so that its clip and its playing run to the file's end.
+WHOLE_FILE = 86400.0
+
+
 @dataclass(frozen=True)
 class MapSpec:
     """One map of a scope and the frame geometry of its representation."""
@@ -42,23 +47,44 @@ class MapSpec:
     stack: int
     scope: str
     hop: float  # seconds between frames
-    frame_seconds: float  # seconds of signal one frame sees
+    frame_seconds: float  # seconds of signal one frame sees (WHOLE_FILE: one vector per file)
+    windowing: str = "stack"  # how a window's frames became one vector
+    clip_level: bool = False  # one vector per file: its window is the whole file
 
     @classmethod
     def of(
-        cls, representation: str, stack: int, scope: str, *, sample_rate: int, params: dict | None = None
+        cls,
+        representation: str,
+        stack: int,
+        scope: str,
+        *,
+        sample_rate: int,
+        params: dict | None = None,
+        windowing: str = "stack",
     ) -> MapSpec:
-        """The spec of a map from its representation's parameters (config overrides)."""
-        module = representations.get(representation)
-        merged = representations.params(representation, params)
+        """The spec of a map from its representation's parameters (resolved, with ``kind``,
+        or the config's overrides of a built-in representation)."""
+        merged = dict(params) if params and "kind" in params else representations.params(representation, params)
+        module = representations.module_of(merged)
+        clip_level = representations.clip_level(merged)
         times = module.frame_times(2, sample_rate, merged)
         return cls(
             representation,
             int(stack),
             scope,
-            float(times[1] - times[0]),
-            float(module.frame_seconds(sample_rate, merged)),
+            0.0 if clip_level else float(times[1] - times[0]),
+            WHOLE_FILE if clip_level else float(module.frame_seconds(sample_rate, merged)),
+            windowing,
+            clip_level,
         )
+
+    @property
+    def title(self) -> str:
+        """How pages name the map: ``mel, stack 5``, ``tkeo, mean of 5 frames``, ``my_model,
+        one vector per file``."""
+        if self.clip_level:
+            return f"{self.representation}, one vector per file"
+        return f"{self.representation}, {representations.window_title(self.stack, self.windowing)}"
 
     @property
     def name(self) -> str:
@@ -81,6 +107,9 @@ class MapSpec:
         """Start and end (s) of the signal each window of ``table`` (column ``start_time``, the
         centre of its first frame) sees; a first frame centred on 0 starts before the file (its
         padding), which playing leaves out."""
+        if self.clip_level:  # the whole file
+            start = np.zeros(len(table))
+            return start, start + WHOLE_FILE
         start = table["start_time"].to_numpy(dtype=float) - self.frame_seconds / 2
         return start, start + self.window_seconds
 
@@ -112,10 +141,12 @@ def read_maps(
     representation_params: dict,
     scores: dict | None = None,
     log=None,
+    windowing: dict | None = None,
 ) -> list[Map]:
     """A scope's maps as its explorer jobs read them: ``maps`` (``(representation, stack)`` in
     page order) with the UMAP table and status file of each (``umaps``, ``statuses``, same
-    order), the representations' parameters (config overrides, by representation) and, for the
+    order), the representations' parameters (by representation), their windowing (``stack``
+    where not given) and, for the
     pages, ``scores`` (``{map name: metrics file tables}``; None: no scores read). Tables made
     with random weights are flagged in ``log``."""
     import logging
@@ -126,7 +157,12 @@ def read_maps(
     out = []
     for (representation, stack), table, status in zip(maps, umaps, statuses, strict=True):
         spec = MapSpec.of(
-            representation, stack, scope, sample_rate=sample_rate, params=representation_params.get(representation)
+            representation,
+            stack,
+            scope,
+            sample_rate=sample_rate,
+            params=representation_params.get(representation),
+            windowing=(windowing or {}).get(representation, "stack"),
         )
         embedding, skipped = read_map(table, status, log)
         out.append(Map(spec, embedding, skipped, read_scores(scores[spec.name]) if scores is not None else None))

@@ -43,11 +43,12 @@ def index_html(scopes: dict[str, dict], *, title: str = "audio-umaps explorer") 
     """The top index: every scope (by its device's name) with a link to each of its maps."""
     stacks = sorted({m["stack"] for s in scopes.values() for m in s["maps"]})
     reps = list(dict.fromkeys(m["representation"] for s in scopes.values() for m in s["maps"]))
-    columns = [(r, s) for r in reps for s in stacks]
+    titles = {(m["representation"], m["stack"]): m.get("title") for s in scopes.values() for m in s["maps"]}
+    columns = [(r, s, titles[r, s] or f"{r}, stack {s}") for r in reps for s in stacks if (r, s) in titles]
     rows = []
     for scope, entry in scopes.items():
         by = {(m["representation"], m["stack"]): m for m in entry["maps"]}
-        rows.append((scope, entry["subject"], [by.get(c) for c in columns]))
+        rows.append((scope, entry["subject"], [by.get((r, s)) for r, s, _ in columns]))
     return assets.template("index.html").render(title=title, columns=columns, rows=rows)
 
 
@@ -119,7 +120,7 @@ def write_scope_pages(
                 settings=settings,
                 colours=colours,
                 attributes=attributes,
-                title=f"{subject}: {s['representation']}, stack {s['stack']}",
+                title=f"{subject}: {s['title']}",
             )
             (tmp / s["page"]).write_text(page, encoding="utf-8")
         (tmp / "index.html").write_text(

@@ -133,8 +133,9 @@ def note_figure(style: dict, *, title: str, note: str):
     return fig
 
 
-def title(subject: str, representation: str, stack, emb: pd.DataFrame) -> str:
-    """A figure title, e.g. ``"fan: mel, stack 5"``.
+def title(subject: str, representation: str, stack, emb: pd.DataFrame, *, windowing: str = "stack") -> str:
+    """A figure title, e.g. ``"fan: mel, stack 5"`` (``"fan: tkeo, mean of 5 frames"`` for a
+    representation whose windows are pooled).
 
     Parameters
     ----------
@@ -146,12 +147,16 @@ def title(subject: str, representation: str, stack, emb: pd.DataFrame) -> str:
     emb : pandas.DataFrame
         The embedding table. When it has a ``random_weights`` column (bool, or the strings
         "True"/"False") with any true value, the title says so.
+    windowing : str
+        How a window's frames became one vector: ``stack``, ``mean`` or ``meanstd``.
 
     Returns
     -------
     str
     """
-    text = f"{subject}: {representation}, stack {stack}"
+    from ..representations import window_title
+
+    text = f"{subject}: {representation}, {window_title(int(stack), windowing)}"
     if stores_flagged(emb):
         text += RANDOM_WEIGHTS_TITLE
     return text

@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..metrics import ALL, ORIGINAL, UMAP  # noqa: E402
+from ..representations import window_title  # noqa: E402
 
 # Summary columns: (method, level, measure) of each device row (section and domain "all").
 SUMMARY_MEASURES = {
@@ -115,6 +116,9 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
         ]
     )
     out = out.merge(main.groupby(keys)["value"].mean().rename("dcase_knn"), left_on=keys, right_index=True, how="left")
+    if "windowing" in rows:  # how each representation's windows were made, for the labels
+        how = rows.dropna(subset=["windowing"]).groupby("representation")["windowing"].first()
+        out.insert(2, "windowing", out["representation"].map(how).fillna("stack"))
     for name in HEATMAPS:
         for space in (ORIGINAL, UMAP):
             files = chosen(name, space)["files"].sum(min_count=1).astype("Int64").rename(f"{name}_files_{space}")
@@ -233,8 +237,22 @@ def official_html(table: pd.DataFrame) -> str:
     return "\n".join(parts)
 
 
-def _label(representation: str, stack) -> str:
-    return f"{representation} stack {int(stack)}"
+def _label(representation: str, stack, windowing: str = "stack") -> str:
+    """A heatmap row's label: ``mel stack 5``, ``tkeo mean of 5 frames``."""
+    return f"{representation} {window_title(int(stack), windowing)}"
+
+
+def _legend_label(representation: str, windowing: str) -> str:
+    """A representation in the hypothesis figure's legend, with its windowing when its windows
+    are pooled (``tkeo (mean)``)."""
+    return representation if windowing == "stack" else f"{representation} ({windowing})"
+
+
+def _windowing(table: pd.DataFrame) -> dict:
+    """``{representation: its windowing}`` of a summary (``stack`` where it does not say)."""
+    if "windowing" not in table:
+        return {}
+    return table.dropna(subset=["windowing"]).groupby("representation")["windowing"].first().to_dict()
 
 
 def _grid(table: pd.DataFrame, column: str, rows: pd.DataFrame, devices: list) -> np.ndarray:
@@ -327,7 +345,8 @@ def plot_heatmap(
                 color="white" if dark else "black",
             )
     ax.set_xticks(range(len(devices)), devices)
-    ax.set_yticks(range(len(rows)), [_label(r, s) for r, s in rows.itertuples(index=False)])
+    how = _windowing(table)
+    ax.set_yticks(range(len(rows)), [_label(r, s, how.get(r, "stack")) for r, s in rows.itertuples(index=False)])
     ax.tick_params(length=0)
     ax.image = image
     return ax
@@ -476,8 +495,11 @@ def hypothesis_figure(table: pd.DataFrame) -> plt.Figure:
     axes[0].set_ylim(*_limits(table, "sep_auc"))
     axes[1].set_ylabel("")
     colours = plt.get_cmap("tab10")
+    how = _windowing(table)
     handles = [
-        Line2D([], [], color=colours(i % 10), marker="o", linewidth=1.8, label=rep)
+        Line2D(
+            [], [], color=colours(i % 10), marker="o", linewidth=1.8, label=_legend_label(rep, how.get(rep, "stack"))
+        )
         for i, rep in enumerate(sorted(table["representation"].unique()))
     ]
     handles += [

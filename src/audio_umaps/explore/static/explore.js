@@ -382,7 +382,8 @@
     const from = Math.max(0, start - margin - f.offset), to = end + margin - f.offset;
     const url = f.clip.split("/").map(encodeURIComponent).join("/");
     now.textContent = `${name} (${[f.dataset, f.split, f.label, sectionName(f), f.domain !== "none" && f.domain].filter(Boolean).join(", ")}): `
-      + `window ${Math.max(0, start).toFixed(3)}–${end.toFixed(3)} s of the file, playing ${(from + f.offset).toFixed(3)}–${(to + f.offset).toFixed(3)} s`;
+      + (m.payload.clip_level ? "one vector of the whole file, playing the file"
+        : `window ${Math.max(0, start).toFixed(3)}–${end.toFixed(3)} s of the file, playing ${(from + f.offset).toFixed(3)}–${(to + f.offset).toFixed(3)} s`);
     return AU.player.play(url, from, to, [start - f.offset, end - f.offset]).catch((e) => {
       now.textContent = `${name}: its clip ${f.clip} did not play (${e.message})`;
       return null;
@@ -409,7 +410,7 @@
       ["split", (i) => m.files[m.file[i]].split],
       ["label", (i) => m.files[m.file[i]].label],
       ["start s", (i) => m.t[i]],
-      ["end s", (i) => m.t[i] + m.ws],
+      ["end s", (i) => (m.payload.clip_level ? NaN : m.t[i] + m.ws)],
       ["energy", (i) => m.energy[i]],
     ];
     if ((m.payload.measures || []).includes("knn")) cols.push(["kNN", (i) => fileMeasure(m.files[m.file[i]], "knn")]);
@@ -444,7 +445,7 @@
     box.hidden = false;
     const m = AU.maps[AU.sel.key], rows = selectedRows();
     const files = new Set(rows.map((i) => m.file[i]));
-    const title = m.key === AU.cfg.own.key ? "this map" : `${m.payload.representation}, stack ${m.payload.stack}`;
+    const title = m.key === AU.cfg.own.key ? "this map" : m.payload.title;
     let html = `<b>${rows.length.toLocaleString("en")} windows selected</b> in ${escape(title)}, from ${files.size.toLocaleString("en")} files. `;
     const counts = [];
     for (const field of ["label", "split", "section", "domain", "dataset"]) {
@@ -531,7 +532,7 @@
     for (const i of rows) {
       const f = m.files[m.file[i]];
       const values = [i, f.dataset, f.kind, f.part, f.path, f.device, f.section, f.domain, f.split, f.label, f.file_id,
-        f.attributes, f.subfolder, f.store, f.file_index, m.first_frame[i], m.t[i] + p.frame_seconds / 2, p.stack,
+        f.attributes, f.subfolder, f.store, f.file_index, m.first_frame[i], p.clip_level ? 0 : m.t[i] + p.frame_seconds / 2, p.stack,
         m.energy[i], f.random_weights ? "True" : "False", ...attrs.map((a) => (f.attrs || {})[a] || ""),
         m.x[i], m.y[i], p.umap_seed === null ? "" : p.umap_seed];
       lines.push(values.map((v) => (typeof v === "number" ? (Number.isFinite(v) ? String(Math.fround(v) === v ? +v.toPrecision(7) : v) : "") : String(v ?? ""))).join("\t"));
@@ -791,7 +792,7 @@
   function buildLinked() {
     const box = document.getElementById("au-linked-maps"), size = linkedSize();
     for (const s of AU.cfg.linked) {
-      const title = `${s.representation}, stack ${s.stack}` + (s.skipped ? ` (no map: ${s.skipped})` : ` · ${s.n.toLocaleString("en")} windows`);
+      const title = s.title + (s.skipped ? ` (no map: ${s.skipped})` : ` · ${s.n.toLocaleString("en")} windows`);
       const v = makeView(`linked ${s.key}`, box, s.key, s, size, title, "all", false);
       v.scatter.el.querySelector("figcaption").innerHTML = `<a href="${encodeURI(s.page)}">${escape(title)}</a>`;
       if (!s.skipped && s.n) v.scatter.showMessage(AU.cfg.autoload ? "loading…" : "not loaded: press the button above");
