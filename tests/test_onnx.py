@@ -348,18 +348,6 @@ def test_threads_set_the_sessions_options(wave):
     assert rep.session(params).get_providers()[-1] == "CPUExecutionProvider"
 
 
-def test_env_file_installs_the_package_with_onnxruntime():
-    import yaml
-    from conftest import ROOT
-
-    env = yaml.safe_load((ROOT / "workflow/envs/onnx.yaml").read_text())
-    features = yaml.safe_load((ROOT / "workflow/envs/features.yaml").read_text())
-    conda = [d for d in env["dependencies"] if isinstance(d, str)]
-    pip = [line for d in env["dependencies"] if isinstance(d, dict) for line in d["pip"]]
-    assert pip == ["${AUDIO_UMAPS_SOURCE}[features]", "onnxruntime==1.31.1"]
-    assert set(d for d in features["dependencies"] if isinstance(d, str)) <= set(conda)
-
-
 def test_example_export_gives_the_frames_its_config_says(tmp_path, capsys):
     """examples/export_onnx.py: its model runs here, and output frame j depends on exactly the
     mel frames its printed frame_seconds and hop_seconds say."""

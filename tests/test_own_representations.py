@@ -220,3 +220,44 @@ def test_explorer_spans_follow_each_representations_hop(own_run):
     assert clip["clip_level"] is True
     clips = read_tsv(work / "results/clips/fan/clips.tsv")
     assert (clips["offset"] == 0).all()  # every clip starts at its file's start (emb_clip's window)
+
+
+@pytest.mark.browser
+def test_a_click_on_a_model_window_plays_its_span_and_marks_the_same_sound_in_every_map(own_run):
+    """In Chromium: a click on a window of the ONNX map (hop 0.02 s) plays that window's own
+    span, and marks in the log-mel map (hop 0.032 s) exactly the windows of its file that
+    overlap it, in the clip map every window of its file."""
+    import browser
+
+    from audio_umaps.tables import read_tsv
+
+    browser.require_chromium()
+    work, *_ = own_run
+    conv = read_tsv(work / f"results/umap/conv/stack{STACK}/fan.tsv")
+    mel = read_tsv(work / f"results/umap/mel/stack{STACK}/fan.tsv")
+    clip = read_tsv(work / "results/umap/emb_clip/stack1/fan.tsv")
+    with browser.chromium() as context:
+        page = browser.Page(context, (work / f"results/explore/fan/conv_stack{STACK}.html").as_uri())
+        page.page.wait_for_function("window.AudioUmapsLinkedLoaded === 1", timeout=30000)
+        i = int(conv.index[(conv["split"] == "test") & (conv["first_frame"] > 10)][0])
+        page.js(f"AudioUmaps.play('conv_stack{STACK}', {i})")
+        page.page.wait_for_function("window.AudioUmapsPlayback && window.AudioUmapsPlayback.started !== null")
+        played = page.js("window.AudioUmapsPlayback")
+        start = conv.loc[i, "first_frame"] * 0.02
+        end = start + (STACK - 1) * 0.02 + 0.04
+        offset = page.js(
+            f"AudioUmaps.maps['conv_stack{STACK}'].files[AudioUmaps.maps['conv_stack{STACK}'].file[{i}]].offset"
+        )
+        assert played["from"] == pytest.approx(max(0, start - 0.25) - offset, abs=1e-4)
+        assert played["to"] == pytest.approx(end + 0.25 - offset, abs=1e-4)
+        same = mel["path"] == conv.loc[i, "path"]
+        mel_start = mel["first_frame"] * 0.032 - 0.032
+        mel_end = mel_start + (STACK - 1) * 0.032 + 0.064
+        overlap = np.minimum(mel_end, end) - np.maximum(mel_start, start)
+        expected = sorted(mel.index[same & (overlap > 1e-4)].tolist())
+        assert expected and page.js(f"AudioUmaps.marked['mel_stack{STACK}']") == expected
+        assert (
+            page.js("AudioUmaps.marked['emb_clip_stack1']") == clip.index[clip["path"] == conv.loc[i, "path"]].tolist()
+        )
+        assert page.errors == []
+        page.close()

@@ -538,6 +538,33 @@ def test_every_job_declares_what_it_reads(tmp_path):
         ),
         ({"umap": {"n_components": 3}}, r"config key 'umap\.n_components': the maps are 2-D"),
         ({"audio": {"channels": "left"}}, r"audio\.channels"),
+        (
+            {"representations": ["mel", "mine"], "representation_params": {"mine": {"windowing": "mean"}}},
+            r"representation_params.mine.* 'kind' is a required property",
+        ),
+        (
+            {
+                "representations": ["mel", "mine"],
+                "representation_params": {"mine": {"kind": "onnx", "frame_seconds": 1, "hop_seconds": 1}},
+            },
+            r"config key 'representation_params\.mine\.model'",
+        ),
+        (
+            {
+                "representations": ["mel", "e"],
+                "representation_params": {"e": {"kind": "embeddings", "root": "nowhere"}},
+            },
+            r"config key 'representation_params\.e\.root': nowhere is not a folder",
+        ),
+        (
+            {"representations": ["tkeo"], "representation_params": {"tkeo": {"fmax": 9000}}},
+            r"config key representation_params\.tkeo\.fmax = 9000 Hz is above the Nyquist frequency 8000 Hz",
+        ),
+        (
+            {"representations": ["mel", "m2"], "representation_params": {"m2": {"kind": "mel", "n_bands": 3}}},
+            r"config key 'representation_params\.m2\.n_bands': not a parameter of kind 'mel'",
+        ),
+        ({"representation_params": {"mel": {"windowing": "median"}}}, r"windowing"),
     ],
 )
 def test_malformed_config_names_the_key(tmp_path, change, message):
@@ -608,19 +635,26 @@ IMPORT_TO_CONDA = {
     "jinja2": "jinja2",
     "threadpoolctl": "threadpoolctl",
     "joblib": "joblib",
+    "onnxruntime": "onnxruntime",
 }
 # Imported only on a machine that has them (umap.backend cuml): no environment lists them.
-OPTIONAL = {"cuml", "cupy"}
-# Modules a rule's script reaches but the rule never runs
-# (features excludes l3 by wildcard; explore reads only the representations' frame geometry,
-# never their models or filter banks)
+OPTIONAL = {"cuml", "cupy", "onnx"}  # (onnx: read the model's shapes when present, else onnxruntime)
+# Modules a rule's script reaches but the rule never runs: the feature rules compute only their
+# own kinds; every other rule reads the representations' frame geometry, window sizes and titles,
+# never their models, filter banks or files
+REPRESENTATIONS = ("stft", "mel", "l3", "tkeo", "onnx", "embeddings")
+
+
+def representation_modules(*kinds):
+    return {ROOT / f"src/audio_umaps/representations/{kind}.py" for kind in kinds}
+
+
 NOT_RUN_BY = {
-    "features": {ROOT / "src/audio_umaps/representations/l3.py"},
-    **{
-        rule: {ROOT / f"src/audio_umaps/representations/{r}.py" for r in ("l3", "mel", "stft")}
-        for rule in ("explore_clips", "explore", "explore_index")
-    },
+    "features": representation_modules("l3", "onnx", "embeddings"),
+    "features_onnx": representation_modules("l3", "tkeo", "embeddings"),
+    "features_embeddings": representation_modules("stft", "mel", "l3", "tkeo", "onnx"),
 }
+NEVER_COMPUTED = representation_modules(*REPRESENTATIONS)
 
 
 # Snakemake's own view of the rules: the parsed workflow, read through its API in a fresh process
@@ -645,10 +679,20 @@ with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
 
 @pytest.fixture(scope="module")
 def rules(tmp_path_factory) -> dict:
-    """{rule: what it declares}, parsed with the .test configuration (features_l3 is defined
-    whatever the representations)."""
+    """{rule: what it declares}, parsed with the .test configuration and a representation of
+    each kind with a rule of its own but L3 (an ONNX model the test makes, an embeddings
+    folder)."""
+    from models import framing_conv
+
     work = tmp_path_factory.mktemp("rules")
-    config = prepare(work, tiny_demo(representations=["mel"]))
+    framing_conv(work / "conv.onnx")
+    (work / "emb").mkdir()
+    config = tiny_demo(representations=["mel", "conv", "emb"])
+    config["representation_params"] = {
+        "conv": {"kind": "onnx", "model": "conv.onnx", "frame_seconds": 0.04, "hop_seconds": 0.02},
+        "emb": {"kind": "embeddings", "root": "emb", "frame_seconds": 1.0, "hop_seconds": 0.5, "dims": 4},
+    }
+    config = prepare(work, config)
     proc = subprocess.run(
         [sys.executable, "-c", RULES_SCRIPT, str(SNAKEFILE), str(config), str(work)],
         capture_output=True,
@@ -740,7 +784,7 @@ def test_conda_envs_list_what_scripts_import_and_install_the_package(rules):
         # the package as a copy, not editable: the workflow also runs as a module from elsewhere
         assert "${AUDIO_UMAPS_SOURCE}" in pip, f"{env_file.name} does not install audio_umaps"
         assert not any("--editable" in line or line.startswith("-e ") for line in pip), env_file.name
-        for module in imports_of(script, set(NOT_RUN_BY.get(name, ()))):
+        for module in imports_of(script, set(NOT_RUN_BY.get(name, NEVER_COMPUTED))):
             if module in OPTIONAL:
                 continue
             if module in IMPORT_TO_CONDA:

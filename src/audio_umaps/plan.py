@@ -206,12 +206,18 @@ class Plan:
                     f"config key 'representation_params.{name}.kind': OpenL3 is the representation "
                     f"named 'l3' (its weights: config key 'l3'); name it l3"
                 )
-            if self.kind(name) in ("onnx", "embeddings"):
-                module = representations.get(self.kind(name))
-                try:
+            # parameters a kind can check before any job runs (an ONNX model against its file,
+            # an embeddings folder, TKEO's filter bank at the audio's rate)
+            module = representations.get(self.kind(name))
+            try:
+                if self.kind(name) == "tkeo":
+                    module.check(
+                        self.params[name], name, sample_rate=(config.get("audio") or {}).get("sample_rate", 16000)
+                    )
+                elif hasattr(module, "check"):
                     module.check(self.params[name], name)
-                except ValueError as exc:
-                    raise PlanError(str(exc)) from None
+            except ValueError as exc:
+                raise PlanError(str(exc)) from None
         for name in (config.get("neighbours") or {}).get("pca") or {}:
             if name not in REGISTRY and name not in self.representations:
                 raise PlanError(

@@ -102,6 +102,18 @@ def _check(sample_rate: int, params: dict) -> tuple:
     return int(sample_rate), int(n_bands), fmin, fmax, int(order)
 
 
+def check(params: dict, name: str = "tkeo", sample_rate: int = 16000) -> None:
+    """Raise ValueError naming the config key (``representation_params.<name>.<key>``) when the
+    parameters cannot make a filter bank at ``sample_rate`` (the workflow checks this when it
+    is parsed, before any job)."""
+    try:
+        _check(sample_rate, params)
+    except ValueError as exc:
+        raise ValueError(
+            "config key " + str(exc).replace("representation_params.tkeo.", f"representation_params.{name}.", 1)
+        ) from None
+
+
 def _edges(n_bands: int, fmin: float, fmax: float) -> np.ndarray:
     import librosa
 
