@@ -136,6 +136,18 @@ def expected_jobs(config_path, work) -> dict[str, int]:
     return {**counts, "total": sum(counts.values())}
 
 
+def tinted_pixels(png: Path, width: float = 0.5, spread: int = 20) -> int:
+    """Pixels of any tint, however pale (their RGB channels more than ``spread`` apart), in the
+    left ``width`` of a figure: a heatmap's cells near chance are too pale to count as
+    :func:`coloured_pixels`; an empty frame (white, black text, grey) has none."""
+    from PIL import Image
+
+    with Image.open(png) as im:
+        rgb = np.asarray(im.convert("RGB"), dtype=int)
+    left = rgb[:, : int(rgb.shape[1] * width)]
+    return int((left.max(axis=2) - left.min(axis=2) > spread).sum())
+
+
 def coloured_pixels(png: Path, width: float = 0.4) -> int:
     """Saturated (coloured, not grey, white or black) pixels in the left ``width`` of a plot: its
     first panel, left of the legend. Titles and frames are black; a blank panel has none."""

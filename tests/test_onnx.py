@@ -5,14 +5,12 @@ import hashlib
 import sys
 
 import numpy as np
+import onnx
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
-onnx = pytest.importorskip("onnx")
-pytest.importorskip("onnxruntime")
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-from audio_umaps.representations import mel  # noqa: E402
-from audio_umaps.representations import onnx as rep  # noqa: E402
+from audio_umaps.representations import mel
+from audio_umaps.representations import onnx as rep
 
 SR = 16000
 FRAME, HOP, DIMS = 400, 160, 6  # waveform model: 25 ms frames every 10 ms, 6 features
@@ -348,15 +346,16 @@ def test_threads_set_the_sessions_options(wave):
     assert rep.session(params).get_providers()[-1] == "CPUExecutionProvider"
 
 
+@pytest.mark.l3  # (torch exports the example)
 def test_example_export_gives_the_frames_its_config_says(tmp_path, capsys):
     """examples/export_onnx.py: its model runs here, and output frame j depends on exactly the
     mel frames its printed frame_seconds and hop_seconds say."""
     import importlib.util
 
+    import torch
     import yaml
     from conftest import ROOT
 
-    torch = pytest.importorskip("torch")
     spec = importlib.util.spec_from_file_location("export_onnx", ROOT / "examples" / "export_onnx.py")
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)

@@ -238,7 +238,7 @@ def test_a_click_on_a_model_window_plays_its_span_and_marks_the_same_sound_in_ev
     clip = read_tsv(work / "results/umap/emb_clip/stack1/fan.tsv")
     with browser.chromium() as context:
         page = browser.Page(context, (work / f"results/explore/fan/conv_stack{STACK}.html").as_uri())
-        page.page.wait_for_function("window.AudioUmapsLinkedLoaded === 1", timeout=30000)
+        assert page.page.evaluate("() => AudioUmaps.loadLinked().then(() => window.AudioUmapsLinkedLoaded)") == 4
         i = int(conv.index[(conv["split"] == "test") & (conv["first_frame"] > 10)][0])
         page.js(f"AudioUmaps.play('conv_stack{STACK}', {i})")
         page.page.wait_for_function("window.AudioUmapsPlayback && window.AudioUmapsPlayback.started !== null")

@@ -23,6 +23,7 @@ from conftest import (
     job_counts,
     prepare,
     snakemake,
+    tinted_pixels,
     tiny_demo,
     tone,
     write_config,
@@ -256,7 +257,8 @@ def test_metrics_measure_both_spaces_and_join_the_systems_predictions(tiny_run):
     summary = pd.read_csv(work / "results/metrics/summary.tsv", sep="\t")
     assert len(summary) == 4 and summary["sep_auc_original"].between(0, 1).all()
     for png in (work / "results/metrics").rglob("*.png"):
-        assert coloured_pixels(png, width=0.5) > 100, png  # cells or lines drawn, not an empty frame
+        # cells or lines drawn, not an empty frame (the tiny run's SEP cells lie near chance, pale)
+        assert tinted_pixels(png) > 100, png
 
 
 def test_the_workflows_official_table_equals_the_scorers_on_the_same_submission(tiny_run, tmp_path):
