@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..representations import window_title
 from ..tables import stores_flagged
 from .legends import label_of
 from .style import GID_EMPTY, LEGEND_TITLE, RANDOM_WEIGHTS_TITLE, VIEW_MARGIN
@@ -154,8 +155,6 @@ def title(subject: str, representation: str, stack, emb: pd.DataFrame, *, window
     -------
     str
     """
-    from ..representations import window_title
-
     text = f"{subject}: {representation}, {window_title(int(stack), windowing)}"
     if stores_flagged(emb):
         text += RANDOM_WEIGHTS_TITLE

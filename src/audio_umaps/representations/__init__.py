@@ -51,8 +51,6 @@ REGISTRY: dict[str, ModuleType] = {
 WINDOWINGS = ("stack", "mean", "meanstd")
 # Keys of representation_params.<name> that are the name's, not its kind's parameters.
 OWN_KEYS = ("kind", "windowing")
-# What each kind is called in titles and tables (a name of another kind is shown as it is).
-TITLES = {"stft": "log-STFT", "mel": "log-mel", "l3": "L3", "tkeo": "TKEO"}
 
 
 def get(kind: str) -> ModuleType:
@@ -122,12 +120,6 @@ def clip_level(params: dict) -> bool:
 def window_dims(dims: int, stack: int, how: str) -> int:
     """Dimensions of a window of ``stack`` frames of ``dims`` features under windowing ``how``."""
     return {"stack": stack * dims, "mean": dims, "meanstd": 2 * dims}[how]
-
-
-def title(name: str, kind_: str | None = None) -> str:
-    """How a representation is called in titles: its kind's name for a built-in one named
-    after its kind (``log-mel``), else its own name."""
-    return TITLES.get(name, name) if kind_ in (None, name) else name
 
 
 def window_title(stack: int, how: str) -> str:
