@@ -75,8 +75,9 @@ def own_run(tmp_path_factory):
 
     work = tmp_path_factory.mktemp("own")
     model = framing_conv(work / "models/conv.onnx")
-    config = tiny_demo(representations=["mel", "tkeo", "conv", "emb", "emb_clip"], stacks=[STACK])
+    config = tiny_demo(representations=["mel", "tkeo", "conv", "emb", "emb_clip", "mel_mean"], stacks=[STACK])
     config["representation_params"] = {
+        "mel_mean": {"kind": "mel", "windowing": "mean"},  # log-mel's own stores, pooled
         "tkeo": {"n_bands": 16, "windowing": "mean"},
         "conv": {
             "kind": "onnx",
@@ -119,13 +120,14 @@ def test_every_kind_maps_measures_and_explores(own_run):
     assert counts["features_onnx"] == counts["features_embeddings"] / 2 == 2  # (demo + external)
     umaps = sorted(p.relative_to(work / "results/umap").as_posix() for p in (work / "results/umap").rglob("*.tsv"))
     assert umaps == sorted(
-        [f"{r}/stack{STACK}/{s}.tsv" for r in ("mel", "tkeo", "conv", "emb") for s in ("fan", "global")]
+        [f"{r}/stack{STACK}/{s}.tsv" for r in ("mel", "tkeo", "conv", "emb", "mel_mean") for s in ("fan", "global")]
         + [f"emb_clip/stack1/{s}.tsv" for s in ("fan", "global")]
     )
     assert pd.read_csv(work / "results/reports/skipped.tsv", sep="\t").empty  # every map was drawn
     summary = pd.read_csv(work / "results/metrics/summary.tsv", sep="\t")
-    assert sorted(summary["representation"].unique()) == ["conv", "emb", "emb_clip", "mel", "tkeo"]
+    assert sorted(summary["representation"].unique()) == ["conv", "emb", "emb_clip", "mel", "mel_mean", "tkeo"]
     assert dict(zip(summary["representation"], summary["windowing"])) == {
+        "mel_mean": "mean",
         "mel": "stack",
         "tkeo": "mean",
         "conv": "meanstd",
@@ -133,6 +135,18 @@ def test_every_kind_maps_measures_and_explores(own_run):
         "emb_clip": "stack",
     }
     assert summary["sep_auc_original"].notna().all() and summary["dsup_auc_original"].notna().all()
+    # a name that differs from another only in its windowing reads that one's stores
+    assert sorted(p.name for p in (work / "results/features/demo").iterdir()) == [
+        "conv",
+        "emb",
+        "emb_clip",
+        "mel",
+        "tkeo",
+    ]
+    from audio_umaps.tables import read_tsv
+
+    sample = read_tsv(work / f"results/samples/mel_mean/stack{STACK}/fan.tsv")
+    assert set(sample["store"]) == {"results/features/demo/mel/fan.zarr", "results/features/demo_external/mel/all.zarr"}
 
 
 def test_values_equal_direct_computation(own_run):
@@ -238,7 +252,9 @@ def test_a_click_on_a_model_window_plays_its_span_and_marks_the_same_sound_in_ev
     clip = read_tsv(work / "results/umap/emb_clip/stack1/fan.tsv")
     with browser.chromium() as context:
         page = browser.Page(context, (work / f"results/explore/fan/conv_stack{STACK}.html").as_uri())
-        assert page.page.evaluate("() => AudioUmaps.loadLinked().then(() => window.AudioUmapsLinkedLoaded)") == 4
+        assert (
+            page.page.evaluate("() => AudioUmaps.loadLinked().then(() => window.AudioUmapsLinkedLoaded)") == 5
+        )  # the other maps
         i = int(conv.index[(conv["split"] == "test") & (conv["first_frame"] > 10)][0])
         page.js(f"AudioUmaps.play('conv_stack{STACK}', {i})")
         page.page.wait_for_function("window.AudioUmapsPlayback && window.AudioUmapsPlayback.started !== null")

@@ -186,3 +186,22 @@ def test_ground_truth_tables_are_inputs(dcase_root, tmp_path):
     (truth / "notes.csv").write_text("x\n")
     dataset = scan_dataset("dev", {"kind": "dcase2021", "root": str(dcase_root), "ground_truth": str(truth)})
     assert dataset.ground_truth_tables() == [(truth / "ground_truth_pump_section_03_test.csv").as_posix()]
+
+
+def test_names_of_one_kind_and_parameters_share_stores(dcase_root):
+    """A representation that differs from an earlier one only in its windowing reads that
+    one's stores; other parameters make stores of its own; one vector per file has stack 1."""
+    config = config_for(
+        {"d": {"kind": "dcase2021", "root": str(dcase_root)}},
+        representations=["mel", "mel_mean", "mel64", "tkeo", "tkeo_std"],
+        representation_params={
+            "mel_mean": {"kind": "mel", "windowing": "mean"},
+            "mel64": {"kind": "mel", "n_mels": 64, "windowing": "meanstd"},
+            "tkeo_std": {"kind": "tkeo", "windowing": "meanstd"},
+        },
+    )
+    plan = Plan(config)
+    assert [plan.store_of(r) for r in plan.representations] == ["mel", "mel", "mel64", "tkeo", "tkeo"]
+    assert plan.spectral == ["mel", "mel64", "tkeo"] and plan.of_kind("mel") == ["mel", "mel_mean", "mel64"]
+    assert [plan.windowing(r) for r in plan.representations] == ["stack", "mean", "meanstd", "stack", "meanstd"]
+    assert plan.maps()[:2] == [("mel", 1), ("mel", 5)] and len(plan.maps()) == 10

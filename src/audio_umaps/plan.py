@@ -278,10 +278,22 @@ class Plan:
 
     @property
     def spectral(self) -> list[str]:
-        """The representations of the kinds computed from the audio on the CPU (log-STFT,
-        log-mel, TKEO): one job per dataset part writes them all from one decoding of each
-        file (and one STFT for log-STFT and log-mel)."""
-        return [r for r in self.representations if self.kind(r) in SPECTRAL_KINDS]
+        """The stores' representations of the kinds computed from the audio on the CPU
+        (log-STFT, log-mel, TKEO; :meth:`stored_of_kind`): one job per dataset part writes them
+        all from one decoding of each file (and one STFT for log-STFT and log-mel)."""
+        return [r for kind in SPECTRAL_KINDS for r in self.stored_of_kind(kind)]
+
+    def store_of(self, representation: str) -> str:
+        """The representation whose feature stores a representation's windows are read from:
+        the first one in config order of the same kind and parameters (names that differ only
+        in ``windowing``, e.g. ``mel`` and ``mel_mean: {kind: mel, windowing: mean}``, share one
+        set of stores, computed once)."""
+        params = self.params[representation]
+        return next(r for r in self.representations if self.params[r] == params)
+
+    def stored_of_kind(self, kind: str) -> list[str]:
+        """The representations of a kind that have feature stores of their own (config order)."""
+        return [r for r in self.of_kind(kind) if self.store_of(r) == r]
 
     def kind(self, representation: str) -> str:
         """The kind of a representation (``stft``, ``mel``, ``l3``, ``tkeo``, ``onnx``,

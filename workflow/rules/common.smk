@@ -172,9 +172,11 @@ def feature_store(dataset, representation, part):
 
 
 def scope_stores(wildcards):
-    """{(dataset, part): store} of every feature store a scope draws from at a stack."""
+    """{(dataset, part): store} of every feature store a scope draws from at a stack (the
+    stores of the representation's kind and parameters: PLAN.store_of)."""
+    stored = PLAN.store_of(wildcards.representation)
     return {
-        (dataset, part): feature_store(dataset, wildcards.representation, part)
+        (dataset, part): feature_store(dataset, stored, part)
         for dataset, part in PLAN.members(int(wildcards.stack), wildcards.scope)
     }
 
@@ -194,7 +196,7 @@ def feature_exclusions(wildcards):
     dataset = wildcards.dataset
     return [
         FEATURE_EXCLUDED.format(dataset=dataset, representation=r, part=p)
-        for r in PLAN.representations
+        for r in dict.fromkeys(map(PLAN.store_of, PLAN.representations))
         for p in PLAN.parts(dataset)
     ]
 
@@ -204,7 +206,9 @@ def device_feature_exclusions(wildcards):
     DCASE dataset holding the device (written with the stores its map is drawn from)."""
     return [
         FEATURE_EXCLUDED.format(
-            dataset=d, representation=wildcards.representation, part=wildcards.scope
+            dataset=d,
+            representation=PLAN.store_of(wildcards.representation),
+            part=wildcards.scope,
         )
         for d in PLAN.device_datasets(wildcards.scope)
     ]

@@ -68,7 +68,7 @@ if L3 in PLAN.representations:
             "../scripts/features.py"
 
 
-if PLAN.of_kind("onnx"):
+if PLAN.stored_of_kind("onnx"):
 
     rule features_onnx:
         """Frames x features of one ONNX model (a representation of kind onnx) for one part of a
@@ -88,7 +88,7 @@ if PLAN.of_kind("onnx"):
         benchmark:
             "results/benchmarks/features_onnx/{dataset}/{representation}/{part}.tsv"
         wildcard_constraints:
-            representation=one_of(PLAN.of_kind("onnx")),
+            representation=one_of(PLAN.stored_of_kind("onnx")),
         conda:
             "../envs/onnx.yaml"
         threads: 2
@@ -107,7 +107,7 @@ if PLAN.of_kind("onnx"):
             "../scripts/features.py"
 
 
-if PLAN.of_kind("embeddings"):
+if PLAN.stored_of_kind("embeddings"):
 
     rule features_embeddings:
         """Precomputed embeddings (a representation of kind embeddings) of one part of a
@@ -126,7 +126,7 @@ if PLAN.of_kind("embeddings"):
         benchmark:
             "results/benchmarks/features_embeddings/{dataset}/{representation}/{part}.tsv"
         wildcard_constraints:
-            representation=one_of(PLAN.of_kind("embeddings")),
+            representation=one_of(PLAN.stored_of_kind("embeddings")),
         conda:
             "../envs/features.yaml"
         threads: 1
