@@ -71,7 +71,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import mel
+from . import embeddings, mel
 
 INPUTS = ("waveform", "logmel")
 
@@ -416,12 +416,9 @@ def frame_range(duration: float, sample_rate: int, params: dict) -> tuple[int, i
     ``hop_seconds`` (one frame of slack each side): from the frames inside the signal the model
     sees (for ``logmel``, the file and the mel's padding of ``n_fft / 2`` each side) to frames
     centred on every hop."""
-    frame, hop = float(params["frame_seconds"]), float(params["hop_seconds"])
     if params.get("input") == "logmel":
         duration += int(mel_params(params)["n_fft"]) / model_rate(sample_rate, params)
-    inside = math.floor((duration - frame) / hop + 1e-9) + 1 if duration >= frame else 1
-    centred = math.ceil(duration / hop - 1e-9) + 1
-    return max(1, inside - 1), centred + 1
+    return embeddings.frame_range(duration, params)  # (the same rule as precomputed frames')
 
 
 def _say_once(message: str, *args) -> None:
